@@ -1,0 +1,582 @@
+"""Map raw grids to the canonical long ``cells`` table, by label meaning.
+
+The steps, each small and named (cf. pdfplumber's table finder):
+
+1. :func:`split_row` separates a grid row into label cells and trailing value cells;
+2. header rows set the context: a 第二十条 caption selects a Section 二 sub-table, a
+   ``信息内容`` header maps that sub-table's columns (even cut-off ``本年新 | 本年新``), the
+   申请人情况 header rows give the Section 三 column order, the 行政复议/行政诉讼 header rows
+   give the Section 四 block and column order;
+3. a data row's label (its last label cell; earlier label cells are merged-group parents)
+   is matched to a template row key with :func:`gkwork.templates.match_label`, preferring
+   keys after the last matched one so that repeated printed labels resolve in order;
+4. values are parsed with :func:`gkwork.values.parse_value` and keep their source span.
+
+Positions are used only where the statutory form fixes them and no label exists: the 15
+numbers of the Section 四 data row, placed by the header structure.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from gkwork import templates as T
+from gkwork.meta import extract_meta, extract_sections
+from gkwork.model import CELL_COLUMNS, Document, Grid, GridCell, Report, empty_cells
+from gkwork.values import UNITS, looks_numeric, parse_value
+
+log = logging.getLogger("gkwork")
+
+#: Minimum match score for a row label to be accepted (see gkwork.templates.MatchSettings).
+MIN_ROW_SCORE = 85.0
+#: Minimum score for a header label.
+MIN_HEADER_SCORE = 80.0
+
+_GOV = ("gov2019", "gov2021")
+_APP_ORG_PARENT = "法人或其他组织"
+_RL_BLOCK_LABELS = {
+    "review": ("行政复议",),
+    "litigation": ("行政诉讼",),
+    "litigation_direct": ("未经复议直接起诉",),
+    "litigation_after_review": ("复议后起诉",),
+}
+
+
+# ------------------------------------------------------------------------------------------
+# template choice
+
+
+def choose_template(signatures: dict[str, list[str]]) -> str:
+    """The template whose signature labels the text carries most (ties: the newer format)."""
+    gov = {t: len(signatures.get(t, [])) for t in _GOV}
+    if gov["gov2021"] or gov["gov2019"]:
+        return "gov2021" if gov["gov2021"] >= gov["gov2019"] else "gov2019"
+    if signatures.get("legacy"):
+        return "legacy"
+    return "none"
+
+
+# ------------------------------------------------------------------------------------------
+# helpers
+
+
+@functools.lru_cache(maxsize=65536)
+def _match(template: str, table: str, axis: str, text: str, group: str | None = None) -> tuple:
+    return tuple(T.match_label(template, table, axis, text, group=group))
+
+
+def split_row(row: list[GridCell]) -> tuple[list[GridCell], list[GridCell]]:
+    """(label cells, value cells): values are the trailing cells that look like values.
+
+    Merged-cell placeholders (empty cells before the first label) are dropped from the labels.
+    """
+    k = len(row)
+    while k > 0 and looks_numeric(row[k - 1].raw):
+        k -= 1
+    labels = [c for c in row[:k] if c.label.strip()]
+    return labels, row[k:]
+
+
+def _trim(values: list[GridCell], n: int) -> list[GridCell]:
+    """Drop surplus trailing blanks (ragged ``||||``), then keep the last ``n`` values."""
+    vals = list(values)
+    while len(vals) > n and vals[-1].raw == "":
+        vals.pop()
+    while len(vals) > n and vals[0].raw == "":
+        vals.pop(0)
+    if len(vals) > n:
+        vals = vals[-n:]
+    return vals
+
+
+@dataclass
+class _Ctx:
+    template: str
+    report_id: str
+    table: str | None = None
+    ad_group: str | None = None
+    ad_cols: dict[str, list[str]] = field(default_factory=dict)
+    app_cols: list[str] | None = None
+    app_header: list[list[tuple[str, str]]] = field(default_factory=list)
+    rl_header: list[list[GridCell]] = field(default_factory=list)
+    last_order: dict[str, int] = field(default_factory=dict)
+    out: dict[tuple[str, str, str], dict] = field(default_factory=dict)
+    duplicates: int = 0
+
+
+def _emit(ctx: _Ctx, table: str, row: str, col: str, cell: GridCell, template: str | None = None) -> None:
+    key = (table, row, col)
+    if key in ctx.out:
+        ctx.duplicates += 1
+        return
+    spec = _cell_spec(template or ctx.template, table, row, col)
+    pv = parse_value(cell.raw, allow_negative=spec[1], allow_decimal=spec[2])
+    unit = pv.unit or spec[0]
+    ctx.out[key] = {
+        "report_id": ctx.report_id,
+        "table": table,
+        "row": row,
+        "col": col,
+        "value": pv.value,
+        "unit": unit,
+        "raw": cell.raw,
+        "flag": pv.flag,
+        "start": cell.start,
+        "end": cell.end,
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_spec(template: str, table: str, row: str, col: str) -> tuple[str, bool, bool]:
+    ec = _expected(template)
+    hit = ec.get((table, row, col))
+    if hit is None:
+        # a row of the sibling gov template (e.g. a single （六）其他处理 row in a 2021 report)
+        for other in _GOV:
+            if other != template and other in T.TEMPLATE_KEYS and template in _GOV:
+                hit = _expected(other).get((table, row, col))
+                if hit is not None:
+                    break
+    return hit or ("", False, True)
+
+
+@functools.lru_cache(maxsize=8)
+def _expected(template: str) -> dict[tuple[str, str, str], tuple[str, bool, bool]]:
+    ec = T.expected_cells(template)
+    return {
+        (r.table, r.row, r.col): (r.unit or "", bool(r.allow_negative), bool(r.allow_decimal))
+        for r in ec.itertuples(index=False)
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# gov2019 / gov2021 tables
+
+
+def _best(cands: tuple, min_score: float) -> tuple[str, float] | None:
+    return cands[0] if cands and cands[0][1] >= min_score else None
+
+
+def _caption_group(ctx: _Ctx, labels: list[GridCell]) -> str | None:
+    if ctx.template not in _GOV:
+        return None
+    for c in labels:
+        m = _best(_match(ctx.template, "active_disclosure", "caption", c.label), 95)
+        if m:
+            return m[0]
+    return None
+
+
+def _ad_header(ctx: _Ctx, labels: list[GridCell]) -> bool:
+    """A ``信息内容 | col | col`` header: map the sub-table's columns by label."""
+    if not labels or T.normalize_label(labels[0].label) != "信息内容":
+        return False
+    heads = labels[1:]
+    groups = [ctx.ad_group] if ctx.ad_group else T.groups(ctx.template)
+    best: tuple[float, str, list[str]] | None = None
+    for g in groups:
+        allowed = _group_cols(ctx.template, g)
+        assigned: list[str] = []
+        score = 0.0
+        for h in heads:
+            cands = [c for c in _match(ctx.template, "active_disclosure", "col", h.label, g) if c[0] not in assigned]
+            if cands and cands[0][1] >= MIN_HEADER_SCORE:
+                assigned.append(cands[0][0])
+                score += cands[0][1]
+        if len(assigned) == len(heads) and set(assigned) <= set(allowed):
+            if best is None or score > best[0]:
+                best = (score, g, assigned)
+    if best is not None:
+        ctx.ad_group = best[1]
+        ctx.ad_cols[best[1]] = best[2]
+    ctx.table = "active_disclosure"
+    return True
+
+
+@functools.lru_cache(maxsize=64)
+def _group_cols(template: str, group: str) -> list[str]:
+    reg = T.registry()
+    sel = reg[
+        (reg["template"] == template)
+        & (reg["variant"] == "")
+        & (reg["table"] == "active_disclosure")
+        & (reg["axis"] == "col")
+        & (reg["group"] == group)
+    ].sort_values("order")
+    return list(dict.fromkeys(sel["key"]))
+
+
+def _app_header(ctx: _Ctx, labels: list[GridCell]) -> bool:
+    """Rows of the 申请人情况 header: remember their column labels for the column order."""
+    keys = []
+    for c in labels:
+        norm = T.normalize_label(c.label)
+        if norm == _APP_ORG_PARENT:
+            keys.append(("parent", norm))
+            continue
+        m = _best(_match(ctx.template, "applications", "col", c.label), 95)
+        if m:
+            keys.append(("col", m[0]))
+    n_cols = sum(1 for k in keys if k[0] == "col")
+    is_header = n_cols >= 2 or ("申请人情况" in "".join(T.normalize_label(c.label) for c in labels))
+    if is_header:
+        ctx.app_header.append(keys)
+        ctx.table = "applications"
+        ctx.app_cols = None
+    return is_header
+
+
+def _app_col_order(ctx: _Ctx) -> list[str]:
+    default = T.cols(ctx.template, "applications")
+    if ctx.app_cols is not None:
+        return ctx.app_cols
+    order: list[str] | None = None
+    for keys in ctx.app_header:
+        cols = [k[1] for k in keys if k[0] == "col"]
+        if sorted(cols) == sorted(default):
+            order = cols
+    if order is None:
+        top = next((k for k in ctx.app_header if ("parent", _APP_ORG_PARENT) in k), None)
+        leaf = next(
+            (
+                [k[1] for k in keys if k[0] == "col"]
+                for keys in ctx.app_header
+                if sum(1 for k in keys if k[0] == "col") >= 5 and ("parent", _APP_ORG_PARENT) not in keys
+            ),
+            None,
+        )
+        if top and leaf:
+            seq: list[str] = []
+            for k in top:
+                if k[0] == "parent":
+                    seq.extend(x for x in leaf if x not in ("natural_person", "total"))
+                elif k[1] not in seq:
+                    seq.append(k[1])
+            if sorted(seq) == sorted(default):
+                order = seq
+    ctx.app_cols = order or default
+    return ctx.app_cols
+
+
+def _rl_header(ctx: _Ctx, labels: list[GridCell]) -> bool:
+    norms = [T.normalize_label(c.label) for c in labels]
+    leafs = sum(1 for n in norms if n in ("结果维持", "结果纠正", "其他结果", "尚未审结"))
+    if "行政复议" in norms or "行政诉讼" in norms or "未经复议直接起诉" in norms or leafs >= 3:
+        ctx.rl_header.append(labels)
+        ctx.table = "review_litigation"
+        return True
+    return False
+
+
+def _rl_sequence(ctx: _Ctx) -> list[tuple[str, str]]:
+    """The 15 (row, col) keys of the Section 四 data row, from the header structure."""
+    cols_default = T.cols(ctx.template, "review_litigation")
+    blocks = ["review", "litigation_direct", "litigation_after_review"]
+    leaf_row: list[str] = []
+    for labels in ctx.rl_header:
+        norms = [T.normalize_label(c.label) for c in labels]
+        if "行政复议" in norms and "行政诉讼" in norms and norms.index("行政诉讼") < norms.index("行政复议"):
+            blocks = ["litigation_direct", "litigation_after_review", "review"]
+        if "未经复议直接起诉" in norms and "复议后起诉" in norms:
+            lit = (
+                ["litigation_direct", "litigation_after_review"]
+                if norms.index("未经复议直接起诉") < norms.index("复议后起诉")
+                else ["litigation_after_review", "litigation_direct"]
+            )
+            blocks = [b if not b.startswith("litigation") else None for b in blocks]
+            it = iter(lit)
+            blocks = [b if b is not None else next(it) for b in blocks]
+        keys = []
+        for c in labels:
+            m = _best(_match(ctx.template, "review_litigation", "col", c.label), 95)
+            if m:
+                keys.append(m[0])
+        if len(keys) > len(leaf_row):
+            leaf_row = keys
+    per_block = leaf_row[:5] if len(leaf_row) >= 5 and sorted(leaf_row[:5]) == sorted(cols_default) else cols_default
+    return [(b, c) for b in blocks for c in per_block]
+
+
+def _data_row(ctx: _Ctx, labels: list[GridCell], values: list[GridCell]) -> None:
+    label = labels[-1]
+    tables = ["applications", "active_disclosure"]
+    if ctx.table == "active_disclosure":
+        tables = ["active_disclosure", "applications"]
+    best: tuple[float, str, str, str] | None = None  # score, table, key, template
+    for table in tables:
+        group = ctx.ad_group if table == "active_disclosure" and ctx.table == "active_disclosure" else None
+        templates = [ctx.template] + ([t for t in _GOV if t != ctx.template] if table == "applications" else [])
+        for tpl in templates:
+            cands = _match(tpl, table, "row", label.label, group)
+            if table == "active_disclosure" and group and not cands:
+                cands = _match(tpl, table, "row", label.label, None)
+            m = _pick_in_order(ctx, table, cands)
+            if m and m[1] >= MIN_ROW_SCORE and (best is None or m[1] > best[0]):
+                best = (m[1], table, m[0], tpl)
+            if best is not None and best[0] >= 95:
+                break
+        if best is not None and best[0] >= 95:
+            break
+    if best is None:
+        return
+    _, table, key, tpl = best
+    order = _row_order(tpl, table, key)
+    ctx.last_order[table] = max(order, ctx.last_order.get(table, -1))
+    if table == "applications":
+        cols = _app_col_order(ctx)
+        ctx.table = "applications"
+    else:
+        group = _row_group(tpl, key)
+        if ctx.ad_group != group:
+            ctx.ad_group = group
+        cols = ctx.ad_cols.get(group) or _group_cols(tpl, group)
+        ctx.table = "active_disclosure"
+    vals = _trim(values, len(cols))
+    for col, cell in zip(cols, vals, strict=False):
+        _emit(ctx, table, key, col, cell, tpl)
+
+
+def _pick_in_order(ctx: _Ctx, table: str, cands: tuple) -> tuple[str, float] | None:
+    if not cands:
+        return None
+    top = cands[0][1]
+    tied = [c for c in cands if c[1] == top]
+    last = ctx.last_order.get(table, -1)
+    for c in tied:
+        if _row_order(ctx.template, table, c[0]) > last:
+            return c
+    return tied[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _row_order(template: str, table: str, key: str) -> int:
+    try:
+        return T.rows(template, table, data_only=False).index(key)
+    except ValueError:
+        return -1
+
+
+@functools.lru_cache(maxsize=256)
+def _row_group(template: str, key: str) -> str:
+    return T.spec(template, "active_disclosure", "row", key)["group"]
+
+
+def _extract_gov(grids: list[Grid], ctx: _Ctx) -> None:
+    for grid in grids:
+        ctx.table = None
+        ctx.ad_group = None
+        ctx.rl_header = []
+        ctx.app_header = []
+        ctx.app_cols = None
+        for row in grid.rows:
+            labels, values = split_row(row)
+            if not labels and not any(v.raw for v in values):
+                continue
+            if labels and not any(v.raw for v in values):
+                g = _caption_group(ctx, labels)
+                if g:
+                    ctx.ad_group = g
+                    ctx.table = "active_disclosure"
+                    continue
+                if _ad_header(ctx, labels) or _rl_header(ctx, labels) or _app_header(ctx, labels):
+                    continue
+            if labels:
+                if _ad_header(ctx, labels) or (len(values) == 0 and _rl_header(ctx, labels)):
+                    continue
+                _data_row(ctx, labels, values)
+            elif ctx.table == "review_litigation" or ctx.rl_header:
+                seq = _rl_sequence(ctx)
+                vals = _trim(values, len(seq))
+                if len(vals) == len(seq):
+                    for (r, c), cell in zip(seq, vals, strict=True):
+                        _emit(ctx, "review_litigation", r, c, cell)
+                ctx.rl_header = []
+
+
+# ------------------------------------------------------------------------------------------
+# legacy 统计表
+
+
+def _extract_legacy(grids: list[Grid], ctx: _Ctx, variant: str = "") -> None:
+    for grid in grids:
+        for row in grid.rows:
+            labels, values = split_row(row)
+            if not labels:
+                continue
+            unit = ""
+            names = labels
+            if len(labels) >= 2 and T.normalize_label(labels[-1].label) in (*UNITS, "——", "—"):
+                unit = labels[-1].label
+                names = labels[:-1]
+            text = "".join(c.label for c in names)
+            cands = _match(ctx.template, "legacy_stats", "row", text, None)
+            m = _pick_in_order(ctx, "legacy_stats", cands)
+            if not m or m[1] < MIN_ROW_SCORE:
+                continue
+            spec = T.spec(ctx.template, "legacy_stats", "row", m[0])
+            ctx.last_order["legacy_stats"] = max(
+                _row_order(ctx.template, "legacy_stats", m[0]), ctx.last_order.get("legacy_stats", -1)
+            )
+            if not spec.get("is_data", 1):
+                continue
+            vals = _trim(values, 1)
+            if len(vals) == 1:
+                _emit(ctx, "legacy_stats", m[0], "value", vals[0])
+                if unit and unit not in ("——", "—"):
+                    ctx.out[("legacy_stats", m[0], "value")]["unit"] = unit
+
+
+# ------------------------------------------------------------------------------------------
+# entry points
+
+
+def extract_cells(grids: list[Grid], template: str, *, report_id: str = "") -> pd.DataFrame:
+    """Canonical cells of ``template`` found in ``grids``.
+
+    Parameters
+    ----------
+    grids : list of Grid
+        Raw grids from :func:`gkwork.layouts.find_grids` or a structured-format reader.
+    template : str
+        ``gov2019``, ``gov2021``, ``legacy`` or ``none``.
+    report_id : str
+        Written into the ``report_id`` column.
+
+    Returns
+    -------
+    DataFrame
+        The long ``cells`` table (schema.md): report_id, table, row, col, value, unit, raw,
+        flag, start, end, in template order.
+    """
+    if template == "none" or not grids:
+        return empty_cells()
+    ctx = _Ctx(template=template, report_id=report_id)
+    if template in _GOV:
+        _extract_gov(grids, ctx)
+    elif template == "legacy":
+        _extract_legacy(grids, ctx)
+    return _to_frame(ctx.out.values(), template)
+
+
+def _to_frame(records, template: str) -> pd.DataFrame:
+    recs = list(records)
+    if not recs:
+        return empty_cells()
+    df = pd.DataFrame.from_records(recs, columns=CELL_COLUMNS)
+    order = {k: i for i, k in enumerate(zip(*[T.expected_cells(template)[c] for c in ("table", "row", "col")], strict=True))}
+    df["_o"] = [order.get((t, r, c), 10**6 + i) for i, (t, r, c) in enumerate(zip(df["table"], df["row"], df["col"], strict=True))]
+    df = df.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+    return df.astype(
+        {
+            "report_id": "string",
+            "table": "string",
+            "row": "string",
+            "col": "string",
+            "value": "float64",
+            "unit": "string",
+            "raw": "string",
+            "flag": "string",
+            "start": "Int64",
+            "end": "Int64",
+        }
+    )
+
+
+def build_report(doc: Document, *, report_id: str, sha256: str | None = None) -> Report:
+    """Turn a :class:`Document` into a :class:`Report`: metadata, cells, sections, grids."""
+    base = {
+        "report_id": report_id,
+        "path": doc.path,
+        "sha256": sha256,
+        "format": doc.format,
+        "layout": doc.layout,
+        "encoding": doc.encoding,
+        "status": doc.status,
+        "error": doc.error,
+        "n_chars": len(doc.text),
+        "template": None,
+        "synthetic": False,
+    }
+    if doc.status != "ok":
+        return Report(report_id, doc.path, doc.text, base, _with_id(empty_cells(), report_id), _empty_sections(), [], doc)
+    meta = extract_meta(doc)
+    meta.update(base)
+    signatures = T.detect_signatures(doc.narrative)
+    template = choose_template(signatures)
+    meta["template"] = template
+    meta["signatures"] = {k: v for k, v in signatures.items() if v}
+    grids = doc.grids if doc.grids is not None else _find_grids(doc.text)
+    cells = extract_cells(grids, template, report_id=report_id)
+    layout = doc.layout or (_dominant_layout(grids) if len(cells) else None)
+    inferred: list[dict] = []
+    if template != "none" and _needs_recovery(cells, template):
+        rec = _recover(doc, template)
+        if rec is not None and len(rec.cells) > len(cells):
+            cells = _to_frame([{**c, "report_id": report_id} for c in rec.cells], template)
+            layout = rec.layout
+            inferred = list(rec.inferred)
+            meta["inferred_by"] = dict(rec.inferred_by)
+    if layout is None:
+        layout = "narrative" if template == "none" or not len(cells) else "unknown"
+    meta["layout"] = layout
+    meta["inferred_cells"] = inferred
+    meta["n_cells"] = len(cells)
+    sections = extract_sections(doc, report_id)
+    return Report(report_id, doc.path, doc.text, meta, cells, sections, grids, doc)
+
+
+def _find_grids(text: str) -> list[Grid]:
+    from gkwork.layouts import find_grids
+
+    return find_grids(text)
+
+
+def _dominant_layout(grids: list[Grid]) -> str | None:
+    if not grids:
+        return None
+    sizes: dict[str, int] = {}
+    for g in grids:
+        sizes[g.layout] = sizes.get(g.layout, 0) + len(g.rows)
+    return max(sizes, key=sizes.get)
+
+
+def _needs_recovery(cells: pd.DataFrame, template: str) -> bool:
+    expected = len(T.expected_cells(template)) if template in T.TABLES else 0
+    return expected > 0 and len(cells) < 0.5 * expected
+
+
+def _recover(doc: Document, template: str):
+    try:
+        from gkwork import recover
+    except ImportError:  # pragma: no cover - optional during development
+        return None
+    try:
+        layout = recover.detect_damaged_layout(doc.text)
+        if layout is None:
+            return None
+        return recover.extract_flattened(doc.text, template)
+    except Exception as exc:  # a recovery bug must not lose the report
+        log.warning("recovery failed for %s: %s", doc.path, exc)
+        return None
+
+
+def _with_id(df: pd.DataFrame, report_id: str) -> pd.DataFrame:
+    df = df.copy()
+    df["report_id"] = pd.Series([report_id] * len(df), dtype="string")
+    return df
+
+
+def _empty_sections() -> pd.DataFrame:
+    from gkwork.model import SECTION_COLUMNS
+
+    return pd.DataFrame(columns=SECTION_COLUMNS).astype({"start": "Int64", "end": "Int64"})
+
+
+def is_missing(value: float) -> bool:
+    """True for NaN (blank, 无, ambiguous)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,457 @@
+"""Report metadata and statutory sections, read from the narrative text.
+
+Where each field comes from (domain.md §7):
+
+* ``title``: a line "〈agency〉〈year〉年(度)政府信息公开工作年度报告" near the top (may be split
+  over two lines), or an archiver's ``标题:`` header;
+* ``agency``: the title; "由〈agency〉编制"; ``发布单位/发布机构/填报单位:``; the signature block;
+* ``year``: the title; "公布2020年度"; the statistics period; the 统计表 "(2020年度)";
+* ``signed_date``: the signature date at the end (digits or Chinese numerals), else 成文日期;
+* ``index_no`` (索引号) and the 6-digit administrative-division code it may carry;
+* ``province``/``city``/``county``: the division code, or place names in the agency name matched
+  against the gazetteer shipped with the ``cpca`` package (GB/T 2260 codes);
+* ``admin_level`` and ``agency_kind`` from the agency name's suffix.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+
+import pandas as pd
+
+from gkwork.model import SECTION_COLUMNS, Document
+
+# ------------------------------------------------------------------------------------------
+# dates and years
+
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
+
+
+def cn_number(s: str) -> int | None:
+    """Convert a small Chinese numeral (二〇二一, 十八, 二十, 三十一) or digits to int."""
+    s = s.strip()
+    if s.isdigit():
+        return int(s)
+    if not s:
+        return None
+    if "十" in s:
+        left, _, right = s.partition("十")
+        tens = _CN_DIGITS.get(left, None) if left else 1
+        ones = _CN_DIGITS.get(right, None) if right else 0
+        if tens is None or ones is None:
+            return None
+        return tens * 10 + ones
+    digits = [_CN_DIGITS.get(ch) for ch in s]
+    if any(d is None for d in digits):
+        return None
+    return int("".join(str(d) for d in digits))
+
+
+_DATE_RE = re.compile(
+    r"(?P<y>(?:19|20)\d{2}|[二][〇○零O][一二三四五六七八九〇○零O]{2})\s*年\s*"
+    r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*"
+    r"(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
+)
+_ISO_DATE_RE = re.compile(r"(?P<y>(?:19|20)\d{2})[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})")
+
+
+def _date(y: str, m: str, d: str) -> str | None:
+    yy, mm, dd = cn_number(y), cn_number(m), cn_number(d)
+    if yy is None or mm is None or dd is None or not (1 <= mm <= 12 and 1 <= dd <= 31):
+        return None
+    return f"{yy:04d}-{mm:02d}-{dd:02d}"
+
+
+# ------------------------------------------------------------------------------------------
+# gazetteer
+
+
+@dataclass(frozen=True)
+class Place:
+    province: str | None
+    city: str | None
+    county: str | None
+    division_code: str | None
+
+
+@functools.lru_cache(maxsize=1)
+def _gazetteer() -> tuple[dict[str, str], dict[str, str], re.Pattern[str]]:
+    """(code6 -> name, name -> code6, regex of names longest first) from cpca's adcodes."""
+    path = resources.files("cpca").joinpath("resources", "adcodes.csv")
+    df = pd.read_csv(path, dtype={"adcode": str}, usecols=["adcode", "name"])
+    code_to_name: dict[str, str] = {}
+    name_to_code: dict[str, str] = {}
+    for code, name in zip(df["adcode"].str[:6], df["name"], strict=True):
+        code_to_name.setdefault(code, name)
+        # ambiguous names (e.g. 朝阳区 in Beijing and Changchun) are kept only once: such names
+        # resolve only with the help of a higher-level name or a division code
+        if name in name_to_code and name_to_code[name] != code:
+            name_to_code[name] = ""
+        else:
+            name_to_code[name] = code
+    names = sorted((n for n in name_to_code if len(n) >= 2), key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, names)))
+    return code_to_name, name_to_code, pattern
+
+
+def place_from_code(code: str) -> Place:
+    """Province/city/county names for a 6-digit division code (GB/T 2260)."""
+    code_to_name, _, _ = _gazetteer()
+    if not re.fullmatch(r"\d{6}", code or "") or code[:2] + "0000" not in code_to_name:
+        return Place(None, None, None, None)
+    prov = code_to_name.get(code[:2] + "0000")
+    city = code_to_name.get(code[:4] + "00") if code[2:4] != "00" else None
+    county = code_to_name.get(code) if code[4:] != "00" else None
+    return Place(prov, city, county, code)
+
+
+@functools.lru_cache(maxsize=20000)
+def place_from_text(text: str) -> Place:
+    """Resolve place names in ``text`` (an agency name or title) with the gazetteer."""
+    code_to_name, name_to_code, pattern = _gazetteer()
+    found = [m.group(0) for m in pattern.finditer(text)]
+    codes = [name_to_code[n] for n in found if name_to_code.get(n)]
+    if not codes:
+        # ambiguous names: pick the one under a found higher-level name
+        return Place(None, None, None, None)
+    # most specific code whose ancestors are consistent with the others
+    codes.sort(key=lambda c: (c[4:] != "00", c[2:4] != "00"), reverse=True)
+    best = codes[0]
+    return place_from_code(best)
+
+
+# ------------------------------------------------------------------------------------------
+# agency kind and level
+
+_TOWNSHIP_RE = re.compile(r"(镇|乡|街道|街道办事处|苏木|片区管理局)(人民政府|政府|党委|办事处)?$")
+_GOV_RE = re.compile(r"(人民政府|政府)(办公厅|办公室)?$")
+
+
+def agency_kind(agency: str | None) -> str | None:
+    """people's government / subdistrict office / department / party body / dispatched body."""
+    if not agency:
+        return None
+    a = unicodedata.normalize("NFKC", agency)
+    if a.startswith("中共") or a.endswith("党委") or ("委员会" in a and "中共" in a):
+        return "party_body"
+    if a.endswith("街道办事处") or a.endswith("街道"):
+        return "subdistrict_office"
+    if re.search(r"人民政府$|政府$", a) or re.search(r"(镇|乡)$", a):
+        return "government"
+    if re.search(r"(管委会|管理委员会|实验区|开发区|高新区|新区|片区管理局)$", a):
+        return "dispatched_body"
+    return "department"
+
+
+def admin_level(agency: str | None, place: Place) -> str | None:
+    """province / prefecture / county / township, from the agency name and division code."""
+    if not agency:
+        return None
+    a = unicodedata.normalize("NFKC", agency)
+    if _TOWNSHIP_RE.search(a) or re.search(r"(镇|乡|街道)(人民政府|政府)?(办公室)?$", a):
+        return "township"
+    core = re.sub(r"(人民政府|政府).*$", "", a)
+    if re.search(r"(县|旗|区)$", core) or re.search(r"(县|区)(人民政府)", a):
+        return "county"
+    if place.county:
+        return "county"
+    if re.search(r"(省|自治区)$", core):
+        return "province"
+    if place.city:
+        return "prefecture"
+    if place.province and place.province in ("北京市", "天津市", "上海市", "重庆市"):
+        return "province"
+    if place.province:
+        return "province"
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# metadata
+
+
+_TITLE_RE = re.compile(
+    r"^[\s【】]*(?:标题[:：]\s*)?(?P<title>(?P<agency>[^\n。，,；;:：]{2,60}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?"
+    r"\s*(?:政府信息公开|政务公开|信息公开)[^\n]{0,12}?报告)",
+    re.M,
+)
+_SPLIT_TITLE_RE = re.compile(
+    r"^\s*(?P<agency>[^\n。，,；;]{2,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*政府信息公开(?:工作)?\s*\n\s*\n?\s*(?:年度)?报告",
+    re.M,
+)
+_COMPILED_BY_RE = re.compile(r"由(?P<agency>[^，,。；;（(]{2,40}?)(?:政府信息公开工作机构|政务公开办公室|办公室)?编制")
+_FIELD_RE = {
+    "index_no": re.compile(r"索\s*引\s*号\s*[:：]?\s*\|?\s*(?P<v>[0-9A-Za-z][0-9A-Za-z\-/_.]{5,40})"),
+    "publisher": re.compile(r"(?:发布单位|发布机构|发文机关)\s*[:：]\s*\|?\s*(?P<v>[^\s|,，。]{2,40})"),
+    "filer": re.compile(r"填报单位\s*[:：]\s*\|?\s*(?P<v>[^\s|,，。]{2,40})"),
+    "written_date": re.compile(r"成文日期\s*[:：]\s*\|?\s*(?P<v>[0-9]{4}[-./年][0-9]{1,2}[-./月][0-9]{1,2}日?)"),
+    "published_date": re.compile(r"(?:发布日期|发布时间)\s*[:：]\s*\|?\s*(?P<v>[0-9]{4}[-./年][0-9]{1,2}[-./月][0-9]{1,2}日?)"),
+    "doc_no": re.compile(r"文\s*号\s*[:：]\s*\|?\s*(?P<v>[^\s|]{2,40})"),
+}
+_YEAR_HINTS = (
+    re.compile(r"公布\s*(?P<y>(?:19|20)\d{2})\s*年度"),
+    re.compile(r"统计期限自\s*(?P<y>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"),
+    re.compile(r"[(（]\s*(?P<y>(?:19|20)\d{2})\s*年度\s*[)）]"),
+    re.compile(r"(?P<y>(?:19|20)\d{2})\s*年度?政府信息公开(?:工作)?年度报告"),
+)
+_SYNTHETIC_RE = re.compile(r"合成数据|synthetic data", re.I)
+
+
+def _clean_agency(a: str) -> str:
+    a = re.sub(r"\s+", "", a)
+    a = re.sub(r"^(关于|本级|我单位)", "", a)
+    return a.strip("《》「」【】:：| ")
+
+
+def extract_meta(doc: Document) -> dict:
+    """Metadata of one document (the schema.md report columns this text can tell).
+
+    Returns
+    -------
+    dict
+        title, agency, agency_kind, admin_level, province, city, county, division_code,
+        index_no, year, signed_date, written_date, published_date, publisher, synthetic.
+    """
+    text = doc.narrative
+    head = text[:4000]
+    meta: dict = {
+        "title": None,
+        "agency": None,
+        "year": None,
+        "signed_date": None,
+        "index_no": None,
+        "division_code": None,
+    }
+    for key, rx in _FIELD_RE.items():
+        m = rx.search(head)
+        if m:
+            meta[key] = m.group("v").strip()
+    meta.update({k: v for k, v in doc.meta.items() if v})
+
+    m = _TITLE_RE.search(head[:1500])
+    split = _SPLIT_TITLE_RE.search(head[:1500])
+    if split and (m is None or split.start() < m.start()):
+        meta["title"] = re.sub(r"\s+", "", split.group(0))
+        meta["agency"] = _clean_agency(split.group("agency"))
+        meta["year"] = int(split.group("year"))
+    elif m:
+        meta["title"] = re.sub(r"\s+", "", m.group("title"))
+        meta["agency"] = _clean_agency(m.group("agency"))
+        meta["year"] = int(m.group("year"))
+    if meta["agency"] and re.fullmatch(r"[\d\s年度]*", meta["agency"]):
+        meta["agency"] = None
+    if not meta["agency"]:
+        cb = _COMPILED_BY_RE.search(head)
+        for cand in (meta.get("filer"), meta.get("publisher"), cb.group("agency") if cb else None):
+            if cand:
+                meta["agency"] = _clean_agency(cand)
+                break
+    elif meta.get("filer") and meta["agency"] in meta["filer"]:
+        meta["agency"] = meta["filer"]
+    if meta["year"] is None:
+        for rx in _YEAR_HINTS:
+            ym = rx.search(text)
+            if ym:
+                meta["year"] = int(ym.group("y"))
+                break
+    if meta["year"] is None:
+        meta["year"] = _most_mentioned_year(text)
+
+    meta["signed_date"] = _signed_date(text) or _iso(meta.get("written_date"))
+    code = None
+    idx = meta.get("index_no")
+    if idx:
+        code = division_code_from_index(idx)
+    place = place_from_code(code) if code else Place(None, None, None, None)
+    if place.province is None and meta["agency"]:
+        place = place_from_text(meta["agency"])
+    if place.province is None:
+        place = place_from_text(text[:600])
+    meta.update(
+        province=place.province,
+        city=place.city,
+        county=place.county,
+        division_code=place.division_code or code,
+    )
+    meta["agency_kind"] = agency_kind(meta["agency"])
+    meta["admin_level"] = admin_level(meta["agency"], place)
+    meta["synthetic"] = bool(_SYNTHETIC_RE.search(text[:300]))
+    return meta
+
+
+_YEAR_MENTION_RE = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
+
+
+def _most_mentioned_year(text: str) -> int | None:
+    """The year the prose talks about most ("2020年,我镇…"), ignoring full dates."""
+    counts: dict[int, int] = {}
+    for m in _YEAR_MENTION_RE.finditer(text):
+        y = int(m.group(1))
+        counts[y] = counts.get(y, 0) + 1
+    if not counts:
+        return None
+    return max(sorted(counts), key=lambda y: counts[y])
+
+
+def _iso(s: str | None) -> str | None:
+    if not s:
+        return None
+    m = _ISO_DATE_RE.search(s) or _DATE_RE.search(s)
+    return _date(m.group("y"), m.group("m"), m.group("d")) if m else None
+
+
+def _signed_date(text: str) -> str | None:
+    """The date of the signature block: the last full date in the last lines of the body.
+
+    Dates in the 统计表 footer (填报日期) and in trailing attachments are skipped: the search
+    runs over the text before an ``附件`` line when one follows the signature.
+    """
+    body = text
+    att = re.search(r"\n\s*附件\s*[:：]?\s*\n", text)
+    if att and att.start() > len(text) * 0.3:
+        body = text[: att.start()]
+    tail = body[-400:]
+    dates = list(_DATE_RE.finditer(tail))
+    for m in reversed(dates):
+        # a signature date stands on its own line
+        line_start = tail.rfind("\n", 0, m.start()) + 1
+        line_end = tail.find("\n", m.end())
+        line = tail[line_start : line_end if line_end != -1 else len(tail)].strip()
+        if len(line) <= 20:
+            return _date(m.group("y"), m.group("m"), m.group("d"))
+    return None
+
+
+def division_code_from_index(index_no: str) -> str | None:
+    """The 6-digit division code carried by a 索引号, if any.
+
+    ``330803-042/2021-46930`` starts with it; an 18-character unified social credit code
+    (``11341702486344515H/...``) carries it at positions 3-8.
+
+    >>> division_code_from_index("330803-042/2021-46930")
+    '330803'
+    >>> division_code_from_index("11341702486344515H/202110-00013")
+    '341702'
+    """
+    s = index_no.strip()
+    m = re.match(r"(\d{6})(?:[-/]|$)", s)
+    if m and place_from_code(m.group(1)).province:
+        return m.group(1)
+    m = re.match(r"[0-9A-Z]{18}(?=[/-]|$)", s)
+    if m and s[2:8].isdigit() and place_from_code(s[2:8]).province:
+        return s[2:8]
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# sections
+
+#: Section keys and the title keywords that identify them (Art. 50 of the 2019 Regulations,
+#: Art. 32 of the 2008 Regulations, and the statistics table appendix).
+SECTION_PATTERNS: dict[str, re.Pattern[str]] = {
+    "overview": re.compile(r"^(总体情况|概述|情况概述|基本情况|总体概述)"),
+    "proactive": re.compile(r"主动公开"),
+    "requests": re.compile(r"(收到和处理|依申请公开|申请公开)"),
+    "fees": re.compile(r"收费"),
+    "review_litigation": re.compile(r"(行政复议|行政诉讼)"),
+    "problems": re.compile(r"(存在的?主要问题|存在问题|问题及改进|改进情况|改进措施)"),
+    "other": re.compile(r"(其他需要报告|其它需要报告|其他事项|其它事项)"),
+    "stats_table": re.compile(r"统计表"),
+}
+
+#: Content items Article 50 (2019) requires, and Article 32 (2008) for earlier years.
+REQUIRED_SECTIONS_2019 = ("proactive", "requests", "review_litigation", "problems", "other")
+REQUIRED_SECTIONS_2008 = ("proactive", "requests", "fees", "review_litigation", "problems", "other")
+
+_NUMS = "一二三四五六七八九十"
+_HEAD_RE = re.compile(
+    r"(?:^|\n)[ \t\u3000]*(?P<paren>[（(])?(?P<num>[一二三四五六七八九十]{1,2})(?(paren)[)）]|[、.．])"
+    r"[ \t\u3000]*(?P<title>[^\n|\t]{2,40}?)[ \t\u3000]*(?=\n|$)"
+)
+_HEAD_INLINE_RE = re.compile(
+    r"(?P<paren>[（(])?(?P<num>[一二三四五六七八九十]{1,2})(?(paren)[)）]|、)(?P<title>[^\s|\t，。,；;]{2,30})"
+)
+
+
+def _num(s: str) -> int:
+    return cn_number(s) or 0
+
+
+def extract_sections(doc: Document, report_id: str) -> pd.DataFrame:
+    """The statutory sections (一…六, the （一）…（六） skeleton, the 2008 seven parts).
+
+    Returns
+    -------
+    DataFrame
+        report_id, section (key of :data:`SECTION_PATTERNS`), number (e.g. ``二`` or ``（二）``),
+        title, start, end (offsets into ``Report.text``), text.
+    """
+    text = doc.narrative
+    cands = []
+    for m in _HEAD_RE.finditer(text):
+        title = m.group("title")
+        key = _classify(title)
+        if key is None:
+            continue
+        style = "paren" if m.group("paren") else "top"
+        cands.append((m.start("num") - (1 if m.group("paren") else 0), style, _num(m.group("num")), key, m))
+    if sum(1 for c in cands if c[1] == "top") < 2:
+        # archived page text on one line: find headings inside lines
+        for m in _HEAD_INLINE_RE.finditer(text):
+            key = _classify(m.group("title"))
+            if key is not None:
+                cands.append((m.start(), "paren" if m.group("paren") else "top", _num(m.group("num")), key, m))
+        cands.sort(key=lambda c: c[0])
+    accepted: list[tuple] = []
+    keys_seen: set[str] = set()
+    for style in ("top", "paren"):
+        last = 0
+        for c in cands:
+            if c[1] != style or c[3] in keys_seen:
+                continue
+            if c[2] <= last:
+                continue
+            if any(abs(c[0] - a[0]) < 2 for a in accepted):
+                continue
+            accepted.append(c)
+            last = c[2]
+        keys_seen |= {a[3] for a in accepted}
+    accepted.sort(key=lambda c: c[0])
+    rows = []
+    for i, (pos, style, num, key, m) in enumerate(accepted):
+        end = accepted[i + 1][0] if i + 1 < len(accepted) else len(text)
+        number = _NUMS[num - 1] if 1 <= num <= 10 else str(num)
+        if style == "paren":
+            number = f"（{number}）"
+        s0, s1 = doc.to_text_offset(pos), doc.to_text_offset(end)
+        rows.append(
+            {
+                "report_id": report_id,
+                "section": key,
+                "number": number,
+                "title": m.group("title").strip(),
+                "start": s0,
+                "end": s1,
+                "text": text[pos:end],
+            }
+        )
+    df = pd.DataFrame(rows, columns=SECTION_COLUMNS)
+    return df.astype({"start": "Int64", "end": "Int64"})
+
+
+def _classify(title: str) -> str | None:
+    t = unicodedata.normalize("NFKC", title)
+    if len(t) > 40:
+        return None
+    # table rows that look like headings (一、本年新收…, 四、结转下年度…, 三、本年度办理结果)
+    if re.search(r"(本年新收|上年结转|结转下年度|本年度办理结果|数量$|数$)", t):
+        return None
+    for key, rx in SECTION_PATTERNS.items():
+        if rx.search(t):
+            return key
+    return None

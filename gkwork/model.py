@@ -1,0 +1,259 @@
+"""Core data structures shared by every module.
+
+The flow of a report through gkwork::
+
+    bytes --readers--> Document --layouts--> [Grid] --extract--> cells (long DataFrame)
+                                  \\--recover (flattened / damaged text)--> cells
+    Document + cells --meta--> Report.meta, Report.sections
+    Report --validate--> checks (DataFrame)
+
+Offsets (``start``/``end``) always refer to ``Document.text`` (== ``Report.text``), so that
+``text[start:end] == raw`` for every grid cell and every canonical cell.
+
+Rendering (synthetic reports, test fixtures) goes the other way: a layout-neutral list of
+``Block`` objects (``ParaBlock`` / ``TableBlock``) is written as txt, md, HTML, DOCX or PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+#: Columns of the long ``cells`` table, in order (schema.md "Long cell format").
+CELL_COLUMNS: list[str] = [
+    "report_id",
+    "table",
+    "row",
+    "col",
+    "value",
+    "unit",
+    "raw",
+    "flag",
+    "start",
+    "end",
+]
+
+#: Columns of the ``reports`` table (schema.md "Report metadata"), in order.
+REPORT_COLUMNS: list[str] = [
+    "report_id",
+    "path",
+    "sha256",
+    "format",
+    "layout",
+    "encoding",
+    "status",
+    "error",
+    "title",
+    "agency",
+    "agency_kind",
+    "admin_level",
+    "province",
+    "city",
+    "county",
+    "division_code",
+    "index_no",
+    "year",
+    "signed_date",
+    "template",
+    "n_chars",
+    "synthetic",
+]
+
+#: Columns of the ``sections`` table.
+SECTION_COLUMNS: list[str] = ["report_id", "section", "number", "title", "start", "end", "text"]
+
+#: Columns of a check result (schema.md, last paragraph).
+CHECK_COLUMNS: list[str] = [
+    "report_id",
+    "rule",
+    "status",
+    "severity",
+    "table",
+    "row",
+    "col",
+    "expected",
+    "observed",
+    "delta",
+    "start",
+    "end",
+    "message",
+]
+
+STATUSES = ("ok", "error", "needs_ocr", "empty")
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One raw cell of a reconstructed grid.
+
+    ``raw`` is the exact source text: ``document.text[start:end] == raw``. ``text`` is the
+    logical cell text used for label matching (e.g. an HTML cell ``本年新<br/>制作数量`` has
+    ``text='本年新制作数量'``); it defaults to ``raw``.
+    """
+
+    raw: str
+    start: int
+    end: int
+    text: str | None = None
+    rowspan: int = 1
+    colspan: int = 1
+    is_copy: bool = False  # True where a merged cell was expanded into this position
+
+    @property
+    def label(self) -> str:
+        return self.raw if self.text is None else self.text
+
+
+@dataclass
+class Grid:
+    """A table as rows of raw cells, before any mapping to canonical keys.
+
+    Text layouts drop merged cells (rows are ragged); HTML/DOCX/PDF grids expand merged cells
+    (copies have ``is_copy=True``). Mapping to canonical keys never relies on positions alone.
+    """
+
+    rows: list[list[GridCell]]
+    start: int
+    end: int
+    layout: str
+    page: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The grid as a DataFrame of raw strings (ragged rows padded with None)."""
+        width = max((len(r) for r in self.rows), default=0)
+        return pd.DataFrame([[c.raw for c in r] + [None] * (width - len(r)) for r in self.rows])
+
+
+@dataclass
+class Document:
+    """What a reader returns: decoded text plus, for structured formats, grids.
+
+    Attributes
+    ----------
+    path : str
+    format : str            one of txt, md, html, docx, pdf
+    text : str              the offset basis for every span
+    encoding : str | None   detected encoding (text and HTML formats)
+    grids : list[Grid] | None
+        Tables found by the reader from document structure (HTML/DOCX/PDF). ``None`` means
+        "find tables in ``text``" (txt/md) with :mod:`gkwork.layouts`.
+    layout : str | None     layout name decided by the reader (e.g. ``html_table``)
+    plain : str | None      a plain-text rendering for narrative analysis (HTML/DOCX/PDF); None
+                            means ``text`` is already plain
+    plain_map : list[int] | None
+        ``plain_map[i]`` is the offset in ``text`` of ``plain[i]`` (same length as ``plain``).
+    meta : dict             metadata the reader found (e.g. 索引号 in an HTML portal block)
+    status : str            ok / error / needs_ocr / empty
+    error : str | None      a specific, human-readable reason when status != ok
+    """
+
+    path: str
+    format: str
+    text: str
+    encoding: str | None = None
+    grids: list[Grid] | None = None
+    layout: str | None = None
+    plain: str | None = None
+    plain_map: list[int] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    status: str = "ok"
+    error: str | None = None
+
+    @property
+    def narrative(self) -> str:
+        return self.text if self.plain is None else self.plain
+
+    def to_text_offset(self, i: int) -> int:
+        """Map an offset in :attr:`narrative` to an offset in :attr:`text`."""
+        if self.plain_map is None:
+            return i
+        if i >= len(self.plain_map):
+            return len(self.text)
+        return self.plain_map[i]
+
+
+@dataclass
+class Report:
+    """A parsed report: text, metadata, canonical cells, sections and raw grids."""
+
+    report_id: str
+    path: str
+    text: str
+    meta: dict[str, Any]
+    cells: pd.DataFrame
+    sections: pd.DataFrame
+    grids: list[Grid] = field(default_factory=list)
+    document: Document | None = None
+
+    @property
+    def status(self) -> str:
+        return self.meta.get("status", "ok")
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Wide view of one canonical table (rows x cols of reported values)."""
+        sub = self.cells[self.cells["table"] == name]
+        if sub.empty:
+            return pd.DataFrame()
+        wide = sub.pivot_table(index="row", columns="col", values="value", aggfunc="first", dropna=False)
+        order_r = list(dict.fromkeys(sub["row"]))
+        order_c = list(dict.fromkeys(sub["col"]))
+        return wide.reindex(index=order_r, columns=order_c)
+
+    def __repr__(self) -> str:  # pragma: no cover - cosmetic
+        m = self.meta
+        return (
+            f"Report({self.report_id!r}, status={m.get('status')!r}, template={m.get('template')!r}, "
+            f"year={m.get('year')!r}, agency={m.get('agency')!r}, cells={len(self.cells)})"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering blocks: a layout-neutral description of a report, written out by gkwork.render
+# (text layouts) and gkwork.writers (HTML, DOCX, PDF).
+
+
+@dataclass
+class SpanCell:
+    """A cell of a table to be rendered; merged cells carry rowspan/colspan."""
+
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class ParaBlock:
+    text: str
+
+
+@dataclass
+class TableBlock:
+    """A table in rendering form: rows of SpanCells, merged cells given once (HTML convention:
+    a cell covered by an earlier rowspan/colspan is simply absent from later rows)."""
+
+    rows: list[list[SpanCell]]
+    name: str = ""  # e.g. 'active_disclosure', 'applications', 'review_litigation', 'legacy_stats'
+
+
+Block = ParaBlock | TableBlock
+
+
+def empty_cells() -> pd.DataFrame:
+    """An empty DataFrame with the ``cells`` columns and dtypes."""
+    return pd.DataFrame(
+        {
+            "report_id": pd.Series(dtype="string"),
+            "table": pd.Series(dtype="string"),
+            "row": pd.Series(dtype="string"),
+            "col": pd.Series(dtype="string"),
+            "value": pd.Series(dtype="float64"),
+            "unit": pd.Series(dtype="string"),
+            "raw": pd.Series(dtype="string"),
+            "flag": pd.Series(dtype="string"),
+            "start": pd.Series(dtype="Int64"),
+            "end": pd.Series(dtype="Int64"),
+        }
+    )

@@ -1,0 +1,319 @@
+"""Read report files: bytes -> :class:`~gkwork.model.Document` -> :class:`~gkwork.model.Report`.
+
+One function per format. Text formats (``.txt``, ``.md``) are decoded here; HTML, Word and
+PDF readers live in :mod:`gkwork.readers_html`, :mod:`gkwork.readers_docx` and
+:mod:`gkwork.readers_pdf` and are dispatched to by extension or by the file's magic bytes.
+
+Decoding (text formats): a BOM wins (UTF-8, UTF-16, UTF-32); then strict UTF-8; then UTF-16
+without BOM (recognised by its NUL pattern); then GB18030 (a superset of GBK and GB2312) when
+it decodes strictly; then charset-normalizer. The decoded text has CRLF/CR normalised to LF
+and Word-conversion artefacts such as ``[bookmark: _GoBack]`` removed; ``Report.text`` is
+that text and every offset refers to it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from gkwork.errors import FileFormatError, InputError, Reason
+from gkwork.model import Document, Report
+
+log = logging.getLogger("gkwork")
+
+#: Extensions read as plain text.
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+#: Every extension gkwork reads.
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + (".docx", ".pdf")
+
+#: Conversion artefacts removed from decoded text (Word bookmarks, pandoc anchors).
+ARTEFACT_RE = re.compile(r"\[bookmark: ?[^\]\n]{0,80}\]|\{#_[A-Za-z0-9_]+\}")
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode report bytes to text.
+
+    Parameters
+    ----------
+    data : bytes
+        The file content.
+
+    Returns
+    -------
+    (text, encoding)
+        The decoded text (not yet cleaned) and the name of the encoding used.
+
+    Raises
+    ------
+    FileFormatError
+        ``binary_content`` when the bytes are not text, ``decode_failed`` when no encoding fits.
+
+    Examples
+    --------
+    >>> decode_bytes("年度报告".encode("gb18030"))
+    ('年度报告', 'gb18030')
+    >>> decode_bytes(codecs.BOM_UTF8 + "年度报告".encode())
+    ('年度报告', 'utf-8-sig')
+    """
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(enc.replace("-sig", "")), enc
+            except UnicodeDecodeError as exc:
+                raise FileFormatError(
+                    Reason.DECODE_FAILED, f"starts with a {enc} byte-order mark but is not {enc}: {exc}"
+                ) from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    utf16 = _guess_utf16(data)
+    if utf16:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise FileFormatError(
+            Reason.BINARY_CONTENT,
+            "the file holds NUL bytes and is not UTF-16 text: it looks like a binary file "
+            "(check that it really is a text report, or give it its proper extension)",
+        )
+    try:
+        text = data.decode("gb18030")
+        if _plausible_text(text):
+            return text, "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None:
+        text = str(best)
+        if _plausible_text(text):
+            return text, best.encoding
+    raise FileFormatError(
+        Reason.DECODE_FAILED,
+        "could not decode the file as UTF-8, UTF-16, GB18030/GBK or any encoding "
+        "charset-normalizer knows; it may be binary or damaged",
+    )
+
+
+def _guess_utf16(data: bytes) -> str | None:
+    sample = data[:4000]
+    if len(sample) < 4:
+        return None
+    even_nul = sample[0::2].count(0)
+    odd_nul = sample[1::2].count(0)
+    half = len(sample) / 2
+    # ASCII-heavy UTF-16 has NULs in every other byte; CJK-heavy UTF-16 has few NULs but
+    # decodes to CJK; use the NUL pattern when present
+    if odd_nul > 0.2 * half and even_nul < 0.05 * half:
+        return "utf-16-le"
+    if even_nul > 0.2 * half and odd_nul < 0.05 * half:
+        return "utf-16-be"
+    if len(data) % 2 == 0:
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            cjk = sum(1 for ch in text[:2000] if "\u4e00" <= ch <= "\u9fff")
+            if cjk > 0.3 * min(len(text), 2000):
+                return enc
+    return None
+
+
+def _plausible_text(text: str) -> bool:
+    """Reject decodings that are mostly control characters or private-use/rare code points."""
+    if not text:
+        return True
+    sample = text[:5000]
+    bad = sum(
+        1
+        for ch in sample
+        if (ord(ch) < 32 and ch not in "\t\n\r\f")
+        or "\ue000" <= ch <= "\uf8ff"
+        or ch == "\ufffd"
+    )
+    common = sum(
+        1
+        for ch in sample
+        if ch.isascii() or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+    )
+    return bad < 0.01 * len(sample) and common > 0.8 * len(sample)
+
+
+def clean_text(text: str) -> str:
+    """Normalise line ends to LF and remove conversion artefacts (``[bookmark: _GoBack]``)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return ARTEFACT_RE.sub("", text)
+
+
+def read_text_document(data: bytes, path: str, fmt: str = "txt") -> Document:
+    """Decode a ``.txt``/``.md`` report into a :class:`Document` (tables found later)."""
+    text, encoding = decode_bytes(data)
+    return Document(path=path, format=fmt, text=clean_text(text), encoding=encoding)
+
+
+def _sniff_format(data: bytes, suffix: str) -> str:
+    head = data[:1024].lstrip()
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx" if suffix in ("", ".docx") or suffix not in SUPPORTED_SUFFIXES else suffix[1:]
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix == ".docx":
+        return "docx"
+    if suffix == ".pdf":
+        return "pdf"
+    if suffix in (".md", ".markdown"):
+        return "md"
+    if suffix in TEXT_SUFFIXES:
+        low = head[:512].lower()
+        if low.startswith((b"<!doctype html", b"<html")):
+            return "html"
+        return "txt"
+    return ""
+
+
+def _reader_for(fmt: str) -> Callable[[bytes, str], Document]:
+    if fmt in ("txt", "md"):
+        return lambda data, path: read_text_document(data, path, fmt)
+    if fmt == "html":
+        from gkwork.readers_html import read_html
+
+        return read_html
+    if fmt == "docx":
+        from gkwork.readers_docx import read_docx
+
+        return read_docx
+    if fmt == "pdf":
+        from gkwork.readers_pdf import read_pdf
+
+        return read_pdf
+    raise FileFormatError(Reason.UNSUPPORTED_FORMAT, f"no reader for format {fmt!r}")
+
+
+def read_document(data: bytes, path: str = "<memory>", fmt: str | None = None) -> Document:
+    """Read bytes as a :class:`Document`; bad content gives a Document with status != ok.
+
+    Parameters
+    ----------
+    data : bytes
+        File content.
+    path : str
+        Where it came from (used for the format when ``fmt`` is None, and in messages).
+    fmt : str, optional
+        One of txt, md, html, docx, pdf; guessed from extension and magic bytes when None.
+    """
+    suffix = Path(path).suffix.lower()
+    if fmt is None:
+        fmt = _sniff_format(data, suffix)
+    if not fmt:
+        return Document(
+            path=path,
+            format=suffix.lstrip(".") or "unknown",
+            text="",
+            status="error",
+            error=f"{Reason.UNSUPPORTED_FORMAT.value}: {suffix or 'no extension'} is not a report "
+            f"format gkwork reads (supported: {', '.join(SUPPORTED_SUFFIXES)})",
+        )
+    if len(data.strip()) == 0:
+        return Document(
+            path=path, format=fmt, text="", status="empty", error=f"{Reason.EMPTY_FILE.value}: the file is empty"
+        )
+    try:
+        doc = _reader_for(fmt)(data, path)
+    except FileFormatError as exc:
+        status = "needs_ocr" if exc.reason is Reason.NEEDS_OCR else "error"
+        return Document(path=path, format=fmt, text="", status=status, error=str(exc))
+    if doc.status == "ok" and not doc.text.strip():
+        doc.status = "empty"
+        doc.error = f"{Reason.EMPTY_FILE.value}: no text in the file"
+    return doc
+
+
+def report_id_for(path: str | os.PathLike[str]) -> str:
+    """Default report id: the file name without extension."""
+    return Path(path).stem or str(path)
+
+
+def read_report(path: str | os.PathLike[str], *, report_id: str | None = None) -> Report:
+    """Read one report file into a :class:`~gkwork.model.Report`.
+
+    A file whose content cannot be read does not raise: the Report has
+    ``meta['status']`` in {error, empty, needs_ocr} and ``meta['error']`` says why, starting
+    with a stable reason code (:class:`gkwork.errors.Reason`).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A .txt, .md, .html/.htm, .docx or .pdf file.
+    report_id : str, optional
+        Defaults to the file name without extension.
+
+    Raises
+    ------
+    InputError
+        When ``path`` does not exist or is a directory.
+
+    Examples
+    --------
+    >>> import gkwork as gk
+    >>> r = gk.read_report(gk.paths.SEEDS_DIR / "000_28b25ab7a75596a3.txt")
+    >>> r.meta["template"], r.meta["year"]
+    ('gov2019', 2020)
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"no such file: {str(p)!r} (check the path; directories go to read_corpus)")
+    if p.is_dir():
+        raise InputError(f"{str(p)!r} is a directory; use gkwork.read_corpus for folders")
+    data = p.read_bytes()
+    doc = read_document(data, str(p))
+    from gkwork.extract import build_report
+
+    return build_report(
+        doc,
+        report_id=report_id or report_id_for(p),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def read_text(text: str, path: str = "<memory>", *, report_id: str | None = None, fmt: str = "txt") -> Report:
+    """Parse a report given as a string (tests, notebooks, copy-paste from a web page).
+
+    Examples
+    --------
+    >>> import gkwork as gk
+    >>> r = gk.read_text("规章 | 30 | 30 | 30 |\\n规范性文件 | 18 | 18 | 18 |\\n本年新制作数量")
+    >>> r.cells[["row", "col", "value"]].head(2).values.tolist()
+    [['regulations', 'new_made', 30.0], ['regulations', 'new_published', 30.0]]
+    """
+    from gkwork.extract import build_report
+
+    doc = Document(path=path, format=fmt, text=clean_text(text), encoding=None)
+    if not doc.text.strip():
+        doc.status = "empty"
+        doc.error = f"{Reason.EMPTY_FILE.value}: no text"
+    return build_report(
+        doc,
+        report_id=report_id or report_id_for(path),
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
