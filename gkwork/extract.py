@@ -109,7 +109,9 @@ class _Ctx:
     duplicates: int = 0
 
 
-def _emit(ctx: _Ctx, table: str, row: str, col: str, cell: GridCell, template: str | None = None) -> None:
+def _emit(
+    ctx: _Ctx, table: str, row: str, col: str, cell: GridCell, template: str | None = None
+) -> None:
     key = (table, row, col)
     if key in ctx.out:
         ctx.duplicates += 1
@@ -184,7 +186,11 @@ def _ad_header(ctx: _Ctx, labels: list[GridCell]) -> bool:
         assigned: list[str] = []
         score = 0.0
         for h in heads:
-            cands = [c for c in _match(ctx.template, "active_disclosure", "col", h.label, g) if c[0] not in assigned]
+            cands = [
+                c
+                for c in _match(ctx.template, "active_disclosure", "col", h.label, g)
+                if c[0] not in assigned
+            ]
             if cands and cands[0][1] >= MIN_HEADER_SCORE:
                 assigned.append(cands[0][0])
                 score += cands[0][1]
@@ -246,7 +252,8 @@ def _app_col_order(ctx: _Ctx) -> list[str]:
             (
                 [k[1] for k in keys if k[0] == "col"]
                 for keys in ctx.app_header
-                if sum(1 for k in keys if k[0] == "col") >= 5 and ("parent", _APP_ORG_PARENT) not in keys
+                if sum(1 for k in keys if k[0] == "col") >= 5
+                and ("parent", _APP_ORG_PARENT) not in keys
             ),
             None,
         )
@@ -280,7 +287,11 @@ def _rl_sequence(ctx: _Ctx) -> list[tuple[str, str]]:
     leaf_row: list[str] = []
     for labels in ctx.rl_header:
         norms = [T.normalize_label(c.label) for c in labels]
-        if "行政复议" in norms and "行政诉讼" in norms and norms.index("行政诉讼") < norms.index("行政复议"):
+        if (
+            "行政复议" in norms
+            and "行政诉讼" in norms
+            and norms.index("行政诉讼") < norms.index("行政复议")
+        ):
             blocks = ["litigation_direct", "litigation_after_review", "review"]
         if "未经复议直接起诉" in norms and "复议后起诉" in norms:
             lit = (
@@ -298,7 +309,11 @@ def _rl_sequence(ctx: _Ctx) -> list[tuple[str, str]]:
                 keys.append(m[0])
         if len(keys) > len(leaf_row):
             leaf_row = keys
-    per_block = leaf_row[:5] if len(leaf_row) >= 5 and sorted(leaf_row[:5]) == sorted(cols_default) else cols_default
+    per_block = (
+        leaf_row[:5]
+        if len(leaf_row) >= 5 and sorted(leaf_row[:5]) == sorted(cols_default)
+        else cols_default
+    )
     return [(b, c) for b in blocks for c in per_block]
 
 
@@ -309,8 +324,14 @@ def _data_row(ctx: _Ctx, labels: list[GridCell], values: list[GridCell]) -> None
         tables = ["active_disclosure", "applications"]
     best: tuple[float, str, str, str] | None = None  # score, table, key, template
     for table in tables:
-        group = ctx.ad_group if table == "active_disclosure" and ctx.table == "active_disclosure" else None
-        templates = [ctx.template] + ([t for t in _GOV if t != ctx.template] if table == "applications" else [])
+        group = (
+            ctx.ad_group
+            if table == "active_disclosure" and ctx.table == "active_disclosure"
+            else None
+        )
+        templates = [ctx.template] + (
+            [t for t in _GOV if t != ctx.template] if table == "applications" else []
+        )
         for tpl in templates:
             cands = _match(tpl, table, "row", label.label, group)
             if table == "active_disclosure" and group and not cands:
@@ -420,7 +441,8 @@ def _extract_legacy(grids: list[Grid], ctx: _Ctx, variant: str = "") -> None:
                 continue
             spec = T.spec(ctx.template, "legacy_stats", "row", m[0])
             ctx.last_order["legacy_stats"] = max(
-                _row_order(ctx.template, "legacy_stats", m[0]), ctx.last_order.get("legacy_stats", -1)
+                _row_order(ctx.template, "legacy_stats", m[0]),
+                ctx.last_order.get("legacy_stats", -1),
             )
             if not spec.get("is_data", 1):
                 continue
@@ -468,8 +490,16 @@ def _to_frame(records, template: str) -> pd.DataFrame:
     if not recs:
         return empty_cells()
     df = pd.DataFrame.from_records(recs, columns=CELL_COLUMNS)
-    order = {k: i for i, k in enumerate(zip(*[T.expected_cells(template)[c] for c in ("table", "row", "col")], strict=True))}
-    df["_o"] = [order.get((t, r, c), 10**6 + i) for i, (t, r, c) in enumerate(zip(df["table"], df["row"], df["col"], strict=True))]
+    order = {
+        k: i
+        for i, k in enumerate(
+            zip(*[T.expected_cells(template)[c] for c in ("table", "row", "col")], strict=True)
+        )
+    }
+    df["_o"] = [
+        order.get((t, r, c), 10**6 + i)
+        for i, (t, r, c) in enumerate(zip(df["table"], df["row"], df["col"], strict=True))
+    ]
     df = df.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
     return df.astype(
         {
@@ -503,7 +533,16 @@ def build_report(doc: Document, *, report_id: str, sha256: str | None = None) ->
         "synthetic": False,
     }
     if doc.status != "ok":
-        return Report(report_id, doc.path, doc.text, base, _with_id(empty_cells(), report_id), _empty_sections(), [], doc)
+        return Report(
+            report_id,
+            doc.path,
+            doc.text,
+            base,
+            _with_id(empty_cells(), report_id),
+            _empty_sections(),
+            [],
+            doc,
+        )
     meta = extract_meta(doc)
     meta.update(base)
     signatures = T.detect_signatures(doc.narrative)

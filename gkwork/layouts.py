@@ -192,7 +192,9 @@ def _pipe_grid(text: str, lines: list[tuple[int, int]], kinds: list[str]) -> Gri
                 row = []
         if row:
             rows.append(row)
-    return Grid(rows=rows, start=lines[0][0], end=lines[-1][1], layout="markdown" if is_md else "pipe")
+    return Grid(
+        rows=rows, start=lines[0][0], end=lines[-1][1], layout="markdown" if is_md else "pipe"
+    )
 
 
 def _cell_per_line_grid(
@@ -258,7 +260,10 @@ def _cell_per_line_grid(
             break
         if k == "text" and cur is not None:
             # a line without TAB directly after a cell continues it (本年新 / 制作数量)
-            if _HEADING_RE.match(text[a:b]) and len(text[a:b].strip()) > settings.max_continuation_chars:
+            if (
+                _HEADING_RE.match(text[a:b])
+                and len(text[a:b].strip()) > settings.max_continuation_chars
+            ):
                 break
             cur[1] = b
             end = b

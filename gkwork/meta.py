@@ -184,13 +184,23 @@ _SPLIT_TITLE_RE = re.compile(
     r"^\s*(?P<agency>[^\n。，,；;]{2,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*政府信息公开(?:工作)?\s*\n\s*\n?\s*(?:年度)?报告",
     re.M,
 )
-_COMPILED_BY_RE = re.compile(r"由(?P<agency>[^，,。；;（(]{2,40}?)(?:政府信息公开工作机构|政务公开办公室|办公室)?编制")
+_COMPILED_BY_RE = re.compile(
+    r"由(?P<agency>[^，,。；;（(]{2,40}?)(?:政府信息公开工作机构|政务公开办公室|办公室)?编制"
+)
 _FIELD_RE = {
-    "index_no": re.compile(r"索\s*引\s*号\s*[:：]?\s*\|?\s*(?P<v>[0-9A-Za-z][0-9A-Za-z\-/_.]{5,40})"),
-    "publisher": re.compile(r"(?:发布单位|发布机构|发文机关)\s*[:：]\s*\|?\s*(?P<v>[^\s|,，。]{2,40})"),
+    "index_no": re.compile(
+        r"索\s*引\s*号\s*[:：]?\s*\|?\s*(?P<v>[0-9A-Za-z][0-9A-Za-z\-/_.]{5,40})"
+    ),
+    "publisher": re.compile(
+        r"(?:发布单位|发布机构|发文机关)\s*[:：]\s*\|?\s*(?P<v>[^\s|,，。]{2,40})"
+    ),
     "filer": re.compile(r"填报单位\s*[:：]\s*\|?\s*(?P<v>[^\s|,，。]{2,40})"),
-    "written_date": re.compile(r"成文日期\s*[:：]\s*\|?\s*(?P<v>[0-9]{4}[-./年][0-9]{1,2}[-./月][0-9]{1,2}日?)"),
-    "published_date": re.compile(r"(?:发布日期|发布时间)\s*[:：]\s*\|?\s*(?P<v>[0-9]{4}[-./年][0-9]{1,2}[-./月][0-9]{1,2}日?)"),
+    "written_date": re.compile(
+        r"成文日期\s*[:：]\s*\|?\s*(?P<v>[0-9]{4}[-./年][0-9]{1,2}[-./月][0-9]{1,2}日?)"
+    ),
+    "published_date": re.compile(
+        r"(?:发布日期|发布时间)\s*[:：]\s*\|?\s*(?P<v>[0-9]{4}[-./年][0-9]{1,2}[-./月][0-9]{1,2}日?)"
+    ),
     "doc_no": re.compile(r"文\s*号\s*[:：]\s*\|?\s*(?P<v>[^\s|]{2,40})"),
 }
 _YEAR_HINTS = (
@@ -399,13 +409,23 @@ def extract_sections(doc: Document, report_id: str) -> pd.DataFrame:
         if key is None:
             continue
         style = "paren" if m.group("paren") else "top"
-        cands.append((m.start("num") - (1 if m.group("paren") else 0), style, _num(m.group("num")), key, m))
+        cands.append(
+            (m.start("num") - (1 if m.group("paren") else 0), style, _num(m.group("num")), key, m)
+        )
     if sum(1 for c in cands if c[1] == "top") < 2:
         # archived page text on one line: find headings inside lines
         for m in _HEAD_INLINE_RE.finditer(text):
             key = _classify(m.group("title"))
             if key is not None:
-                cands.append((m.start(), "paren" if m.group("paren") else "top", _num(m.group("num")), key, m))
+                cands.append(
+                    (
+                        m.start(),
+                        "paren" if m.group("paren") else "top",
+                        _num(m.group("num")),
+                        key,
+                        m,
+                    )
+                )
         cands.sort(key=lambda c: c[0])
     accepted: list[tuple] = []
     keys_seen: set[str] = set()

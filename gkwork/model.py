@@ -197,7 +197,9 @@ class Report:
         sub = self.cells[self.cells["table"] == name]
         if sub.empty:
             return pd.DataFrame()
-        wide = sub.pivot_table(index="row", columns="col", values="value", aggfunc="first", dropna=False)
+        wide = sub.pivot_table(
+            index="row", columns="col", values="value", aggfunc="first", dropna=False
+        )
         order_r = list(dict.fromkeys(sub["row"]))
         order_c = list(dict.fromkeys(sub["col"]))
         return wide.reindex(index=order_r, columns=order_c)

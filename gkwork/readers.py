@@ -75,7 +75,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
                 return data[len(bom) :].decode(enc.replace("-sig", "")), enc
             except UnicodeDecodeError as exc:
                 raise FileFormatError(
-                    Reason.DECODE_FAILED, f"starts with a {enc} byte-order mark but is not {enc}: {exc}"
+                    Reason.DECODE_FAILED,
+                    f"starts with a {enc} byte-order mark but is not {enc}: {exc}",
                 ) from exc
     try:
         return data.decode("utf-8"), "utf-8"
@@ -84,7 +85,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     utf16 = _guess_utf16(data)
     if utf16:
         try:
-            return data.decode(utf16), utf16
+            text = data.decode(utf16)
+            if _plausible_text(text):
+                return text, utf16
         except UnicodeDecodeError:
             pass
     if b"\x00" in data:
@@ -146,14 +149,15 @@ def _plausible_text(text: str) -> bool:
     bad = sum(
         1
         for ch in sample
-        if (ord(ch) < 32 and ch not in "\t\n\r\f")
-        or "\ue000" <= ch <= "\uf8ff"
-        or ch == "\ufffd"
+        if (ord(ch) < 32 and ch not in "\t\n\r\f") or "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd"
     )
     common = sum(
         1
         for ch in sample
-        if ch.isascii() or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+        if ch.isascii()
+        or "\u4e00" <= ch <= "\u9fff"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
     )
     return bad < 0.01 * len(sample) and common > 0.8 * len(sample)
 
@@ -236,7 +240,11 @@ def read_document(data: bytes, path: str = "<memory>", fmt: str | None = None) -
         )
     if len(data.strip()) == 0:
         return Document(
-            path=path, format=fmt, text="", status="empty", error=f"{Reason.EMPTY_FILE.value}: the file is empty"
+            path=path,
+            format=fmt,
+            text="",
+            status="empty",
+            error=f"{Reason.EMPTY_FILE.value}: the file is empty",
         )
     try:
         doc = _reader_for(fmt)(data, path)
@@ -282,7 +290,9 @@ def read_report(path: str | os.PathLike[str], *, report_id: str | None = None) -
     """
     p = Path(path)
     if not p.exists():
-        raise InputError(f"no such file: {str(p)!r} (check the path; directories go to read_corpus)")
+        raise InputError(
+            f"no such file: {str(p)!r} (check the path; directories go to read_corpus)"
+        )
     if p.is_dir():
         raise InputError(f"{str(p)!r} is a directory; use gkwork.read_corpus for folders")
     data = p.read_bytes()
@@ -296,7 +306,9 @@ def read_report(path: str | os.PathLike[str], *, report_id: str | None = None) -
     )
 
 
-def read_text(text: str, path: str = "<memory>", *, report_id: str | None = None, fmt: str = "txt") -> Report:
+def read_text(
+    text: str, path: str = "<memory>", *, report_id: str | None = None, fmt: str = "txt"
+) -> Report:
     """Parse a report given as a string (tests, notebooks, copy-paste from a web page).
 
     Examples

@@ -35,7 +35,21 @@ NIL_TOKENS: frozenset[str] = frozenset(
 )
 
 #: Units that may be attached to a number inside a cell.
-UNITS: tuple[str, ...] = ("万元", "人次", "件", "条", "项", "个", "次", "篇", "人", "元", "家", "份", "%")
+UNITS: tuple[str, ...] = (
+    "万元",
+    "人次",
+    "件",
+    "条",
+    "项",
+    "个",
+    "次",
+    "篇",
+    "人",
+    "元",
+    "家",
+    "份",
+    "%",
+)
 
 _NUM_RE = re.compile(
     r"^(?P<sign>[+\-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?(?P<unit>"

@@ -51,5 +51,7 @@ def seed_reports():
 def require_real() -> Path:
     """The ../shared/real folder, or skip the test with a clear message."""
     if not REAL_DIR.is_dir():
-        pytest.skip(f"../shared/real not found at {REAL_DIR}: real-report tests need the shared folder")
+        pytest.skip(
+            f"../shared/real not found at {REAL_DIR}: real-report tests need the shared folder"
+        )
     return REAL_DIR

@@ -11,7 +11,9 @@ def cell_map(cells: pd.DataFrame) -> dict[tuple[str, str, str], float]:
     """{(table, row, col): value} of a cells frame."""
     return {
         (t, r, c): v
-        for t, r, c, v in zip(cells["table"], cells["row"], cells["col"], cells["value"], strict=True)
+        for t, r, c, v in zip(
+            cells["table"], cells["row"], cells["col"], cells["value"], strict=True
+        )
     }
 
 
@@ -21,7 +23,9 @@ def _same(a: float | None, b: float | None) -> bool:
     return (na and nb) or (not na and not nb and float(a) == float(b))
 
 
-def assert_cells_match(cells: pd.DataFrame, expected: dict[tuple[str, str, str], float | None], *, exact: bool = False) -> None:
+def assert_cells_match(
+    cells: pd.DataFrame, expected: dict[tuple[str, str, str], float | None], *, exact: bool = False
+) -> None:
     """Every expected (table,row,col) -> value is in ``cells``; with ``exact`` nothing else is.
 
     The failure message lists every missing, wrong and (with exact) unexpected cell.

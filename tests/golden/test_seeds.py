@@ -7,10 +7,9 @@ import math
 import pandas as pd
 import pytest
 from conftest import SEED_IDS, load_truth
-
-import gkwork
-from gkwork import templates as T
 from helpers import assert_cells_match, assert_spans, cell_map
+
+from gkwork import templates as T
 
 
 def _truth_cells(truth: dict) -> dict:
@@ -77,7 +76,9 @@ def test_every_cell_points_at_its_source(seed, seed_reports):
 def test_seed_004_has_exactly_its_13_application_rows(seed_reports):
     truth = load_truth("004")
     rows = list(dict.fromkeys(seed_reports["004"].cells.query("table == 'applications'")["row"]))
-    assert rows == truth["applications_rows_exactly"] if "applications_rows_exactly" in truth else rows
+    assert (
+        rows == truth["applications_rows_exactly"] if "applications_rows_exactly" in truth else rows
+    )
     assert len(rows) == 13
 
 

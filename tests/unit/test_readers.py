@@ -1,0 +1,83 @@
+"""gkwork.readers: encodings, artefacts, bad files become statuses, never tracebacks."""
+
+import codecs
+
+import pytest
+from conftest import seed_path
+from helpers import assert_spans
+
+import gkwork
+from gkwork.errors import FileFormatError, InputError
+from gkwork.readers import clean_text, decode_bytes, read_document
+
+
+@pytest.mark.parametrize(
+    ("encode", "name"),
+    [
+        (lambda t: t.encode("gb18030"), "gb18030"),
+        (lambda t: t.encode("gbk", errors="strict"), "gbk"),
+        (lambda t: t.encode("utf-16"), "utf16-bom"),
+        (lambda t: t.encode("utf-16-le"), "utf16le-nobom"),
+        (lambda t: codecs.BOM_UTF8 + t.encode("utf-8"), "utf8-bom"),
+        (lambda t: t.replace("\n", "\r\n").encode("utf-8"), "crlf"),
+    ],
+)
+@pytest.mark.parametrize("seed", ["000", "002", "004"])
+def test_encoded_copies_give_identical_cells(tmp_path, seed, encode, name):
+    original = seed_path(seed)
+    text = original.read_text(encoding="utf-8")
+    try:
+        data = encode(text)
+    except UnicodeEncodeError:
+        pytest.skip(f"seed {seed} has characters outside {name}")
+    copy = tmp_path / f"{seed}_{name}.txt"
+    copy.write_bytes(data)
+    a = gkwork.read_report(original)
+    b = gkwork.read_report(copy)
+    cols = ["table", "row", "col", "value", "raw", "start", "end"]
+    assert a.cells[cols].equals(b.cells[cols])
+    assert a.text == b.text
+    assert_spans(b)
+
+
+def test_decode_reports_encoding():
+    assert decode_bytes("政府信息公开".encode("gbk"))[1] == "gb18030"
+    assert decode_bytes("政府信息公开".encode("utf-16"))[1] == "utf-16-le"
+
+
+def test_artefacts_stripped_and_crlf_normalised():
+    assert clean_text("[bookmark: _GoBack]标题\r\n正文\r") == "标题\n正文\n"
+
+
+def test_bad_inputs_become_statuses(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    noise = tmp_path / "noise.txt"
+    noise.write_bytes(bytes(range(256)) * 20)
+    odd = tmp_path / "table.xlsx"
+    odd.write_bytes(b"PK\x03\x04 not really")
+    assert gkwork.read_report(empty).meta["status"] == "empty"
+    r = gkwork.read_report(noise)
+    assert r.meta["status"] == "error" and r.meta["error"].startswith(
+        ("binary_content", "decode_failed")
+    )
+    r = gkwork.read_report(odd)
+    assert r.meta["status"] == "error"
+
+
+def test_missing_path_is_a_clear_user_error(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        gkwork.read_report(tmp_path / "nope.txt")
+    with pytest.raises(InputError, match="directory"):
+        gkwork.read_report(tmp_path)
+
+
+def test_unsupported_format_message():
+    doc = read_document(b"abc", "report.xyz")
+    assert doc.status == "error" and "unsupported_format" in doc.error and ".pdf" in doc.error
+
+
+def test_binary_raises_reasoned_error():
+    with pytest.raises(FileFormatError) as exc:
+        decode_bytes(b"\x00\x01\x02\xff" * 100)
+    assert exc.value.reason.value in ("binary_content", "decode_failed")
