@@ -79,7 +79,8 @@ def split_row(row: list[GridCell]) -> tuple[list[GridCell], list[GridCell]]:
     while k > 0 and looks_numeric(row[k - 1].raw):
         k -= 1
     labels = [c for c in row[:k] if c.label.strip()]
-    return labels, row[k:]
+    # a value cell merged over several grid columns is one value: drop its expanded copies
+    return labels, [c for c in row[k:] if not c.is_copy]
 
 
 def _trim(values: list[GridCell], n: int) -> list[GridCell]:
@@ -107,6 +108,7 @@ class _Ctx:
     last_order: dict[str, int] = field(default_factory=dict)
     out: dict[tuple[str, str, str], dict] = field(default_factory=dict)
     duplicates: int = 0
+    context: str = ""
 
 
 def _emit(
@@ -387,8 +389,23 @@ def _row_group(template: str, key: str) -> str:
     return T.spec(template, "active_disclosure", "row", key)["group"]
 
 
-def _extract_gov(grids: list[Grid], ctx: _Ctx) -> None:
+def _rl_block_from_context(context: str) -> str | None:
+    """The Section 四 block named by the heading just above a sub-table, if any."""
+    found = []
+    for block, words in (
+        ("litigation_after_review", ("复议后起诉",)),
+        ("litigation_direct", ("未经复议直接起诉", "直接起诉")),
+        ("review", ("行政复议",)),
+    ):
+        pos = max((context.rfind(w) for w in words), default=-1)
+        if pos >= 0:
+            found.append((pos, block))
+    return max(found)[1] if found else None
+
+
+def _extract_gov(grids: list[Grid], ctx: _Ctx, text: str = "") -> None:
     for grid in grids:
+        ctx.context = text[max(0, grid.start - 80) : grid.start] if text else ""
         ctx.table = None
         ctx.ad_group = None
         ctx.rl_header = []
@@ -413,6 +430,10 @@ def _extract_gov(grids: list[Grid], ctx: _Ctx) -> None:
             elif ctx.table == "review_litigation" or ctx.rl_header:
                 seq = _rl_sequence(ctx)
                 vals = _trim(values, len(seq))
+                block = _rl_block_from_context(ctx.context) if len(vals) < len(seq) else None
+                if block is not None and len(vals) == len(seq) // 3:
+                    # one block per sub-table, named by the heading above it (OCR markdown)
+                    seq = [(block, c) for r, c in seq if r == block]
                 if len(vals) == len(seq):
                     for (r, c), cell in zip(seq, vals, strict=True):
                         _emit(ctx, "review_litigation", r, c, cell)
@@ -457,7 +478,9 @@ def _extract_legacy(grids: list[Grid], ctx: _Ctx, variant: str = "") -> None:
 # entry points
 
 
-def extract_cells(grids: list[Grid], template: str, *, report_id: str = "") -> pd.DataFrame:
+def extract_cells(
+    grids: list[Grid], template: str, *, report_id: str = "", text: str = ""
+) -> pd.DataFrame:
     """Canonical cells of ``template`` found in ``grids``.
 
     Parameters
@@ -468,6 +491,9 @@ def extract_cells(grids: list[Grid], template: str, *, report_id: str = "") -> p
         ``gov2019``, ``gov2021``, ``legacy`` or ``none``.
     report_id : str
         Written into the ``report_id`` column.
+    text : str
+        The document text, used to read headings just above a table (OCR markdown that splits
+        Section 四 into one sub-table per block).
 
     Returns
     -------
@@ -479,7 +505,7 @@ def extract_cells(grids: list[Grid], template: str, *, report_id: str = "") -> p
         return empty_cells()
     ctx = _Ctx(template=template, report_id=report_id)
     if template in _GOV:
-        _extract_gov(grids, ctx)
+        _extract_gov(grids, ctx, text)
     elif template == "legacy":
         _extract_legacy(grids, ctx)
     return _to_frame(ctx.out.values(), template)
@@ -550,7 +576,7 @@ def build_report(doc: Document, *, report_id: str, sha256: str | None = None) ->
     meta["template"] = template
     meta["signatures"] = {k: v for k, v in signatures.items() if v}
     grids = doc.grids if doc.grids is not None else _find_grids(doc.text)
-    cells = extract_cells(grids, template, report_id=report_id)
+    cells = extract_cells(grids, template, report_id=report_id, text=doc.text)
     layout = doc.layout or (_dominant_layout(grids) if len(cells) else None)
     inferred: list[dict] = []
     if template != "none" and _needs_recovery(cells, template):

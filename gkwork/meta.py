@@ -176,7 +176,12 @@ def admin_level(agency: str | None, place: Place) -> str | None:
 
 
 _TITLE_RE = re.compile(
-    r"^[\s【】]*(?:标题[:：]\s*)?(?P<title>(?P<agency>[^\n。，,；;:：]{2,60}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?"
+    r"^[\s#【】]*(?:标题[:：]\s*)?(?P<title>(?P<agency>[^\n。，,；;:：]{2,60}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?"
+    r"\s*(?:政府信息公开|政务公开|信息公开)[^\n]{0,12}?报告)",
+    re.M,
+)
+_TITLE_YEAR_FIRST_RE = re.compile(
+    r"^[\s#【】]*(?:标题[:：]\s*)?(?P<title>(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<agency>[^\n。，,；;:：\d]{2,60}?)"
     r"\s*(?:政府信息公开|政务公开|信息公开)[^\n]{0,12}?报告)",
     re.M,
 )
@@ -215,7 +220,7 @@ _SYNTHETIC_RE = re.compile(r"合成数据|synthetic data", re.I)
 def _clean_agency(a: str) -> str:
     a = re.sub(r"\s+", "", a)
     a = re.sub(r"^(关于|本级|我单位)", "", a)
-    return a.strip("《》「」【】:：| ")
+    return a.strip("#《》「」【】:：| ")
 
 
 def extract_meta(doc: Document) -> dict:
@@ -244,6 +249,9 @@ def extract_meta(doc: Document) -> dict:
     meta.update({k: v for k, v in doc.meta.items() if v})
 
     m = _TITLE_RE.search(head[:1500])
+    m2 = _TITLE_YEAR_FIRST_RE.search(head[:1500])
+    if m2 and (m is None or m2.start() < m.start()):
+        m = m2
     split = _SPLIT_TITLE_RE.search(head[:1500])
     if split and (m is None or split.start() < m.start()):
         meta["title"] = re.sub(r"\s+", "", split.group(0))

@@ -184,6 +184,7 @@ _ZERO_WIDTH = {ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff"}
 _SEPARATORS = re.compile(r"[、，,]")
 _WHITESPACE = re.compile(r"\s+")
 _TRAILING_COLON = re.compile(r"[:：]+$")
+_ITEM_NUMBER = re.compile(r"^(\d{1,2}),")
 _NUMBERING = re.compile(r"\([一二三四五六七八九十\d]+\)|^\d+\.|^[一二三四五六七八九十]+、")
 _ENUM_PREFIX = re.compile(
     r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、)]|\(\d+\)|其中:)"
@@ -219,6 +220,7 @@ def normalize_label(text: str) -> str:
     s = s.translate(_ZERO_WIDTH).translate(_QUOTE_TABLE)
     s = _WHITESPACE.sub("", s)
     s = _SEPARATORS.sub(",", s)
+    s = _ITEM_NUMBER.sub(r"\1.", s)  # "1、" and "1," are the item number "1."
     s = s.replace("其它", "其他")
     s = _TRAILING_COLON.sub("", s)
     return s
