@@ -511,36 +511,32 @@ def extract_cells(
     return _to_frame(ctx.out.values(), template)
 
 
+@functools.lru_cache(maxsize=8)
+def _template_order(template: str) -> dict[tuple[str, str, str], int]:
+    if template not in T.TABLES or template == "none":
+        return {}
+    ec = T.expected_cells(template)
+    keys = zip(ec["table"], ec["row"], ec["col"], strict=True)
+    return {k: i for i, k in enumerate(keys)}
+
+
 def _to_frame(records, template: str) -> pd.DataFrame:
+    """Records -> the cells DataFrame, in template order (unknown keys after, as found)."""
     recs = list(records)
     if not recs:
         return empty_cells()
-    df = pd.DataFrame.from_records(recs, columns=CELL_COLUMNS)
-    order = {
-        k: i
-        for i, k in enumerate(
-            zip(*[T.expected_cells(template)[c] for c in ("table", "row", "col")], strict=True)
+    order = _template_order(template)
+    big = 10**6
+    recs = [
+        r
+        for _, r in sorted(
+            enumerate(recs),
+            key=lambda ir: (order.get((ir[1]["table"], ir[1]["row"], ir[1]["col"]), big), ir[0]),
         )
-    }
-    df["_o"] = [
-        order.get((t, r, c), 10**6 + i)
-        for i, (t, r, c) in enumerate(zip(df["table"], df["row"], df["col"], strict=True))
     ]
-    df = df.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
-    return df.astype(
-        {
-            "report_id": "string",
-            "table": "string",
-            "row": "string",
-            "col": "string",
-            "value": "float64",
-            "unit": "string",
-            "raw": "string",
-            "flag": "string",
-            "start": "Int64",
-            "end": "Int64",
-        }
-    )
+    data = {c: [r[c] for r in recs] for c in CELL_COLUMNS}
+    df = pd.DataFrame(data, columns=CELL_COLUMNS)
+    return df.astype({"value": "float64", "start": "int64", "end": "int64"})
 
 
 def build_report(doc: Document, *, report_id: str, sha256: str | None = None) -> Report:
@@ -632,14 +628,14 @@ def _recover(doc: Document, template: str):
 
 def _with_id(df: pd.DataFrame, report_id: str) -> pd.DataFrame:
     df = df.copy()
-    df["report_id"] = pd.Series([report_id] * len(df), dtype="string")
+    df["report_id"] = [report_id] * len(df)
     return df
 
 
 def _empty_sections() -> pd.DataFrame:
     from gkwork.model import SECTION_COLUMNS
 
-    return pd.DataFrame(columns=SECTION_COLUMNS).astype({"start": "Int64", "end": "Int64"})
+    return pd.DataFrame({c: [] for c in SECTION_COLUMNS}).astype({"start": "int64", "end": "int64"})
 
 
 def is_missing(value: float) -> bool:

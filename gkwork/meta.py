@@ -468,8 +468,8 @@ def extract_sections(doc: Document, report_id: str) -> pd.DataFrame:
                 "text": text[pos:end],
             }
         )
-    df = pd.DataFrame(rows, columns=SECTION_COLUMNS)
-    return df.astype({"start": "Int64", "end": "Int64"})
+    df = pd.DataFrame({c: [r[c] for r in rows] for c in SECTION_COLUMNS}, columns=SECTION_COLUMNS)
+    return df.astype({"start": "int64", "end": "int64"})
 
 
 def _classify(title: str) -> str | None:

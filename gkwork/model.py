@@ -245,17 +245,5 @@ Block = ParaBlock | TableBlock
 
 def empty_cells() -> pd.DataFrame:
     """An empty DataFrame with the ``cells`` columns and dtypes."""
-    return pd.DataFrame(
-        {
-            "report_id": pd.Series(dtype="string"),
-            "table": pd.Series(dtype="string"),
-            "row": pd.Series(dtype="string"),
-            "col": pd.Series(dtype="string"),
-            "value": pd.Series(dtype="float64"),
-            "unit": pd.Series(dtype="string"),
-            "raw": pd.Series(dtype="string"),
-            "flag": pd.Series(dtype="string"),
-            "start": pd.Series(dtype="Int64"),
-            "end": pd.Series(dtype="Int64"),
-        }
-    )
+    df = pd.DataFrame({c: pd.Series(dtype=object) for c in CELL_COLUMNS})
+    return df.astype({"value": "float64", "start": "int64", "end": "int64"})
