@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 
 ## Build the bundled corpus, execute the four notebooks into build/, say where the results are
 demo: install
-	@$(PY) -m gkwork demo
+	@$(PY) -m gkwork.demo
 
 ## Run every test: unit, property, golden, integration, doctests and the notebooks (nbval)
 test: install
