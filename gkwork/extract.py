@@ -102,6 +102,7 @@ class _Ctx:
     table: str | None = None
     ad_group: str | None = None
     ad_cols: dict[str, list[str]] = field(default_factory=dict)
+    ad_pos: dict[str, tuple[list[int], int]] = field(default_factory=dict)
     app_cols: list[str] | None = None
     app_header: list[list[tuple[str, str]]] = field(default_factory=list)
     rl_header: list[list[GridCell]] = field(default_factory=list)
@@ -109,6 +110,7 @@ class _Ctx:
     out: dict[tuple[str, str, str], dict] = field(default_factory=dict)
     duplicates: int = 0
     context: str = ""
+    rectangular: bool = False
 
 
 def _emit(
@@ -176,32 +178,40 @@ def _caption_group(ctx: _Ctx, labels: list[GridCell]) -> str | None:
     return None
 
 
-def _ad_header(ctx: _Ctx, labels: list[GridCell]) -> bool:
+def _ad_header(ctx: _Ctx, labels: list[GridCell], row: list[GridCell] | None = None) -> bool:
     """A ``信息内容 | col | col`` header: map the sub-table's columns by label."""
     if not labels or T.normalize_label(labels[0].label) != "信息内容":
         return False
-    heads = labels[1:]
+    heads = [c for c in labels[1:] if not c.is_copy]
     groups = [ctx.ad_group] if ctx.ad_group else T.groups(ctx.template)
-    best: tuple[float, str, list[str]] | None = None
+    best: tuple[float, str, list[str], list[GridCell]] | None = None
     for g in groups:
         allowed = _group_cols(ctx.template, g)
         assigned: list[str] = []
+        used: list[GridCell] = []
         score = 0.0
-        for h in heads:
-            cands = [
-                c
-                for c in _match(ctx.template, "active_disclosure", "col", h.label, g)
-                if c[0] not in assigned
-            ]
+        ok = True
+        for i, h in enumerate(heads):
+            all_cands = _match(ctx.template, "active_disclosure", "col", h.label, g)
+            cands = [c for c in all_cands if c[0] not in assigned]
             if cands and cands[0][1] >= MIN_HEADER_SCORE:
                 assigned.append(cands[0][0])
+                used.append(h)
                 score += cands[0][1]
-        if len(assigned) == len(heads) and set(assigned) <= set(allowed):
+            elif all_cands and i > 0 and h.label == heads[i - 1].label:
+                continue  # a merged header repeated over the columns it spans
+            else:
+                ok = False
+        if ok and assigned and set(assigned) <= set(allowed):
             if best is None or score > best[0]:
-                best = (score, g, assigned)
+                best = (score, g, assigned, used)
     if best is not None:
         ctx.ad_group = best[1]
         ctx.ad_cols[best[1]] = best[2]
+        if row is not None:
+            # grid positions of the header labels (first occurrence; merged copies repeat them)
+            pos = {id(c): i for i, c in enumerate(row)}
+            ctx.ad_pos[best[1]] = ([pos[id(h)] for h in best[3]], len(row))
     ctx.table = "active_disclosure"
     return True
 
@@ -319,7 +329,9 @@ def _rl_sequence(ctx: _Ctx) -> list[tuple[str, str]]:
     return [(b, c) for b in blocks for c in per_block]
 
 
-def _data_row(ctx: _Ctx, labels: list[GridCell], values: list[GridCell]) -> None:
+def _data_row(
+    ctx: _Ctx, labels: list[GridCell], values: list[GridCell], row: list[GridCell] | None = None
+) -> None:
     label = labels[-1]
     tables = ["applications", "active_disclosure"]
     if ctx.table == "active_disclosure":
@@ -359,7 +371,19 @@ def _data_row(ctx: _Ctx, labels: list[GridCell], values: list[GridCell]) -> None
             ctx.ad_group = group
         cols = ctx.ad_cols.get(group) or _group_cols(tpl, group)
         ctx.table = "active_disclosure"
-    vals = _trim(values, len(cols))
+    pos = ctx.ad_pos.get(group) if table == "active_disclosure" else None
+    if (
+        ctx.rectangular
+        and pos
+        and row is not None
+        and len(row) == pos[1]
+        and len(pos[0]) == len(cols)
+    ):
+        vals = [row[i] for i in pos[0]]  # under the header labels, whatever the spans
+    elif ctx.rectangular:
+        vals = values[-len(cols) :]
+    else:
+        vals = _trim(values, len(cols))
     for col, cell in zip(cols, vals, strict=False):
         _emit(ctx, table, key, col, cell, tpl)
 
@@ -406,11 +430,18 @@ def _rl_block_from_context(context: str) -> str | None:
 def _extract_gov(grids: list[Grid], ctx: _Ctx, text: str = "") -> None:
     for grid in grids:
         ctx.context = text[max(0, grid.start - 80) : grid.start] if text else ""
+        # full-width grids (Markdown, TSV, HTML, Word, PDF) keep blank and merged cells in place,
+        # so value cells are the last n positions; ragged text grids drop them
+        ctx.rectangular = (
+            grid.layout not in ("pipe", "cell_per_line") and len({len(r) for r in grid.rows}) == 1
+        )
         ctx.table = None
         ctx.ad_group = None
         ctx.rl_header = []
         ctx.app_header = []
         ctx.app_cols = None
+        ctx.ad_cols = {}
+        ctx.ad_pos = {}
         for row in grid.rows:
             labels, values = split_row(row)
             if not labels and not any(v.raw for v in values):
@@ -421,15 +452,23 @@ def _extract_gov(grids: list[Grid], ctx: _Ctx, text: str = "") -> None:
                     ctx.ad_group = g
                     ctx.table = "active_disclosure"
                     continue
-                if _ad_header(ctx, labels) or _rl_header(ctx, labels) or _app_header(ctx, labels):
+                if (
+                    _ad_header(ctx, labels, row)
+                    or _rl_header(ctx, labels)
+                    or _app_header(ctx, labels)
+                ):
                     continue
             if labels:
-                if _ad_header(ctx, labels) or (len(values) == 0 and _rl_header(ctx, labels)):
+                if _ad_header(ctx, labels, row) or (len(values) == 0 and _rl_header(ctx, labels)):
                     continue
-                _data_row(ctx, labels, values)
+                _data_row(ctx, labels, values, row)
             elif ctx.table == "review_litigation" or ctx.rl_header:
                 seq = _rl_sequence(ctx)
-                vals = _trim(values, len(seq))
+                vals = (
+                    values[-len(seq) :]
+                    if ctx.rectangular and len(values) >= len(seq)
+                    else _trim(values, len(seq))
+                )
                 block = _rl_block_from_context(ctx.context) if len(vals) < len(seq) else None
                 if block is not None and len(vals) == len(seq) // 3:
                     # one block per sub-table, named by the heading above it (OCR markdown)
@@ -552,9 +591,9 @@ def build_report(doc: Document, *, report_id: str, sha256: str | None = None) ->
         "error": doc.error,
         "n_chars": len(doc.text),
         "template": None,
-        "synthetic": False,
     }
     if doc.status != "ok":
+        base["synthetic"] = False
         return Report(
             report_id,
             doc.path,

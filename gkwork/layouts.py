@@ -114,8 +114,8 @@ def _line_kind(text: str, a: int, b: int) -> str:
         if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 3:
             return "md"
         return "pipe"
-    if "\t" in line.strip(_WS):
-        return "tsv"
+    if "\t" in line.lstrip("\t").strip(" \r\u00a0\u3000\ufeff"):
+        return "tsv"  # trailing TABs are blank cells (行政强制\t\t\t)
     return "text"
 
 
@@ -175,11 +175,13 @@ def find_grids(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> list[G
 
 def _pipe_grid(text: str, lines: list[tuple[int, int]], kinds: list[str]) -> Grid:
     rows: list[list[GridCell]] = []
-    is_md = kinds.count("md") + kinds.count("mdsep") > len(kinds) / 2
+    # a block is a Markdown table only when it has a |---| separator line; otherwise lines that
+    # happen to start and end with | are pipe rows whose first or last cell is blank
+    is_md = "mdsep" in kinds
     for (a, b), k in zip(lines, kinds, strict=True):
         if k == "mdsep":
             continue
-        if k == "md":
+        if k == "md" and is_md:
             # drop the outer pipes of a markdown row; inner empties are blank cells
             la = text.index("|", a) + 1
             lb = text.rindex("|", a, b)
@@ -283,5 +285,9 @@ def _is_continuation(
     content = text[a:b].strip(_WS)
     if len(content) > settings.max_continuation_chars or _HEADING_RE.match(content):
         return False
+    # the next cell follows directly, or after the blank line that ends the row (a split
+    # header at the end of a row: 总 / blank / 计 / blank / data row)
     nxt = j + 1
+    while nxt < len(lines) and nxt <= j + 2 and kinds[nxt] == "blank":
+        nxt += 1
     return nxt < len(lines) and kinds[nxt] == "tab"
