@@ -1,0 +1,231 @@
+"""Numbers stated in the prose of a report, for comparison with its tables.
+
+Reports often repeat a table figure in a sentence ("共收到政府信息公开申请12件",
+"新增主动公开政府信息120条", "未收到…申请", "无因政府信息公开申请行政复议、提起行政诉讼情况").
+:func:`find_numbers` finds such statements with their spans; :mod:`gkwork.validate`
+compares them with cells under rule ``text_table.mismatch`` (domain.md §5.5).
+
+Each statement is one of four quantities:
+
+``applications_received``  requests received this year (``收到…申请N件``; ``未收到…申请`` = 0)
+``proactive_items``        items proactively disclosed (``主动公开…N条``)
+``review``                 administrative reconsideration cases (``行政复议N件``)
+``litigation``             administrative lawsuits (``行政诉讼N件``)
+
+A negative statement covering both review and litigation (``无…行政复议、行政诉讼``) yields one
+``review`` and one ``litigation`` row, each 0. Approximate numbers (``500余条``, ``30多条``) and
+cumulative stocks (``累计主动公开…``) are kept but marked, so that comparisons can skip them.
+
+Matching runs on the text as given (no normalisation that would move offsets); ``\\d`` also
+matches full-width digits and :func:`int` reads them.
+
+Examples
+--------
+>>> df = find_numbers("今年我中心未收到申请人提出的依申请公开申请。新增主动公开政府信息120条。")
+>>> df[["quantity", "value", "raw"]].values.tolist()
+[['applications_received', 0.0, '未收到申请'], ['proactive_items', 120.0, '120']]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+__all__ = ["NARRATIVE_COLUMNS", "QUANTITIES", "find_numbers"]
+
+#: Columns of :func:`find_numbers`.
+NARRATIVE_COLUMNS: list[str] = [
+    "quantity",
+    "value",
+    "raw",
+    "start",
+    "end",
+    "is_approx",
+    "is_cumulative",
+    "is_negation",
+    "sentence",
+]
+
+#: The quantities :func:`find_numbers` knows.
+QUANTITIES: tuple[str, ...] = ("applications_received", "proactive_items", "review", "litigation")
+
+# A gap inside one clause: no sentence or clause end, at most n characters.
+_STOP = r"。；;！!？?\n"
+
+
+def _gap(n: int, *, no_digits: bool = False) -> str:
+    extra = r"\d" if no_digits else ""
+    return rf"[^{_STOP}{extra}]{{0,{n}}}?"
+
+
+#: Between 申请 and its number: a few characters, no clause break (，), no digits.
+_CLAUSE_GAP = r"[^。；;！!？?\n\d，,、]{0,8}?"
+_NUM = r"(?P<num>\d[\d,，]*)"
+_APPROX = r"(?P<approx>余|多|左右)?"
+
+_PATTERNS: list[tuple[str, re.Pattern[str], bool]] = [
+    # (quantity, pattern, is_negation)
+    (
+        "applications_received",
+        re.compile(
+            r"(?:未|没有|无|未曾)(?:收到|受理|接到|接收|收)" + _gap(30) + r"申请",
+        ),
+        True,
+    ),
+    (
+        "applications_received",
+        # 收到政府信息公开申请12件 / 受理…申请共计 749 件 (no clause break before the number)
+        re.compile(
+            r"(?:收到|受理|接收|接到|新收)"
+            + _gap(25, no_digits=True)
+            + r"申请"
+            + _CLAUSE_GAP
+            + _NUM
+            + r"\s*"
+            + _APPROX
+            + r"\s*(?:件|个|条|宗|份)"
+        ),
+        False,
+    ),
+    (
+        "applications_received",
+        # 共收到70件申请 / 收到政府信息公开申请件数12件 is above; here the number comes first
+        re.compile(
+            r"(?:收到|受理|接收|接到|新收)"
+            + r"(?:各类|群众|公众|依申请公开|政府信息公开)?"
+            + _NUM
+            + r"\s*"
+            + _APPROX
+            + r"\s*(?:件|个|条|宗|份)"
+            + r"(?:政府信息公开|依申请公开|信息公开)?申请"
+        ),
+        False,
+    ),
+    (
+        "proactive_items",
+        re.compile(r"主动公开" + _gap(20, no_digits=True) + _NUM + r"\s*" + _APPROX + r"\s*条"),
+        False,
+    ),
+    (
+        "review+litigation",
+        re.compile(r"(?:无|未发生|没有|未有|未)" + _gap(40) + r"行政复议" + _gap(20) + r"行政诉讼"),
+        True,
+    ),
+    (
+        "review",
+        re.compile(
+            r"行政复议(?:申请|案件)?"
+            + _CLAUSE_GAP
+            + _NUM
+            + r"\s*"
+            + _APPROX
+            + r"\s*(?:件|起|宗|次)"
+        ),
+        False,
+    ),
+    (
+        "litigation",
+        re.compile(
+            r"行政诉讼(?:案件)?" + _CLAUSE_GAP + _NUM + r"\s*" + _APPROX + r"\s*(?:件|起|宗|次)"
+        ),
+        False,
+    ),
+]
+
+# Words that make a negation pattern not a negation of receipt ("无论", "无需").
+_FALSE_NEGATIONS = ("无论", "无需", "无须", "无法", "未来")
+# A request statement about review/litigation is not about information requests.
+_NOT_APPLICATION = ("复议", "诉讼", "申诉")
+_CUMULATIVE = ("累计", "共计公开", "总数", "截止目前", "截至目前")
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max(text.rfind(ch, 0, start) for ch in "。；;！!？?\n") + 1
+    rights = [i for i in (text.find(ch, end) for ch in "。；;！!？?\n") if i != -1]
+    return left, (min(rights) if rights else len(text))
+
+
+def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(start < e and s < end for s, e in spans)
+
+
+def find_numbers(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> pd.DataFrame:
+    """Find the quantities of :data:`QUANTITIES` stated in ``text``.
+
+    Parameters
+    ----------
+    text : str
+        Plain text of a report (the offset basis of the returned spans).
+    exclude : iterable of (start, end)
+        Spans to ignore, e.g. the spans of the report's tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`NARRATIVE_COLUMNS`: quantity, value (float), raw (``text[start:end]``:
+        the digits, or the whole negative phrase for a stated zero), start, end, is_approx,
+        is_cumulative, is_negation, sentence (the clause, for display). Sorted by start.
+    """
+    exclude = list(exclude)
+    rows: list[dict] = []
+    seen: set[tuple[str, int]] = set()
+    for quantity, pattern, is_negation in _PATTERNS:
+        for m in pattern.finditer(text):
+            whole = m.group(0)
+            if is_negation and any(whole.startswith(w) for w in _FALSE_NEGATIONS):
+                continue
+            if quantity == "applications_received" and any(w in whole for w in _NOT_APPLICATION):
+                continue
+            if is_negation:
+                start, end, value = m.start(), m.end(), 0.0
+            else:
+                start, end = m.start("num"), m.end("num")
+                digits = re.sub(r"[,，]", "", m.group("num"))
+                try:
+                    value = float(int(digits))
+                except ValueError:
+                    continue
+            if _overlaps(start, end, exclude):
+                continue
+            s0, s1 = _sentence(text, m.start(), m.end())
+            before = text[s0 : m.start()] + whole
+            is_approx = bool(not is_negation and m.groupdict().get("approx"))
+            is_cumulative = any(w in before for w in _CUMULATIVE)
+            targets = ("review", "litigation") if quantity == "review+litigation" else (quantity,)
+            for q in targets:
+                if (q, start) in seen:
+                    continue
+                seen.add((q, start))
+                rows.append(
+                    {
+                        "quantity": q,
+                        "value": value,
+                        "raw": text[start:end],
+                        "start": start,
+                        "end": end,
+                        "is_approx": is_approx,
+                        "is_cumulative": is_cumulative,
+                        "is_negation": is_negation,
+                        "sentence": text[s0:s1],
+                        "sent_start": s0,
+                    }
+                )
+    # A negation and an explicit number of the same quantity in one clause ("未发生行政复议，
+    # 行政诉讼1件" also matches the review+litigation negation): the explicit number wins.
+    df = pd.DataFrame(rows, columns=[*NARRATIVE_COLUMNS, "sent_start"])
+    if df.empty:
+        return df.drop(columns="sent_start").astype(
+            {"value": "float64", "start": "int64", "end": "int64"}
+        )
+    explicit = {(r.quantity, r.sent_start) for r in df.itertuples(index=False) if not r.is_negation}
+    keep = [
+        not (r.is_negation and (r.quantity, r.sent_start) in explicit)
+        for r in df.itertuples(index=False)
+    ]
+    rank = {q: i for i, q in enumerate(QUANTITIES)}
+    df = df[keep].assign(_q=df["quantity"].map(rank))
+    df = df.sort_values(["start", "_q"], kind="stable").drop(columns=["_q", "sent_start"])
+    df = df.reset_index(drop=True)
+    return df.astype({"value": "float64", "start": "int64", "end": "int64"})

@@ -1,0 +1,614 @@
+"""Panels: the same agency across years, and the cross-year rules (domain.md §5.4).
+
+:func:`match_agencies` links reports of the same agency: agency names are normalised (NFKC,
+no whitespace, no year or 报告 words, 人民政府 -> 政府, 管理委员会 -> 管委会), place prefixes
+are stripped when the reports share an administrative-division code, and remaining near
+matches are linked by a fuzzy score. Reports whose known locations (division_code,
+province, city, county) differ are never linked.
+
+:func:`check_panel` runs the ``panel.*`` rules of the catalog on consecutive years of each
+panel and returns check rows (:data:`gkwork.model.CHECK_COLUMNS`) attached to the later
+year's report.
+
+Examples
+--------
+>>> import pandas as pd
+>>> reports = pd.DataFrame({"report_id": ["a", "b"], "year": [2020, 2021],
+...                         "agency": ["武桥镇人民政府", "武桥镇政府2021年度报告"]})
+>>> match_agencies(reports)[["report_id", "agency_norm", "method"]].values.tolist()
+[['a', '武桥镇政府', 'normalised'], ['b', '武桥镇政府', 'normalised']]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from rapidfuzz import fuzz
+
+from gkwork import validate
+from gkwork.errors import GkworkError
+
+logger = logging.getLogger("gkwork")
+
+__all__ = ["PanelSettings", "check_panel", "match_agencies", "normalize_agency"]
+
+#: Columns of :func:`match_agencies`.
+MATCH_COLUMNS: list[str] = ["report_id", "panel_id", "agency_norm", "method", "confidence"]
+
+#: Location columns that must agree (when both known) for two reports to be linked.
+LOCATION_COLUMNS: tuple[str, ...] = ("division_code", "province", "city", "county")
+
+#: Link methods from strongest to weakest.
+METHODS: tuple[str, ...] = ("exact", "normalised", "division_code", "fuzzy")
+
+
+@dataclass(frozen=True)
+class PanelSettings:
+    """Tuning settings of agency matching.
+
+    Attributes
+    ----------
+    fuzzy_cutoff : float
+        Minimum :func:`rapidfuzz.fuzz.ratio` (0-100) of two normalised names for a fuzzy link.
+    min_suffix_len : int
+        Minimum length of the shorter name when one name ends with the other (same division
+        code), e.g. 衢江区机关事务保障中心 / 区机关事务保障中心.
+    confidence : Mapping[str, float]
+        Confidence of each method; a fuzzy link scales its value by score / 100.
+    """
+
+    fuzzy_cutoff: float = 92.0
+    min_suffix_len: int = 4
+    confidence: Mapping[str, float] | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.fuzzy_cutoff <= 100:
+            raise GkworkError(
+                f"PanelSettings.fuzzy_cutoff must be within 0-100; got {self.fuzzy_cutoff}"
+            )
+        if self.min_suffix_len < 1:
+            raise GkworkError(
+                f"PanelSettings.min_suffix_len must be >= 1; got {self.min_suffix_len}"
+            )
+
+    def conf(self, method: str) -> float:
+        default = {"exact": 1.0, "normalised": 0.95, "division_code": 0.9, "fuzzy": 0.85}
+        return float((self.confidence or default).get(method, default[method]))
+
+
+_YEAR_RE = re.compile(r"(?:19|20)\d{2}\s*年(?:度)?|年度")
+_REPORT_WORDS = (
+    "政府信息公开工作年度报告",
+    "政府信息公开年度报告",
+    "政务公开工作年度报告",
+    "政府信息公开工作",
+    "信息公开年度报告",
+    "工作年度报告",
+    "年度报告",
+    "工作报告",
+    "报告",
+)
+_PUNCT_RE = re.compile(r"[\s\"'“”‘’《》<>()\[\]【】·・.,，、:：;；]")
+
+
+def normalize_agency(name: Any) -> str:
+    """Normalise an agency name for matching.
+
+    Examples
+    --------
+    >>> normalize_agency(" 五河县武桥镇人民政府 2020年度 政府信息公开工作年度报告")
+    '五河县武桥镇政府'
+    >>> normalize_agency("咸宁高新技术产业开发区管理委员会")
+    '咸宁高新技术产业开发区管委会'
+    """
+    if name is None or (isinstance(name, float) and math.isnan(name)):
+        return ""
+    s = unicodedata.normalize("NFKC", str(name))
+    s = _PUNCT_RE.sub("", s)
+    s = _YEAR_RE.sub("", s)
+    for w in _REPORT_WORDS:
+        s = s.replace(w, "")
+    s = s.replace("人民政府", "政府").replace("管理委员会", "管委会")
+    return s
+
+
+def _text(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    try:
+        if pd.isna(x):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return unicodedata.normalize("NFKC", str(x)).strip()
+
+
+def _strip_places(name: str, places: list[str]) -> str:
+    """Drop leading place names (province, city, county) from a normalised name."""
+    changed = True
+    while changed and name:
+        changed = False
+        for p in places:
+            if p and name.startswith(p) and len(name) > len(p):
+                name = name[len(p) :]
+                changed = True
+    return name
+
+
+def _code_prefix(code: str) -> str:
+    """GB/T 2260 code without its trailing zero pairs: '350000' -> '35', '350128' -> '350128'."""
+    code = re.sub(r"\D", "", code)[:6]
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def _codes_compatible(codes: set[str]) -> bool:
+    """Division codes that can name one place: each is a prefix of the most specific one.
+
+    '350000' (Fujian) is compatible with '350128' (Pingtan); '350128' and '350102' are not.
+    """
+    prefixes = sorted({_code_prefix(c) for c in codes if c}, key=len)
+    return all(prefixes[-1].startswith(p) for p in prefixes)
+
+
+class _Clusters:
+    """Union-find over report positions that keeps each cluster's locations and years."""
+
+    def __init__(self, locs: list[dict[str, str]], years: list[int | None]):
+        self.parent = list(range(len(locs)))
+        self.locs = [{k: {v} if v else set() for k, v in d.items()} for d in locs]
+        self.years = [Counter([y]) if y is not None else Counter() for y in years]
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def can_join(self, i: int, j: int, *, allow_same_year: bool) -> bool:
+        a, b = self.find(i), self.find(j)
+        if a == b:
+            return True
+        for k in LOCATION_COLUMNS:
+            values = self.locs[a][k] | self.locs[b][k]
+            if k == "division_code":
+                if not _codes_compatible(values):
+                    return False
+            elif len(values) > 1:
+                return False
+        return allow_same_year or not (set(self.years[a]) & set(self.years[b]))
+
+    def join(self, i: int, j: int) -> None:
+        a, b = self.find(i), self.find(j)
+        if a == b:
+            return
+        a, b = min(a, b), max(a, b)
+        self.parent[b] = a
+        for k in LOCATION_COLUMNS:
+            self.locs[a][k] |= self.locs[b][k]
+        self.years[a] += self.years[b]
+
+
+def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = None) -> pd.DataFrame:
+    """Assign a panel (agency) ID to each report.
+
+    Parameters
+    ----------
+    reports : pandas.DataFrame
+        One row per report with ``report_id`` and ``agency``; optional ``year``,
+        ``division_code``, ``province``, ``city``, ``county``. Not modified.
+    settings : PanelSettings, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns report_id, panel_id (``p`` + 10 hex digits, stable for the same normalised
+        name and known locations), agency_norm, method (exact, normalised, division_code,
+        fuzzy: the strongest link to another report of the panel; ``exact`` for a report
+        alone), confidence (0-1). Same order as ``reports``.
+    """
+    settings = settings or PanelSettings()
+    for col in ("report_id", "agency"):
+        if col not in reports.columns:
+            raise GkworkError(
+                f"match_agencies needs column {col!r}; got columns {list(reports.columns)}"
+            )
+    n = len(reports)
+    if n == 0:
+        return pd.DataFrame(columns=MATCH_COLUMNS)
+    recs = reports.to_dict("records")
+    raw = [re.sub(r"\s+", "", _text(r.get("agency"))) for r in recs]
+    norm = [normalize_agency(r.get("agency")) for r in recs]
+    locs = [{k: _text(r.get(k)) for k in LOCATION_COLUMNS} for r in recs]
+    years = [validate._as_year(r.get("year")) for r in recs]
+    places = [
+        [normalize_agency(locs[i][k]) for k in ("province", "city", "county")] for i in range(n)
+    ]
+    stripped = [_strip_places(norm[i], places[i]) for i in range(n)]
+    uf = _Clusters(locs, years)
+    best: list[tuple[int, float]] = [(len(METHODS), 0.0)] * n  # (method rank, confidence)
+
+    def link(i: int, j: int, method: str, conf: float, *, allow_same_year: bool) -> None:
+        if not uf.can_join(i, j, allow_same_year=allow_same_year):
+            return
+        uf.join(i, j)
+        rank = METHODS.index(method)
+        for k in (i, j):
+            if (rank, -conf) < (best[k][0], -best[k][1]):
+                best[k] = (rank, conf)
+
+    order = sorted(range(n), key=lambda i: str(recs[i]["report_id"]))
+
+    def by_key(keys: list[str], method: str, *, allow_same_year: bool) -> None:
+        groups: dict[str, list[int]] = {}
+        for i in order:
+            if keys[i]:
+                groups.setdefault(keys[i], []).append(i)
+        for members in groups.values():
+            for j in members[1:]:
+                link(members[0], j, method, settings.conf(method), allow_same_year=allow_same_year)
+
+    by_key(raw, "exact", allow_same_year=True)
+    by_key(norm, "normalised", allow_same_year=True)
+
+    # Same division code: names equal after dropping place prefixes, or one ends with the other.
+    by_code: dict[str, list[int]] = {}
+    for i in order:
+        if locs[i]["division_code"] and stripped[i]:
+            by_code.setdefault(locs[i]["division_code"], []).append(i)
+    for members in by_code.values():
+        for a_pos, i in enumerate(members):
+            for j in members[a_pos + 1 :]:
+                a, b = sorted((stripped[i], stripped[j]), key=len)
+                if a == b or (len(a) >= settings.min_suffix_len and b.endswith(a)):
+                    link(
+                        i, j, "division_code", settings.conf("division_code"), allow_same_year=False
+                    )
+
+    # Fuzzy: blocked by the last two characters (the kind of body: 政府, 中心, 务局 ...).
+    blocks: dict[str, list[int]] = {}
+    for i in order:
+        if len(norm[i]) >= 2:
+            blocks.setdefault(norm[i][-2:], []).append(i)
+    for members in blocks.values():
+        for a_pos, i in enumerate(members):
+            for j in members[a_pos + 1 :]:
+                if uf.find(i) == uf.find(j):
+                    continue
+                score = fuzz.ratio(norm[i], norm[j])
+                if score >= settings.fuzzy_cutoff:
+                    link(
+                        i, j, "fuzzy", settings.conf("fuzzy") * score / 100.0, allow_same_year=False
+                    )
+
+    clusters: dict[int, list[int]] = {}
+    for i in range(n):
+        clusters.setdefault(uf.find(i), []).append(i)
+    out: list[dict[str, Any]] = [{} for _ in range(n)]
+    for members in clusters.values():
+        counts = Counter(norm[i] for i in members if norm[i])
+        agency_norm = sorted(counts, key=lambda s: (-counts[s], -len(s), s))[0] if counts else ""
+        where = [",".join(sorted({locs[i][k] for i in members} - {""})) for k in LOCATION_COLUMNS]
+        seed = "|".join([agency_norm, *where])
+        if not agency_norm:
+            seed += "|" + ",".join(sorted(str(recs[i]["report_id"]) for i in members))
+        panel_id = "p" + hashlib.sha1(seed.encode("utf-8")).hexdigest()[:10]
+        for i in members:
+            rank, conf = best[i]
+            method = METHODS[rank] if rank < len(METHODS) else "exact"
+            out[i] = {
+                "report_id": recs[i]["report_id"],
+                "panel_id": panel_id,
+                "agency_norm": agency_norm,
+                "method": method,
+                "confidence": round(conf if rank < len(METHODS) else 1.0, 4),
+            }
+    return pd.DataFrame(out, columns=MATCH_COLUMNS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-year checks
+
+
+def _infer_template(cells: pd.DataFrame) -> str:
+    cols = set(cells["col"])
+    if "issued" in cols or "amount_10k_yuan" in cols or "other_no_fee" in set(cells["row"]):
+        return "gov2021"
+    if "prev_count" in cols or "new_made" in cols or "other" in set(cells["row"]):
+        return "gov2019"
+    if "legacy_stats" in set(cells["table"]):
+        return "legacy"
+    return "none"
+
+
+class _Rep:
+    """One report's cells, indexed."""
+
+    def __init__(self, report_id: str, year: int, template: str, cells: pd.DataFrame):
+        self.report_id, self.year, self.template = report_id, year, template
+        self.cells: dict[tuple[str, str, str], tuple[float, int | None, int | None]] = {}
+        for rec in cells.to_dict("records"):
+            key = (str(rec["table"]), str(rec["row"]), str(rec["col"]))
+            if key in self.cells:
+                continue
+            v = rec.get("value")
+            v = math.nan if v is None or pd.isna(v) else float(v)
+            self.cells[key] = (
+                v,
+                validate._opt_int(rec.get("start")),
+                validate._opt_int(rec.get("end")),
+            )
+
+    def value(self, table: str, row: str, col: str) -> float | None:
+        c = self.cells.get((table, row, col))
+        return None if c is None or math.isnan(c[0]) else c[0]
+
+    def span(self, table: str, row: str, col: str) -> tuple[int | None, int | None]:
+        c = self.cells.get((table, row, col))
+        return (c[1], c[2]) if c else (None, None)
+
+    def has_table(self, table: str) -> bool:
+        return any(k[0] == table for k in self.cells)
+
+
+def _row(
+    r: Mapping[str, Any],
+    later: _Rep,
+    status: str,
+    *,
+    table: str,
+    row: str = "",
+    col: str = "",
+    expected: float | None = None,
+    observed: float | None = None,
+    message: str,
+    span: tuple[int | None, int | None] = (None, None),
+) -> dict[str, Any]:
+    delta = None if expected is None or observed is None else observed - expected
+    return {
+        "report_id": later.report_id,
+        "rule": r["id"],
+        "status": status,
+        "severity": r["severity"],
+        "table": table,
+        "row": row,
+        "col": col,
+        "expected": math.nan if expected is None else expected,
+        "observed": math.nan if observed is None else observed,
+        "delta": math.nan if delta is None else delta,
+        "start": span[0],
+        "end": span[1],
+        "message": message,
+    }
+
+
+def _label(template: str, table: str, axis: str, key: str) -> str:
+    try:
+        from gkwork import templates
+
+        return templates.label(template, table, axis, key)
+    except (GkworkError, ImportError, IndexError):
+        return ""
+
+
+#: Panel rules that are inequalities (later >= earlier); the others are equalities.
+_AT_LEAST = frozenset({"panel.published_stock"})
+
+
+def _holds(rule_id: str, delta: float, tol: float) -> bool:
+    return delta >= -tol if rule_id in _AT_LEAST else abs(delta) <= tol
+
+
+def _pair_rows(r: Mapping[str, Any], early: _Rep, later: _Rep, lang: str) -> list[dict[str, Any]]:
+    """Evaluate one panel rule on one pair of consecutive years."""
+    rid, table, tol = r["id"], r["table"], float(r.get("tolerance", 0))
+    out: list[dict[str, Any]] = []
+    fmt = validate._num
+    if later.template not in r["templates"]:
+        return out
+    if early.template not in r["templates"]:
+        out.append(
+            _row(
+                r,
+                later,
+                validate.NA,
+                table=table,
+                message=(
+                    f"{rid}: not assessable: the {early.year} report ({early.report_id}) uses "
+                    f"{early.template}, which has no {'/'.join(sorted(set(r['right'])))}"
+                ),
+            )
+        )
+        return out
+    if not early.has_table(table) or not later.has_table(table):
+        which = early if not early.has_table(table) else later
+        out.append(
+            _row(
+                r,
+                later,
+                validate.NA,
+                table=table,
+                message=(
+                    f"{rid}: not assessable: no {table} table in the {which.year} report "
+                    f"({which.report_id})"
+                ),
+            )
+        )
+        return out
+    keys = r.get("cols") if r["per"] == "col" else r.get("rows")
+    if not keys:
+        from gkwork import templates
+
+        keys = (
+            templates.cols(later.template, table)
+            if r["per"] == "col"
+            else templates.rows(later.template, table)
+        )
+    axis = "column" if r["per"] == "col" else "row"
+    for key in keys:
+        label = _label(later.template, table, "col" if r["per"] == "col" else "row", key)
+        where = f"{axis} {key} ({label})" if label else f"{axis} {key}"
+
+        def cell(rep: _Rep, term: str, key: str = key) -> float | None:
+            return rep.value(table, term, key) if r["per"] == "col" else rep.value(table, key, term)
+
+        def span(rep: _Rep, term: str, key: str = key) -> tuple[int | None, int | None]:
+            return rep.span(table, term, key) if r["per"] == "col" else rep.span(table, key, term)
+
+        row_key, col_key = ("", key) if r["per"] == "col" else (key, "")
+        later_term = r["left"][0]
+        observed = cell(later, later_term)
+        sp = span(later, later_term)
+        if rid == "panel.continuity":
+            inputs = {"carried_forward": cell(early, "carried_forward")}
+            expected = inputs["carried_forward"]
+            detail = f"{later.year}, carried_forward {fmt(expected)} in {early.year}"
+        elif rid == "panel.item_carryover":
+            p, c = cell(early, "prev_count"), cell(early, "change")
+            inputs = {"prev_count": p, "change": c}
+            expected = None if p is None or c is None else p + c
+            detail = (
+                f"{later.year}; {early.year}: prev_count {fmt(p)} + change {fmt(c)} = "
+                f"{fmt(expected)}"
+            )
+        elif rid == "panel.in_force_stock":
+            prev, iss, rep = (
+                cell(early, "in_force"),
+                cell(later, "issued"),
+                cell(later, "repealed"),
+            )
+            inputs = {"in_force (N)": prev, "issued": iss, "repealed": rep}
+            expected = None if None in (prev, iss, rep) else prev + iss - rep
+            detail = (
+                f"{later.year}; in_force {fmt(prev)} in {early.year} + issued {fmt(iss)} "
+                f"- repealed {fmt(rep)} = {fmt(expected)}"
+            )
+        elif rid == "panel.published_stock":
+            expected = cell(early, "total_published")
+            inputs = {"total_published (N)": expected}
+            detail = f"{later.year}, total_published {fmt(expected)} in {early.year}"
+        else:  # pragma: no cover - a catalog panel rule without an evaluator
+            raise GkworkError(f"no evaluator for panel rule {rid!r}; add one to gkwork.panel")
+        inputs[f"{later_term} (N+1)"] = observed
+        missing = [k for k, v in inputs.items() if v is None]
+        if missing:
+            out.append(
+                _row(
+                    r,
+                    later,
+                    validate.NA,
+                    table=table,
+                    row=row_key,
+                    col=col_key,
+                    span=sp,
+                    message=(
+                        f"{rid}, {where}: not assessable: inputs missing: "
+                        f"{', '.join(missing)} ({early.report_id} -> {later.report_id})"
+                    ),
+                )
+            )
+            continue
+        delta = observed - expected
+        fields = {
+            "rule": rid,
+            "axis": axis,
+            "key": key,
+            "label": label,
+            "observed": fmt(observed),
+            "expected": fmt(expected),
+            "delta": validate._signed(delta),
+            "detail": detail,
+        }
+        msg = validate._format(r[f"message_{lang}"], fields)
+        out.append(
+            _row(
+                r,
+                later,
+                validate.PASS if _holds(rid, delta, tol) else validate.FAIL,
+                table=table,
+                row=row_key,
+                col=col_key,
+                expected=expected,
+                observed=observed,
+                span=sp,
+                message=f"{msg} [{early.report_id} -> {later.report_id}]",
+            )
+        )
+    return out
+
+
+def check_panel(
+    reports: pd.DataFrame,
+    cells: pd.DataFrame,
+    *,
+    settings: PanelSettings | None = None,
+    lang: str = "en",
+) -> pd.DataFrame:
+    """Run the ``panel.*`` rules over consecutive years of each agency.
+
+    Parameters
+    ----------
+    reports : pandas.DataFrame
+        One row per report: ``report_id``, ``year``, and either ``panel_id`` or ``agency``
+        (then :func:`match_agencies` assigns panels); optional ``template`` (else inferred
+        from the cells).
+    cells : pandas.DataFrame
+        Long cells of all reports (with ``report_id``).
+    settings : PanelSettings, optional
+        Passed to :func:`match_agencies`.
+    lang : str
+        Message language, ``en`` or ``zh``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Check rows (:data:`gkwork.model.CHECK_COLUMNS`), ``report_id`` = the later year's
+        report. Only consecutive years are compared; when an agency has several reports in
+        one year, the first by report_id is used.
+    """
+    if lang not in ("en", "zh"):
+        raise GkworkError(f"lang must be one of en, zh; got {lang!r}")
+    for col in ("report_id", "year"):
+        if col not in reports.columns:
+            raise GkworkError(
+                f"check_panel needs column {col!r} in reports; got {list(reports.columns)}"
+            )
+    reps = reports.copy()
+    if "panel_id" not in reps.columns:
+        matched = match_agencies(reps, settings=settings)
+        reps = reps.merge(matched[["report_id", "panel_id"]], on="report_id", how="left")
+    reps["_year"] = reps["year"].map(validate._as_year)
+    reps = reps[reps["_year"].notna()]
+    by_report = {rid: g for rid, g in cells.groupby("report_id", sort=False)}
+    empty = cells.iloc[0:0]
+    panel_rules = [r for r in validate.rules().values() if r["kind"] == "panel"]
+    out: list[dict[str, Any]] = []
+    for _, g in sorted(reps.groupby("panel_id", sort=False), key=lambda kv: str(kv[0])):
+        g = g.sort_values(["_year", "report_id"], kind="stable")
+        firsts = g.drop_duplicates("_year", keep="first")
+        if len(firsts) < len(g):
+            logger.info(
+                "panel %s: several reports in one year; using the first by report_id",
+                g["panel_id"].iloc[0],
+            )
+        seq = []
+        for rec in firsts.to_dict("records"):
+            rc = by_report.get(rec["report_id"], empty)
+            tpl = _text(rec.get("template")) or (_infer_template(rc) if len(rc) else "none")
+            seq.append(_Rep(str(rec["report_id"]), int(rec["_year"]), tpl, rc))
+        for early, later in zip(seq, seq[1:], strict=False):
+            if later.year != early.year + 1:
+                continue
+            for r in panel_rules:
+                out.extend(_pair_rows(r, early, later, lang))
+    return validate._to_frame(out)

@@ -1,0 +1,1761 @@
+"""Check reports against the rule catalog in ``gkwork/data/rules.toml``.
+
+Every check that is performed becomes one row of a results DataFrame (columns
+:data:`gkwork.model.CHECK_COLUMNS`) with status ``pass``, ``fail`` or ``not_assessable``:
+results, not only failures, so that a researcher can count how often a relation could be
+tested at all. A check whose inputs are missing (blank, 无, ambiguous or absent cells) is
+``not_assessable``, never ``fail``. Checks never change a cell.
+
+The catalog is data: :func:`rule_catalog` shows it as a table and :func:`format_catalog` as
+plain text (``gkwork rules``). Rule kinds (``kind`` in the TOML):
+
+``sum``           sum(left) = sum(right), repeated per column (``per = "col"``, terms are rows)
+                  or per row (``per = "row"``, terms are columns)
+``le``            sum(left) <= sum(right) (an empty left side means 0)
+``le_pairs``      part <= total for listed (part, total) row pairs (legacy 其中 items)
+``domain``        every cell non-negative / integer unless the template allows otherwise
+``flag``          a cell flag (e.g. ``text_value`` for 无) is reported
+``pattern``       C5: decisions = prev_count + change in every row
+``authority``     E1: 规章 reported by an agency without rule-making power
+``max_value``     D3: amount above a plausible maximum
+``unit_unknown``  C6: amount without a unit
+``completeness``  table.incomplete, against :func:`gkwork.templates.expected_cells`
+``template``      template.mismatch, against the template in force for the report year
+``sections``      sections.missing, against the content items of the report year
+``narrative``     text_table.mismatch, numbers in prose vs cells (:mod:`gkwork.narrative`)
+``total_missing`` emitted by a ``sum`` rule when its total is blank but its parts are not 0
+``panel``         cross-year rules, evaluated by :func:`gkwork.panel.check_panel`
+
+Examples
+--------
+>>> import pandas as pd
+>>> cells = pd.DataFrame({
+...     "table": "review_litigation", "row": "review",
+...     "col": ["upheld", "corrected", "other", "pending", "total"],
+...     "value": [1.0, 0.0, 0.0, 1.0, 3.0], "raw": ["1", "0", "0", "1", "3"],
+...     "flag": "", "unit": "", "start": [0, 2, 4, 6, 8], "end": [1, 3, 5, 7, 9]})
+>>> res = check_cells(cells, {"template": "gov2019", "year": 2020}, report_id="r1")
+>>> row = res[(res.rule == "rl.total") & (res.row == "review")].iloc[0]
+>>> row.status, row.message
+('fail', 'rl.total, row review (行政复议): total 3, outcomes 1 + 0 + 0 + 1 = 2 (delta +1)')
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import textwrap
+import tomllib
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from gkwork.errors import GkworkError
+from gkwork.model import CHECK_COLUMNS, Report
+
+logger = logging.getLogger("gkwork")
+
+__all__ = [
+    "CheckSettings",
+    "RULE_KINDS",
+    "check_cells",
+    "check_report",
+    "format_catalog",
+    "harmonised_view",
+    "rule",
+    "rule_catalog",
+    "rules",
+    "section_items",
+    "summarize_checks",
+    "template_for_year",
+]
+
+PASS, FAIL, NA = "pass", "fail", "not_assessable"
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+STATUS_ORDER: tuple[str, ...] = (PASS, FAIL, NA)
+
+#: Rule kinds and the keys each needs besides the common ones (see module docstring).
+RULE_KINDS: dict[str, tuple[str, ...]] = {
+    "sum": ("table", "per", "left", "right"),
+    "le": ("table", "per", "left", "right"),
+    "le_pairs": ("table", "pairs"),
+    "domain": ("table",),
+    "flag": ("flag",),
+    "pattern": ("table", "rows"),
+    "authority": ("table", "rows", "levels_without_power", "levels_with_power"),
+    "max_value": ("table", "rows", "cols", "max_value"),
+    "unit_unknown": ("table", "rows", "cols"),
+    "completeness": (),
+    "template": (),
+    "sections": (),
+    "narrative": ("targets",),
+    "total_missing": ("table",),
+    "panel": ("table", "per", "left", "right"),
+}
+
+#: Keys every rule has.
+COMMON_KEYS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "severity",
+    "relation",
+    "rationale",
+    "message_en",
+    "message_zh",
+    "tolerance",
+    "templates",
+    "table",
+    "note",
+)
+
+#: Placeholders a message template may use.
+MESSAGE_FIELDS: tuple[str, ...] = (
+    "rule",
+    "axis",
+    "key",
+    "label",
+    "left_key",
+    "left_label",
+    "left_expr",
+    "right_expr",
+    "observed",
+    "expected",
+    "delta",
+    "detail",
+    "table",
+)
+
+#: Template in force by report year (schema.md "Templates").
+FIRST_YEAR_GOV2019 = 2019
+FIRST_YEAR_GOV2021 = 2021
+
+#: Table-based kinds: evaluated only for reports whose template the rule lists.
+_TABLE_KINDS = frozenset(
+    {"sum", "le", "le_pairs", "domain", "flag", "pattern", "authority", "max_value", "unit_unknown"}
+)
+_MISSING_FLAGS = ("blank", "text_value", "ambiguous", "unparseable")
+_INFERRED_FLAG = "inferred_split"
+_INFERRED_SUFFIX = " [depends on inferred cells]"
+_LEVEL_ZH = {
+    "central": "中央",
+    "province": "省级",
+    "prefecture": "地市级",
+    "county": "县级",
+    "township": "乡镇级",
+}
+_TEMPLATE_SOURCE = {
+    "legacy": "国办发〔2014〕32号 统计表",
+    "gov2019": "国办公开办函〔2019〕60号",
+    "gov2021": "国办公开办函〔2021〕30号",
+}
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """Tuning settings of the validator.
+
+    Attributes
+    ----------
+    lang : str
+        Language of the ``message`` column: ``en`` (default; Chinese labels beside keys) or
+        ``zh``.
+    tolerances : Mapping[str, float]
+        Per-rule overrides of the catalog ``tolerance`` (e.g. ``{"ad.fee_magnitude": ...}``).
+    max_listed : int
+        How many missing keys a ``table.incomplete`` message lists before "... and N more".
+    long_sum_terms : int
+        Sums with more terms than this show only the non-zero terms in messages.
+    """
+
+    lang: str = "en"
+    tolerances: Mapping[str, float] = field(default_factory=dict)
+    max_listed: int = 12
+    long_sum_terms: int = 6
+
+    def __post_init__(self) -> None:
+        if self.lang not in ("en", "zh"):
+            raise GkworkError(f"CheckSettings.lang must be one of en, zh; got {self.lang!r}")
+        unknown = sorted(set(self.tolerances) - set(rules()))
+        if unknown:
+            raise GkworkError(
+                f"CheckSettings.tolerances names unknown rules {unknown}; "
+                "see gkwork.validate.rule_catalog() for the IDs"
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalog
+
+
+@lru_cache(maxsize=1)
+def _catalog_data() -> dict[str, Any]:
+    text = resources.files("gkwork").joinpath("data/rules.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def rules() -> dict[str, dict[str, Any]]:
+    """All rules of the catalog as ``{id: rule dict}``, in catalog order (new dicts)."""
+    return {r["id"]: dict(r) for r in _catalog_data()["rule"]}
+
+
+def rule(rule_id: str) -> dict[str, Any]:
+    """One rule of the catalog by ID.
+
+    Raises
+    ------
+    GkworkError
+        When the ID is not in the catalog (the message lists the IDs).
+    """
+    all_rules = rules()
+    if rule_id not in all_rules:
+        raise GkworkError(f"rule must be one of {', '.join(all_rules)}; got {rule_id!r}")
+    return all_rules[rule_id]
+
+
+def section_items(era: str) -> list[dict[str, Any]]:
+    """Content items a report must cover: ``era`` '2019' (Art. 50) or '2008' (Art. 32)."""
+    if era not in ("2008", "2019"):
+        raise GkworkError(f"era must be one of 2008, 2019; got {era!r}")
+    return [dict(i) for i in _catalog_data()["section_item"] if i["era"] == era]
+
+
+def rule_catalog() -> pd.DataFrame:
+    """The rule catalog as a table, one row per rule, in catalog order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns id, severity, kind, table, per, templates (comma-joined), relation,
+        rationale, tolerance, left, right (comma-joined terms), note, message_en, message_zh.
+    """
+    out = []
+    for r in rules().values():
+        out.append(
+            {
+                "id": r["id"],
+                "severity": r["severity"],
+                "kind": r["kind"],
+                "table": r.get("table", ""),
+                "per": r.get("per", ""),
+                "templates": ",".join(r.get("templates", [])),
+                "relation": r["relation"],
+                "rationale": r["rationale"],
+                "tolerance": float(r.get("tolerance", 0)),
+                "left": ",".join(r.get("left", [])),
+                "right": ",".join(r.get("right", [])),
+                "note": r.get("note", ""),
+                "message_en": r["message_en"],
+                "message_zh": r["message_zh"],
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def format_catalog(*, width: int = 100) -> str:
+    """The catalog as a plain-text table (ID, severity, relation) for ``gkwork rules``.
+
+    Relations longer than the line are wrapped onto indented continuation lines.
+    """
+    cat = rule_catalog()
+    w_id = max(len("rule"), *cat["id"].str.len())
+    w_sev = len("severity")
+    lines = [f"{'rule':<{w_id}}  {'severity':<{w_sev}}  relation"]
+    lines.append(f"{'-' * w_id}  {'-' * w_sev}  {'-' * max(8, width - w_id - w_sev - 4)}")
+    room = max(20, width - w_id - w_sev - 4)
+    indent = " " * (w_id + w_sev + 4)
+    for r in cat.itertuples(index=False):
+        wrapped = textwrap.wrap(r.relation, room) or [""]
+        lines.append(f"{r.id:<{w_id}}  {r.severity:<{w_sev}}  {wrapped[0]}")
+        lines.extend(indent + w for w in wrapped[1:])
+    return "\n".join(lines)
+
+
+def template_for_year(year: Any) -> str | None:
+    """The template in force for reports of ``year`` (None when the year is unknown).
+
+    Examples
+    --------
+    >>> template_for_year(2018), template_for_year(2020), template_for_year(2023)
+    ('legacy', 'gov2019', 'gov2021')
+    """
+    y = _as_year(year)
+    if y is None:
+        return None
+    if y >= FIRST_YEAR_GOV2021:
+        return "gov2021"
+    if y >= FIRST_YEAR_GOV2019:
+        return "gov2019"
+    return "legacy"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells and context
+
+
+class _Cell(NamedTuple):
+    value: float
+    flag: str
+    raw: str
+    unit: str
+    start: int | None
+    end: int | None
+
+    @property
+    def flags(self) -> set[str]:
+        return {f for f in self.flag.split(",") if f}
+
+    @property
+    def is_number(self) -> bool:
+        return not math.isnan(self.value)
+
+    def why_missing(self) -> str:
+        for f in ("ambiguous", "unparseable", "text_value", "blank"):
+            if f in self.flags:
+                return {"text_value": f"text {self.raw.strip()!r}"}.get(f, f)
+        return "no value"
+
+
+def _opt_int(x: Any) -> int | None:
+    try:
+        if x is None or pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return int(x)
+
+
+def _text(x: Any) -> str:
+    if x is None:
+        return ""
+    try:
+        if pd.isna(x):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(x)
+
+
+def _as_year(year: Any) -> int | None:
+    try:
+        if year is None or pd.isna(year):
+            return None
+        return int(str(year).strip()[:4])
+    except (TypeError, ValueError):
+        return None
+
+
+def _index_cells(cells: pd.DataFrame) -> tuple[dict[tuple[str, str, str], _Cell], list]:
+    idx: dict[tuple[str, str, str], _Cell] = {}
+    order: list[tuple[str, str, str]] = []
+    if cells is None or len(cells) == 0:
+        return idx, order
+    n = len(cells)
+
+    def column(name: str) -> list[Any]:
+        return cells[name].tolist() if name in cells.columns else [None] * n
+
+    values = pd.to_numeric(cells["value"], errors="coerce").astype("float64").tolist()
+    for table, row, col, value, flag, raw, unit, start, end in zip(
+        column("table"),
+        column("row"),
+        column("col"),
+        values,
+        column("flag"),
+        column("raw"),
+        column("unit"),
+        column("start"),
+        column("end"),
+        strict=True,
+    ):
+        key = (str(table), str(row), str(col))
+        if key in idx:
+            continue
+        idx[key] = _Cell(
+            value=value,
+            flag=_text(flag),
+            raw=_text(raw),
+            unit=_text(unit),
+            start=_opt_int(start),
+            end=_opt_int(end),
+        )
+        order.append(key)
+    return idx, order
+
+
+@dataclass
+class _Ctx:
+    report_id: str | None
+    meta: Mapping[str, Any]
+    template: str | None
+    year: int | None
+    cells: dict[tuple[str, str, str], _Cell]
+    order: list[tuple[str, str, str]]
+    text: str | None
+    sections: pd.DataFrame | None
+    settings: CheckSettings
+    to_text_offset: Callable[[int], int] | None = None
+    out: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def known_template(self) -> bool:
+        return self.template in ("gov2019", "gov2021", "legacy")
+
+    def get(self, table: str, row: str, col: str) -> _Cell | None:
+        return self.cells.get((table, row, col))
+
+    def tolerance(self, r: Mapping[str, Any]) -> float:
+        return float(self.settings.tolerances.get(r["id"], r.get("tolerance", 0)))
+
+    def inferred_rules(self, table: str, row: str, col: str) -> list[str]:
+        inferred_by = self.meta.get("inferred_by") or {}
+        try:
+            return list(inferred_by.get(f"{table}/{row}/{col}", []))
+        except AttributeError:
+            return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Template helpers (tolerant of a template the registry does not know)
+
+
+def _tpl():
+    from gkwork import templates
+
+    return templates
+
+
+@lru_cache(maxsize=256)
+def _rows_cached(template: str, table: str) -> tuple[str, ...]:
+    try:
+        return tuple(_tpl().rows(template, table))
+    except GkworkError:
+        return ()
+
+
+def _rows(template: str | None, table: str) -> list[str]:
+    return list(_rows_cached(template, table)) if template else []
+
+
+@lru_cache(maxsize=1024)
+def _cols_cached(template: str, table: str, row: str | None) -> tuple[str, ...]:
+    try:
+        return tuple(_tpl().cols(template, table, row=row))
+    except GkworkError:
+        return ()
+
+
+def _cols(template: str | None, table: str, row: str | None = None) -> list[str]:
+    return list(_cols_cached(template, table, row)) if template else []
+
+
+@lru_cache(maxsize=4096)
+def _label_cached(template: str, table: str, axis: str, key: str) -> str:
+    try:
+        return _tpl().label(template, table, axis, key, lang="zh")
+    except (GkworkError, IndexError, KeyError):
+        return ""
+
+
+def _label(ctx: _Ctx, table: str, axis: str, key: str) -> str:
+    if not ctx.template or not table or not key:
+        return ""
+    return _label_cached(ctx.template, table, axis, key)
+
+
+@lru_cache(maxsize=32)
+def _expected_cached(template: str) -> pd.DataFrame:
+    try:
+        return _tpl().expected_cells(template)
+    except GkworkError:
+        return pd.DataFrame(
+            columns=["table", "row", "col", "unit", "allow_negative", "allow_decimal"]
+        )
+
+
+def _expected_cells(template: str | None) -> pd.DataFrame:
+    """expected_cells of the template (cached; callers must not modify the frame)."""
+    return _expected_cached(template or "")
+
+
+@lru_cache(maxsize=32)
+def _expected_info(template: str) -> dict[tuple[str, str, str], tuple[bool, bool, str, int]]:
+    """(allow_negative, allow_decimal, unit, rank) per expected cell of a template."""
+    exp = _expected_cells(template)
+    return {
+        (t, r, c): (bool(n), bool(d), str(u or ""), i)
+        for i, (t, r, c, n, d, u) in enumerate(
+            zip(
+                exp["table"],
+                exp["row"],
+                exp["col"],
+                exp["allow_negative"],
+                exp["allow_decimal"],
+                exp["unit"],
+                strict=True,
+            )
+        )
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting
+
+
+def _num(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "NA"
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.6g}"
+
+
+def _signed(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "NA"
+    return "0" if x == 0 else ("+" if x > 0 else "-") + _num(abs(x))
+
+
+def _expr(values: list[float], settings: CheckSettings) -> str:
+    """'5 + 1 = 6' (long sums: only non-zero terms and a count of zeros)."""
+    if not values:
+        return "0"
+    total = sum(values)
+    if len(values) == 1:
+        return _num(values[0])
+    if len(values) > settings.long_sum_terms:
+        nonzero = [v for v in values if v != 0]
+        zeros = len(values) - len(nonzero)
+        parts = " + ".join(_num(v) for v in nonzero) if nonzero else "0"
+        tail = f" (+ {zeros} zero{'s' if zeros != 1 else ''})" if zeros and nonzero else ""
+        if not nonzero:
+            return f"0 (all {len(values)} terms 0)"
+        return f"{parts}{tail} = {_num(total)}"
+    parts = " + ".join(_num(v) for v in values).replace("+ -", "- ")
+    return f"{parts} = {_num(total)}"
+
+
+class _Fields(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _format(template: str, fields: Mapping[str, Any]) -> str:
+    return template.format_map(_Fields(fields))
+
+
+def _emit(
+    ctx: _Ctx,
+    r: Mapping[str, Any],
+    status: str,
+    *,
+    table: str = "",
+    row: str = "",
+    col: str = "",
+    expected: float | None = None,
+    observed: float | None = None,
+    delta: float | None = None,
+    span: tuple[int | None, int | None] = (None, None),
+    message: str | None = None,
+    fields: Mapping[str, Any] | None = None,
+    suffix: str = "",
+) -> None:
+    if message is None:
+        f = {
+            "rule": r["id"],
+            "table": table,
+            "observed": _num(observed),
+            "expected": _num(expected),
+            "delta": _signed(delta),
+        }
+        f.update(fields or {})
+        message = _format(r[f"message_{ctx.settings.lang}"], f)
+    ctx.out.append(
+        {
+            "report_id": ctx.report_id,
+            "rule": r["id"],
+            "status": status,
+            "severity": r["severity"],
+            "table": table,
+            "row": row,
+            "col": col,
+            "expected": math.nan if expected is None else float(expected),
+            "observed": math.nan if observed is None else float(observed),
+            "delta": math.nan if delta is None else float(delta),
+            "start": span[0],
+            "end": span[1],
+            "message": message + suffix,
+        }
+    )
+
+
+def _na_message(r: Mapping[str, Any], where: str, reason: str) -> str:
+    where = f", {where}" if where else ""
+    return f"{r['id']}{where}: not assessable: {reason}"
+
+
+def _where(axis: str, key: str, label: str) -> str:
+    if not key:
+        return ""
+    return f"{axis} {key} ({label})" if label else f"{axis} {key}"
+
+
+def _describe_missing(
+    items: list[tuple[str, _Cell | None]], n_inputs: int, settings: CheckSettings
+) -> str:
+    """'inputs missing: total_processed (absent), other (text '无')'."""
+    if len(items) == n_inputs and all(c is None for _, c in items):
+        return f"all {n_inputs} inputs absent"
+    lim = settings.max_listed
+    desc = ", ".join(f"{k} ({'absent' if c is None else c.why_missing()})" for k, c in items[:lim])
+    if len(items) > lim:
+        desc += f" and {len(items) - lim} more"
+    return f"inputs missing: {desc}"
+
+
+def _span(cell: _Cell | None) -> tuple[int | None, int | None]:
+    return (cell.start, cell.end) if cell is not None else (None, None)
+
+
+def _inference_state(
+    ctx: _Ctx, r: Mapping[str, Any], inputs: Iterable[tuple[str, str, str, _Cell | None]]
+) -> str:
+    """'' (no inferred input), 'circular' (inferred with this rule) or 'depends'."""
+    state = ""
+    for table, row, col, cell in inputs:
+        if cell is None or _INFERRED_FLAG not in cell.flags:
+            continue
+        if r["id"] in ctx.inferred_rules(table, row, col):
+            return "circular"
+        state = "depends"
+    return state
+
+
+# ---------------------------------------------------------------------------------------------
+# Table rules
+
+
+def _substitute(ctx: _Ctx, r: Mapping[str, Any], table: str, terms: list[str]) -> list[str]:
+    """Swap a single row for its group (or back) when the report has the other form.
+
+    ``substitutes`` in the rule lists ``[single, *group]``; e.g. a gov2021 report that kept
+    the 2019 single row ``other`` instead of ``other_no_correction`` / ``other_no_fee`` /
+    ``other_other``.
+    """
+    have = {k[1] for k in ctx.order if k[0] == table}
+    for single, *group in r.get("substitutes", []):
+        has_single, has_group = single in have, any(g in have for g in group)
+        if set(group) <= set(terms) and single not in terms and has_single and not has_group:
+            at = terms.index(group[0])
+            terms = [t for t in terms if t not in group]
+            terms.insert(at, single)
+        elif single in terms and not set(group) & set(terms) and has_group and not has_single:
+            at = terms.index(single)
+            terms = [*terms[:at], *group, *terms[at + 1 :]]
+    return terms
+
+
+def _instances(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple[str, list[str], list[str]]]:
+    """(instance key, left terms, right terms) for a sum/le rule on the report's template.
+
+    ``per = "col"``: one instance per column, terms are the template's rows (with
+    ``substitutes`` applied). ``per = "row"``: one instance per row that has every term
+    column; without an explicit ``rows`` list, rows the report has beyond its template (a
+    provincial extra row, a 2019 row in a 2021 table) are checked too.
+    """
+    table, per = r["table"], r["per"]
+    out = []
+    if per == "col":
+        keys = r.get("cols") or _cols(ctx.template, table)
+        avail = set(_rows(ctx.template, table))
+        left = [t for t in r["left"] if t in avail]
+        right = [t for t in r["right"] if t in avail]
+        left, right = _substitute(ctx, r, table, left), _substitute(ctx, r, table, right)
+        for k in keys:
+            out.append((k, left, right))
+    else:
+        tpl_rows = _rows(ctx.template, table)
+        keys = r.get("rows") or tpl_rows
+        if not r.get("rows"):
+            extra = [k[1] for k in ctx.order if k[0] == table and k[1] not in tpl_rows]
+            keys = [*keys, *dict.fromkeys(extra)]
+        for k in keys:
+            if k in tpl_rows:
+                avail = set(_cols(ctx.template, table, k))
+            elif k in r.get("rows", []):
+                continue
+            else:
+                if (table, k, r["left"][0] if r["left"] else "") not in ctx.cells:
+                    continue
+                avail = set(_cols(ctx.template, table))
+            left = [t for t in r["left"] if t in avail]
+            right = [t for t in r["right"] if t in avail]
+            if len(left) != len(r["left"]) or len(right) != len(r["right"]):
+                continue  # the row lacks a term column (e.g. fees has no decisions)
+            out.append((k, left, right))
+    # a side that the rule defines but the template lacks entirely: skip
+    return [(k, lt, rt) for k, lt, rt in out if (lt or not r["left"]) and (rt or not r["right"])]
+
+
+def _get(
+    ctx: _Ctx, table: str, per: str, key: str, term: str
+) -> tuple[tuple[str, str, str], _Cell | None]:
+    tk = (table, term, key) if per == "col" else (table, key, term)
+    return tk, ctx.cells.get(tk)
+
+
+def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    table, per, kind = r["table"], r["per"], r["kind"]
+    axis = "column" if per == "col" else "row"
+    label_axis = "col" if per == "col" else "row"
+    tol = ctx.tolerance(r)
+    for key, left, right in _instances(ctx, r):
+        label = _label(ctx, table, label_axis, key)
+        where = _where(axis, key, label)
+        lcells = [_get(ctx, table, per, key, t) for t in left]
+        rcells = [_get(ctx, table, per, key, t) for t in right]
+        obs_cell = lcells[0][1] if lcells else (rcells[0][1] if rcells else None)
+        span = _span(obs_cell)
+        row_key, col_key = ("", key) if per == "col" else (key, "")
+        if table == "legacy_stats" and left:
+            row_key, col_key = left[0], key
+        inputs = [(*tk, c) for tk, c in lcells + rcells]
+        missing = [(tk, c) for tk, c in lcells + rcells if c is None or not c.is_number]
+        # A blank total beside numeric parts: 'total not filled' (domain.md §5.0), not an error.
+        tm_id = r.get("total_missing_rule")
+        if (
+            tm_id
+            and len(lcells) == 1
+            and lcells[0][1] is not None
+            and "blank" in lcells[0][1].flags
+            and all(c is not None and c.is_number for _, c in rcells)
+        ):
+            tm = rule(tm_id)
+            parts = [c.value for _, c in rcells]
+            status = FAIL if sum(parts) > tol else PASS
+            _emit(
+                ctx,
+                tm,
+                status,
+                table=table,
+                row=row_key,
+                col=col_key,
+                expected=sum(parts),
+                observed=None,
+                delta=None,
+                span=span,
+                fields={
+                    "axis": axis,
+                    "key": key,
+                    "label": label,
+                    "right_expr": _expr(parts, ctx.settings),
+                },
+            )
+            _emit(
+                ctx,
+                r,
+                NA,
+                table=table,
+                row=row_key,
+                col=col_key,
+                expected=sum(parts),
+                span=span,
+                message=_na_message(r, where, f"total {left[0]} is blank (see {tm_id})"),
+            )
+            continue
+        if missing:
+            desc = _describe_missing(
+                [(tk[1] if per == "col" else tk[2], c) for tk, c in missing],
+                len(lcells) + len(rcells),
+                ctx.settings,
+            )
+            _emit(
+                ctx,
+                r,
+                NA,
+                table=table,
+                row=row_key,
+                col=col_key,
+                span=span,
+                message=_na_message(r, where, desc),
+            )
+            continue
+        state = _inference_state(ctx, r, inputs)
+        if state == "circular":
+            _emit(
+                ctx,
+                r,
+                NA,
+                table=table,
+                row=row_key,
+                col=col_key,
+                span=span,
+                message=_na_message(r, where, "values were inferred using this identity"),
+            )
+            continue
+        lv = [c.value for _, c in lcells]
+        rv = [c.value for _, c in rcells]
+        observed, expected = sum(lv), sum(rv)
+        delta = observed - expected
+        ok = abs(delta) <= tol if kind == "sum" else delta <= tol
+        _emit(
+            ctx,
+            r,
+            PASS if ok else FAIL,
+            table=table,
+            row=row_key,
+            col=col_key,
+            expected=expected,
+            observed=observed,
+            delta=delta,
+            span=span,
+            fields={
+                "axis": axis,
+                "key": key,
+                "label": label,
+                "left_expr": _expr(lv, ctx.settings),
+                "right_expr": _expr(rv, ctx.settings),
+            },
+            suffix=_INFERRED_SUFFIX if state == "depends" else "",
+        )
+
+
+def _check_le_pairs(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    table = r["table"]
+    tol = ctx.tolerance(r)
+    tpl_rows = set(_rows(ctx.template, table))
+    for col in r.get("cols") or _cols(ctx.template, table):
+        for part, total in r["pairs"]:
+            if part not in tpl_rows or total not in tpl_rows:
+                continue
+            pc, tc = ctx.get(table, part, col), ctx.get(table, total, col)
+            where = f"{part} <= {total}"
+            fields = {
+                "axis": "row",
+                "key": total,
+                "label": _label(ctx, table, "row", total),
+                "left_key": part,
+                "left_label": _label(ctx, table, "row", part),
+            }
+            span = _span(pc)
+            miss = [(k, c) for k, c in ((part, pc), (total, tc)) if c is None or not c.is_number]
+            if miss:
+                desc = _describe_missing(miss, 2, ctx.settings)
+                _emit(
+                    ctx,
+                    r,
+                    NA,
+                    table=table,
+                    row=part,
+                    col=col,
+                    span=span,
+                    message=_na_message(r, where, desc),
+                )
+                continue
+            inputs = [(table, part, col, pc), (table, total, col, tc)]
+            state = _inference_state(ctx, r, inputs)
+            if state == "circular":
+                _emit(
+                    ctx,
+                    r,
+                    NA,
+                    table=table,
+                    row=part,
+                    col=col,
+                    span=span,
+                    message=_na_message(r, where, "values were inferred using this identity"),
+                )
+                continue
+            delta = pc.value - tc.value
+            _emit(
+                ctx,
+                r,
+                PASS if delta <= tol else FAIL,
+                table=table,
+                row=part,
+                col=col,
+                expected=tc.value,
+                observed=pc.value,
+                delta=delta,
+                span=span,
+                fields=fields,
+                suffix=_INFERRED_SUFFIX if state == "depends" else "",
+            )
+
+
+def _table_keys(ctx: _Ctx, table: str) -> list[tuple[str, str, str]]:
+    return [k for k in ctx.order if k[0] == table]
+
+
+def _check_domain(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    table = r["table"]
+    allow = _expected_info(ctx.template or "")
+    n_checked, failures = 0, 0
+    for key in _table_keys(ctx, table):
+        cell = ctx.cells[key]
+        if not cell.is_number:
+            continue
+        n_checked += 1
+        if key in allow:
+            allow_neg, allow_dec = allow[key][0], allow[key][1]
+        else:  # a row the registry does not know (provincial variant): be conservative
+            allow_neg, allow_dec = key[2] == "change", cell.unit in ("万元", "元")
+        problems = []
+        if cell.value < 0 and not allow_neg:
+            problems.append("negative")
+        if not float(cell.value).is_integer() and not allow_dec:
+            problems.append("not an integer")
+        if problems:
+            failures += 1
+            label = _label(ctx, table, "row", key[1])
+            _emit(
+                ctx,
+                r,
+                FAIL,
+                table=table,
+                row=key[1],
+                col=key[2],
+                observed=cell.value,
+                span=_span(cell),
+                fields={"key": f"{key[1]}/{key[2]}", "label": label, "detail": ", ".join(problems)},
+            )
+    if n_checked == 0:
+        _emit(ctx, r, NA, table=table, message=_na_message(r, f"table {table}", "no numeric cells"))
+    elif failures == 0:
+        _emit(
+            ctx,
+            r,
+            PASS,
+            table=table,
+            observed=n_checked,
+            message=f"{r['id']}, table {table}: all {n_checked} numeric cells allowed",
+        )
+
+
+def _check_flag(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    flag = r["flag"]
+    tables = list(dict.fromkeys(k[0] for k in ctx.order))
+    if not tables:
+        _emit(ctx, r, NA, message=_na_message(r, "", "the report has no cells"))
+        return
+    for table in tables:
+        bad = [k for k in _table_keys(ctx, table) if flag in ctx.cells[k].flags]
+        for key in bad:
+            cell = ctx.cells[key]
+            label = _label(ctx, table, "row", key[1])
+            _emit(
+                ctx,
+                r,
+                FAIL,
+                table=table,
+                row=key[1],
+                col=key[2],
+                span=_span(cell),
+                fields={"key": f"{key[1]}/{key[2]}", "label": label, "detail": cell.raw.strip()},
+            )
+        if not bad:
+            n = len(_table_keys(ctx, table))
+            _emit(
+                ctx,
+                r,
+                PASS,
+                table=table,
+                observed=n,
+                message=f"{r['id']}, table {table}: no cell flagged {flag} ({n} cells)",
+            )
+
+
+def _check_pattern(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """C5: decisions = prev_count + change in every assessable row."""
+    table = r["table"]
+    tpl_rows = set(_rows(ctx.template, table))
+    assessable, matches, spans = [], [], []
+    for row in r["rows"]:
+        if row not in tpl_rows:
+            continue
+        p, c, d = (ctx.get(table, row, k) for k in ("prev_count", "change", "decisions"))
+        if not all(x is not None and x.is_number for x in (p, c, d)):
+            continue
+        assessable.append(row)
+        spans.append(_span(d))
+        if d.value == p.value + c.value:
+            matches.append(
+                f"{row} {_num(p.value)} {'-' if c.value < 0 else '+'} "
+                f"{_num(abs(c.value))} = {_num(d.value)}"
+            )
+    starts = [s for s, _ in spans if s is not None]
+    ends = [e for _, e in spans if e is not None]
+    span = (min(starts) if starts else None, max(ends) if ends else None)
+    if len(assessable) < 2:
+        _emit(
+            ctx,
+            r,
+            NA,
+            table=table,
+            col="decisions",
+            span=span,
+            message=_na_message(r, "", f"{len(assessable)} complete row(s); needs 2"),
+        )
+        return
+    nonzero = any(ctx.get(table, row, "decisions").value != 0 for row in assessable)
+    hit = len(matches) == len(assessable) and nonzero
+    _emit(
+        ctx,
+        r,
+        FAIL if hit else PASS,
+        table=table,
+        col="decisions",
+        observed=len(matches),
+        expected=len(assessable),
+        delta=len(matches) - len(assessable),
+        span=span,
+        fields={"detail": "; ".join(matches)},
+        message=None
+        if hit
+        else (
+            f"{r['id']}: decisions equal prev_count + change in {len(matches)} of "
+            f"{len(assessable)} rows"
+        ),
+    )
+
+
+def _check_authority(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """E1: 规章 counts from agencies without rule-making power."""
+    table = r["table"]
+    level = str(ctx.meta.get("admin_level") or "").strip()
+    kind = str(ctx.meta.get("agency_kind") or "").strip()
+    for row in r["rows"]:
+        if row not in set(_rows(ctx.template, table)):
+            continue
+        label = _label(ctx, table, "row", row)
+        cells = [(c, ctx.get(table, row, c)) for c in _cols(ctx.template, table, row)]
+        numeric = [(c, x) for c, x in cells if x is not None and x.is_number]
+        first = next((x for _, x in cells if x is not None), None)
+        if not numeric:
+            _emit(
+                ctx,
+                r,
+                NA,
+                table=table,
+                row=row,
+                span=_span(first),
+                message=_na_message(r, _where("row", row, label), "no numeric cells"),
+            )
+            continue
+        if level not in r["levels_without_power"] and level not in r["levels_with_power"]:
+            _emit(
+                ctx,
+                r,
+                NA,
+                table=table,
+                row=row,
+                span=_span(first),
+                message=_na_message(
+                    r, _where("row", row, label), f"admin_level unknown ({level or 'missing'})"
+                ),
+            )
+            continue
+        nonzero = [(c, x) for c, x in numeric if x.value != 0]
+        observed = max(x.value for _, x in numeric)
+        if level in r["levels_with_power"] or not nonzero:
+            _emit(
+                ctx,
+                r,
+                PASS,
+                table=table,
+                row=row,
+                observed=observed,
+                expected=0,
+                span=_span(first),
+                message=f"{r['id']}, row {row} ({label}): {_num(observed)} from a "
+                f"{level}-level agency",
+            )
+            continue
+        col, cell = nonzero[0]
+        desc = _LEVEL_ZH.get(level, level) if ctx.settings.lang == "zh" else f"{level}-level"
+        if kind:
+            desc = f"{desc} {kind}"
+        _emit(
+            ctx,
+            r,
+            FAIL,
+            table=table,
+            row=row,
+            col=col,
+            observed=observed,
+            expected=0,
+            delta=observed,
+            span=_span(cell),
+            fields={
+                "label": label,
+                "observed": ", ".join(f"{c} {_num(x.value)}" for c, x in numeric),
+                "detail": desc,
+            },
+        )
+
+
+def _check_cell_rule(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """max_value (D3) and unit_unknown (C6): one cell each."""
+    table = r["table"]
+    for row in r["rows"]:
+        for col in r["cols"]:
+            if col not in _cols(
+                ctx.template, table, row if row in _rows(ctx.template, table) else None
+            ):
+                continue
+            cell = ctx.get(table, row, col)
+            label = _label(ctx, table, "row", row)
+            where = _where("cell", f"{row}/{col}", label)
+            if cell is None or not cell.is_number:
+                reason = "absent" if cell is None else cell.why_missing()
+                _emit(
+                    ctx,
+                    r,
+                    NA,
+                    table=table,
+                    row=row,
+                    col=col,
+                    span=_span(cell),
+                    message=_na_message(r, where, reason),
+                )
+                continue
+            fields = {"key": f"{row}/{col}", "label": label}
+            if r["kind"] == "max_value":
+                limit = float(r["max_value"]) + ctx.tolerance(r)
+                ok = cell.value <= limit
+                _emit(
+                    ctx,
+                    r,
+                    PASS if ok else FAIL,
+                    table=table,
+                    row=row,
+                    col=col,
+                    observed=cell.value,
+                    expected=float(r["max_value"]),
+                    delta=cell.value - float(r["max_value"]),
+                    span=_span(cell),
+                    fields=fields,
+                    message=None
+                    if not ok
+                    else f"{r['id']}, {where}: {_num(cell.value)} <= {_num(float(r['max_value']))}",
+                )
+            else:
+                ok = bool(cell.unit) or cell.value == 0
+                _emit(
+                    ctx,
+                    r,
+                    PASS if ok else FAIL,
+                    table=table,
+                    row=row,
+                    col=col,
+                    observed=cell.value,
+                    span=_span(cell),
+                    fields=fields,
+                    message=None
+                    if not ok
+                    else f"{r['id']}, {where}: unit {cell.unit or 'irrelevant (value 0)'}",
+                )
+
+
+# ---------------------------------------------------------------------------------------------
+# Report-level rules
+
+
+def _lab(ctx: _Ctx, table: str, axis: str, key: str) -> str:
+    lab = _label(ctx, table, axis, key)
+    return f"{key} ({lab})" if lab else key
+
+
+def _check_completeness(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    if not ctx.known_template:
+        _emit(
+            ctx,
+            r,
+            NA,
+            message=_na_message(
+                r, "", f"template {ctx.template or 'missing'}: no statutory table to compare"
+            ),
+        )
+        return
+    info = _expected_info(ctx.template)
+    lim = ctx.settings.max_listed
+    for table in dict.fromkeys(k[0] for k in info):
+        expected = [(k[1], k[2]) for k in info if k[0] == table]
+        present = [(rw, c) for rw, c in expected if (table, rw, c) in ctx.cells]
+        n_exp, n_have = len(expected), len(present)
+        have_spans = [ctx.cells[(table, rw, c)] for rw, c in present]
+        ends = [c.end for c in have_spans if c.end is not None]
+        starts = [c.start for c in have_spans if c.start is not None]
+        if n_have == n_exp:
+            _emit(
+                ctx,
+                r,
+                PASS,
+                table=table,
+                expected=n_exp,
+                observed=n_have,
+                delta=0,
+                span=(min(starts) if starts else None, max(ends) if ends else None),
+                message=f"{r['id']}, table {table}: all {n_exp} cells present",
+            )
+            continue
+        if n_have == 0:
+            detail = f"table absent (0 of {n_exp} cells)"
+            _emit(
+                ctx,
+                r,
+                FAIL,
+                table=table,
+                expected=n_exp,
+                observed=0,
+                delta=-n_exp,
+                fields={"detail": detail},
+            )
+            continue
+        rows_order = list(dict.fromkeys(rw for rw, _ in expected))
+        cols_order = list(dict.fromkeys(c for _, c in expected))
+        have = set(present)
+        missing_rows = [rw for rw in rows_order if not any((rw, c) in have for c in cols_order)]
+        present_rows = [rw for rw in rows_order if rw not in missing_rows]
+        missing_cols = [
+            c
+            for c in cols_order
+            if not any((rw, c) in have for rw in present_rows)
+            and any((rw, c) in set(expected) for rw in present_rows)
+        ]
+        other = [
+            f"{rw}/{c}"
+            for rw, c in expected
+            if (rw, c) not in have and rw not in missing_rows and c not in missing_cols
+        ]
+        parts = [f"{n_have} of {n_exp} cells present"]
+
+        if missing_rows:
+            listed = ", ".join(_lab(ctx, table, "row", k) for k in missing_rows[:lim])
+            more = f" and {len(missing_rows) - lim} more" if len(missing_rows) > lim else ""
+            parts.append(f"missing rows: {listed}{more}")
+            last = present_rows[-1] if present_rows else None
+            if (
+                last
+                and rows_order.index(last) < rows_order.index(missing_rows[0])
+                and all(rows_order.index(m) > rows_order.index(last) for m in missing_rows)
+            ):
+                parts.append(f"truncated after {_lab(ctx, table, 'row', last)}")
+        if missing_cols:
+            parts.append(
+                "missing columns: " + ", ".join(_lab(ctx, table, "col", k) for k in missing_cols)
+            )
+        if other:
+            more = f" and {len(other) - lim} more" if len(other) > lim else ""
+            parts.append("missing cells: " + ", ".join(other[:lim]) + more)
+        _emit(
+            ctx,
+            r,
+            FAIL,
+            table=table,
+            expected=n_exp,
+            observed=n_have,
+            delta=n_have - n_exp,
+            span=(max(ends) if ends else None, max(ends) if ends else None),
+            fields={"detail": "; ".join(parts)},
+        )
+
+
+def _first_span(ctx: _Ctx) -> tuple[int | None, int | None]:
+    for key in ctx.order:
+        c = ctx.cells[key]
+        if c.start is not None:
+            return c.start, c.end
+    return None, None
+
+
+def _check_template(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    year, tpl = ctx.year, ctx.template
+    if year is None:
+        _emit(ctx, r, NA, message=_na_message(r, "", "report year unknown"))
+        return
+    if not tpl:
+        _emit(ctx, r, NA, message=_na_message(r, "", "template unknown"))
+        return
+    in_force = template_for_year(year)
+    span = _first_span(ctx)
+    if tpl == "none":
+        if in_force == "legacy":
+            _emit(
+                ctx,
+                r,
+                PASS,
+                message=f"{r['id']}: a {year} report without a statutory table "
+                "(no national table was mandatory before 2019)",
+            )
+        else:
+            detail = (
+                f"{year} report has no statutory table; the format in force is "
+                f"{in_force} ({_TEMPLATE_SOURCE[in_force]})"
+            )
+            _emit(ctx, r, FAIL, fields={"detail": detail})
+        return
+    if tpl == in_force:
+        _emit(
+            ctx,
+            r,
+            PASS,
+            span=span,
+            message=f"{r['id']}: a {year} report uses {tpl}, the format in force",
+        )
+        return
+    detail = (
+        f"{year} report uses {tpl}; the format in force for {year} is {in_force} "
+        f"({_TEMPLATE_SOURCE[in_force]})"
+    )
+    _emit(ctx, r, FAIL, span=span, fields={"detail": detail})
+
+
+def _norm(s: Any) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(s or "")))
+
+
+def _check_sections(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    year = ctx.year
+    if year is None:
+        _emit(ctx, r, NA, message=_na_message(r, "", "report year unknown"))
+        return
+    if ctx.sections is None or len(ctx.sections) == 0:
+        _emit(ctx, r, NA, message=_na_message(r, "", "no sections found"))
+        return
+    era = "2008" if year < FIRST_YEAR_GOV2019 else "2019"
+    secs = ctx.sections.to_dict("records")
+    norm_titles = [_norm(s.get("title")) for s in secs]
+    body = _norm(ctx.text) if ctx.text else ""
+    for item in section_items(era):
+        hit = next(
+            (i for i, t in enumerate(norm_titles) if any(k in t for k in item["keywords"])), None
+        )
+        fields = {"key": item["key"], "label": item["label_zh"]}
+        if hit is not None:
+            s = secs[hit]
+            _emit(
+                ctx,
+                r,
+                PASS,
+                row=item["key"],
+                span=(_opt_int(s.get("start")), _opt_int(s.get("end"))),
+                message=f"{r['id']}, item {item['key']} ({item['label_zh']}): section "
+                f"{_norm(s.get('title'))!r}",
+            )
+            continue
+        tk = item.get("text_keywords") or []
+        if tk and any(k in body for k in tk):
+            _emit(
+                ctx,
+                r,
+                PASS,
+                row=item["key"],
+                message=f"{r['id']}, item {item['key']} ({item['label_zh']}): no section, but "
+                f"the text mentions {'/'.join(tk)}",
+            )
+            continue
+        where = "2008 Regulations Art. 32" if era == "2008" else "Art. 50"
+        _emit(
+            ctx,
+            r,
+            FAIL,
+            row=item["key"],
+            fields={**fields, "detail": f"no section found (required by {where} for {year})"},
+        )
+
+
+def _excerpt(sentence: str, raw: str, width: int = 18) -> str:
+    """A short quote of the clause around ``raw``."""
+    sentence = sentence.strip()
+    i = sentence.find(raw)
+    if len(sentence) <= 2 * width or i < 0:
+        return f"「{sentence}」"
+    a, b = max(0, i - width), min(len(sentence), i + len(raw) + width)
+    return f"「{'…' if a else ''}{sentence[a:b]}{'…' if b < len(sentence) else ''}」"
+
+
+def _alt_reading(ctx: _Ctx, r: Mapping[str, Any], quantity: str, value: float) -> str | None:
+    """The alternative cells (``alt_targets``) when they sum to ``value``, as 'a + b = v'."""
+    targets = r.get("alt_targets", {}).get(quantity, {}).get(ctx.template or "", [])
+    cells = [ctx.cells.get(tuple(t.split("/"))) for t in targets]
+    if not targets or any(c is None or not c.is_number for c in cells):
+        return None
+    total = sum(c.value for c in cells)
+    if abs(total - value) > ctx.tolerance(r):
+        return None
+    names = " + ".join(t.split("/", 1)[1] for t in targets)
+    return f"{names} = {_expr([c.value for c in cells], ctx.settings)}"
+
+
+def _check_narrative(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    from gkwork.narrative import find_numbers
+
+    if not ctx.text:
+        _emit(ctx, r, NA, message=_na_message(r, "", "no text"))
+        return
+    # Ignore numbers inside tables: spans of each table's cells (text offsets).
+    table_spans = []
+    for table in dict.fromkeys(k[0] for k in ctx.order):
+        cs = [ctx.cells[k] for k in _table_keys(ctx, table)]
+        st = [c.start for c in cs if c.start is not None]
+        en = [c.end for c in cs if c.end is not None]
+        if st and en:
+            table_spans.append((min(st), max(en)))
+    found = find_numbers(ctx.text)
+    stated = []
+    for s in found.to_dict("records"):
+        start, end = s["start"], s["end"]
+        if ctx.to_text_offset is not None:
+            start, end = ctx.to_text_offset(start), ctx.to_text_offset(end)
+        if any(start < e and a < end for a, e in table_spans):
+            continue
+        stated.append({**s, "start": start, "end": end})
+    if not stated:
+        _emit(ctx, r, NA, message=_na_message(r, "", "no comparable number stated in the text"))
+        return
+    for s in stated:
+        q = s["quantity"]
+        span = (int(s["start"]), int(s["end"]))
+        where = f"{q} {s['raw']!r}"
+        targets = r["targets"].get(q, {}).get(ctx.template or "", [])
+        if s["is_approx"] or s["is_cumulative"]:
+            why = "approximate number" if s["is_approx"] else "cumulative number"
+            _emit(
+                ctx,
+                r,
+                NA,
+                span=span,
+                observed=s["value"],
+                message=_na_message(r, where, f"{why}, not compared"),
+            )
+            continue
+        if not targets:
+            _emit(
+                ctx,
+                r,
+                NA,
+                span=span,
+                observed=s["value"],
+                message=_na_message(
+                    r, where, f"no table cell for {q} in template {ctx.template or 'unknown'}"
+                ),
+            )
+            continue
+        keys = [tuple(t.split("/")) for t in targets]
+        cells = [(k, ctx.cells.get(k)) for k in keys]
+        table = keys[0][0]
+        tkey = "+".join(f"{k[1]}/{k[2]}" for k in keys)
+        miss = [(k, c) for k, c in cells if c is None or not c.is_number]
+        if miss:
+            desc = _describe_missing([("/".join(k), c) for k, c in miss], len(cells), ctx.settings)
+            _emit(
+                ctx,
+                r,
+                NA,
+                table=table,
+                row=keys[0][1],
+                col=keys[0][2],
+                span=span,
+                observed=s["value"],
+                message=_na_message(r, where, desc),
+            )
+            continue
+        expected = sum(c.value for _, c in cells)
+        delta = s["value"] - expected
+        ok = abs(delta) <= ctx.tolerance(r)
+        alt = _alt_reading(ctx, r, q, s["value"]) if not ok else None
+        if alt is not None:
+            _emit(
+                ctx,
+                r,
+                PASS,
+                table=table,
+                row=keys[0][1],
+                col=keys[0][2],
+                expected=expected,
+                observed=s["value"],
+                delta=delta,
+                span=span,
+                message=(
+                    f"{r['id']}, {q}: narrative {_num(s['value'])} "
+                    f"({_excerpt(s['sentence'], s['raw'])}) differs from {tkey} "
+                    f"{_num(expected)} but equals {alt}"
+                ),
+            )
+            continue
+        _emit(
+            ctx,
+            r,
+            PASS if ok else FAIL,
+            table=table,
+            row=keys[0][1],
+            col=keys[0][2],
+            expected=expected,
+            observed=s["value"],
+            delta=delta,
+            span=span,
+            fields={"detail": q, "left_expr": _excerpt(s["sentence"], s["raw"]), "key": tkey},
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+
+_DISPATCH: dict[str, Callable[[_Ctx, Mapping[str, Any]], None]] = {
+    "sum": _check_sum,
+    "le": _check_sum,
+    "le_pairs": _check_le_pairs,
+    "domain": _check_domain,
+    "flag": _check_flag,
+    "pattern": _check_pattern,
+    "authority": _check_authority,
+    "max_value": _check_cell_rule,
+    "unit_unknown": _check_cell_rule,
+    "completeness": _check_completeness,
+    "template": _check_template,
+    "sections": _check_sections,
+    "narrative": _check_narrative,
+}
+
+
+def _empty_checks() -> pd.DataFrame:
+    return _to_frame([])
+
+
+_CHECK_DTYPES: dict[str, str] = {
+    **{c: "string" for c in ("report_id", "rule", "status", "severity", "table", "row", "col")},
+    "message": "string",
+    **{c: "float64" for c in ("expected", "observed", "delta")},
+    "start": "Int64",
+    "end": "Int64",
+}
+
+
+def _to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: pd.array([r[c] for r in rows], dtype=_CHECK_DTYPES[c]) for c in CHECK_COLUMNS}
+    )
+
+
+def _template_order(
+    keys: list[tuple[str, str, str]], template: str | None
+) -> list[tuple[str, str, str]]:
+    """Cell keys in template order (tables, rows, columns); unknown keys after, as given.
+
+    Results then do not depend on the row order of the input cells.
+    """
+    if not keys:
+        return keys
+    info = _expected_info(template or "")
+    rank = {k: v[3] for k, v in info.items()}
+    tables = list(dict.fromkeys([*(k[0] for k in rank), *(k[0] for k in keys)]))
+    t_rank = {t: i for i, t in enumerate(tables)}
+    pos = {k: i for i, k in enumerate(keys)}
+    return sorted(keys, key=lambda k: (t_rank[k[0]], 0 if k in rank else 1, rank.get(k, 0), pos[k]))
+
+
+def check_cells(
+    cells: pd.DataFrame,
+    meta: Mapping[str, Any],
+    *,
+    text: str | None = None,
+    sections: pd.DataFrame | None = None,
+    report_id: str | None = None,
+    settings: CheckSettings | None = None,
+    rules_to_run: Iterable[str] | None = None,
+    to_text_offset: Callable[[int], int] | None = None,
+) -> pd.DataFrame:
+    """Run the catalog's rules over one report's cells.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        Long cells of one report (columns of :data:`gkwork.model.CELL_COLUMNS`; ``report_id``
+        optional). Not modified.
+    meta : Mapping
+        Report metadata: ``template`` (gov2019, gov2021, legacy, none), ``year``,
+        ``admin_level``, ``agency_kind``; optional ``inferred_by`` mapping
+        ``"table/row/col"`` to the rule IDs used to infer that cell.
+    text : str, optional
+        Text for the narrative and section rules (offsets as in the cells).
+    sections : pandas.DataFrame, optional
+        Sections (:data:`gkwork.model.SECTION_COLUMNS`) for ``sections.missing``.
+    report_id : str, optional
+        Written into every result row (default: ``meta['report_id']``).
+    settings : CheckSettings, optional
+        Message language and tolerance overrides.
+    rules_to_run : iterable of str, optional
+        Restrict to these rule IDs (default: all but panel rules).
+    to_text_offset : callable, optional
+        Maps an offset in ``text`` to the offset basis of the cells (HTML/DOCX/PDF reports
+        whose narrative is a plain rendering).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per check performed, columns :data:`gkwork.model.CHECK_COLUMNS`, in catalog
+        order then template order.
+    """
+    settings = settings or CheckSettings()
+    if cells is not None and len(cells.columns):
+        lacking = [c for c in ("table", "row", "col", "value") if c not in cells.columns]
+        if lacking:
+            raise GkworkError(
+                f"cells must have columns table, row, col, value (see gkwork.model.CELL_COLUMNS); "
+                f"missing {lacking}; got {list(cells.columns)}"
+            )
+    catalog = rules()
+    if rules_to_run is not None:
+        wanted = list(rules_to_run)
+        unknown = [w for w in wanted if w not in catalog]
+        if unknown:
+            raise GkworkError(
+                f"rules_to_run names unknown rules {unknown}; see gkwork.validate.rule_catalog()"
+            )
+        selected = [catalog[w] for w in catalog if w in set(wanted)]
+    else:
+        selected = list(catalog.values())
+    idx, order = _index_cells(cells)
+    template = _text(meta.get("template")).strip() or None
+    order = _template_order(order, template)
+    ctx = _Ctx(
+        report_id=report_id if report_id is not None else meta.get("report_id"),
+        meta=meta,
+        template=template,
+        year=_as_year(meta.get("year")),
+        cells=idx,
+        order=order,
+        text=text,
+        sections=sections,
+        settings=settings,
+        to_text_offset=to_text_offset,
+    )
+    for r in selected:
+        kind = r["kind"]
+        if kind in ("panel", "total_missing"):
+            continue
+        if kind in _TABLE_KINDS and ctx.template not in r["templates"]:
+            if not ctx.known_template:
+                _emit(
+                    ctx,
+                    r,
+                    NA,
+                    table=r.get("table", ""),
+                    message=_na_message(
+                        r, "", f"template {ctx.template or 'missing'}: no statutory table"
+                    ),
+                )
+            continue
+        _DISPATCH[kind](ctx, r)
+    return _to_frame(ctx.out)
+
+
+def check_report(report: Report, *, settings: CheckSettings | None = None) -> pd.DataFrame:
+    """Run the catalog's rules over a parsed :class:`~gkwork.model.Report`.
+
+    Reports whose ``status`` is not ``ok`` give an empty result (nothing could be checked).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`check_cells`.
+    """
+    if report.status != "ok":
+        logger.debug("check_report: %s has status %s; no checks", report.report_id, report.status)
+        return _empty_checks()
+    doc = report.document
+    text, mapper = report.text, None
+    if doc is not None and doc.plain is not None:
+        text, mapper = doc.plain, doc.to_text_offset
+    return check_cells(
+        report.cells,
+        report.meta,
+        text=text,
+        sections=report.sections,
+        report_id=report.report_id,
+        settings=settings,
+        to_text_offset=mapper,
+    )
+
+
+def summarize_checks(checks: pd.DataFrame) -> pd.DataFrame:
+    """Counts of check results by rule and severity, one column per status.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns rule, severity, pass, fail, not_assessable, total; rules in catalog order.
+    """
+    cols = ["rule", "severity", *STATUS_ORDER, "total"]
+    if checks is None or len(checks) == 0:
+        return pd.DataFrame(columns=cols)
+    counts = (
+        checks.groupby(["rule", "severity", "status"], observed=True)
+        .size()
+        .unstack("status", fill_value=0)
+        .reindex(columns=list(STATUS_ORDER), fill_value=0)
+        .reset_index()
+    )
+    counts.columns.name = None
+    counts["total"] = counts[list(STATUS_ORDER)].sum(axis=1)
+    rank = {rid: i for i, rid in enumerate(rules())}
+    counts["_rank"] = counts["rule"].map(lambda x: rank.get(x, len(rank)))
+    counts = counts.sort_values(["_rank", "rule"], kind="stable").drop(columns="_rank")
+    return counts[cols].reset_index(drop=True)
+
+
+#: gov2021 rows whose sum is the gov2019 row ``other`` (（六）其他处理).
+OTHER_PARTS_2021: tuple[str, ...] = ("other_no_correction", "other_no_fee", "other_other")
+
+
+def harmonised_view(cells: pd.DataFrame, template: str | None = None) -> pd.DataFrame:
+    """Derived cells that make gov2019 and gov2021 applications tables comparable.
+
+    Currently one derivation: for gov2021 reports, ``other`` = ``other_no_correction`` +
+    ``other_no_fee`` + ``other_other`` per column (NaN when a part is missing). The result is
+    a separate frame marked ``derived=True``; reported cells are never changed.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        Long cells (one or many reports).
+    template : str, optional
+        Template of all reports in ``cells``; when None, every report that has the three
+        gov2021 rows is treated as gov2021.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns report_id, table, row, col, value, derived (True), derived_from.
+    """
+    cols = ["report_id", "table", "row", "col", "value", "derived", "derived_from"]
+    if template is not None and template != "gov2021":
+        return pd.DataFrame(columns=cols)
+    sub = cells[(cells["table"] == "applications") & (cells["row"].isin(OTHER_PARTS_2021))]
+    if sub.empty:
+        return pd.DataFrame(columns=cols)
+    rid = sub["report_id"] if "report_id" in sub.columns else pd.Series("", index=sub.index)
+    sub = sub.assign(report_id=rid.fillna(""))
+    out = []
+    for (report_id, col), g in sub.groupby(["report_id", "col"], sort=False):
+        vals = {r: g.loc[g["row"] == r, "value"] for r in OTHER_PARTS_2021}
+        parts = [v.iloc[0] if len(v) else math.nan for v in vals.values()]
+        value = math.nan if any(pd.isna(p) for p in parts) else float(sum(parts))
+        out.append(
+            {
+                "report_id": report_id,
+                "table": "applications",
+                "row": "other",
+                "col": col,
+                "value": value,
+                "derived": True,
+                "derived_from": " + ".join(OTHER_PARTS_2021),
+            }
+        )
+    return pd.DataFrame(out, columns=cols)

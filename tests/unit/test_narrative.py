@@ -1,0 +1,78 @@
+"""Numbers stated in prose (gkwork.narrative)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gkwork.narrative import NARRATIVE_COLUMNS, find_numbers
+
+
+def found(text: str) -> list[tuple[str, float]]:
+    df = find_numbers(text)
+    assert list(df.columns) == NARRATIVE_COLUMNS
+    for r in df.itertuples(index=False):
+        assert text[r.start : r.end] == r.raw
+    return [(r.quantity, r.value) for r in df.itertuples(index=False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("本年度共收到政府信息公开申请12件，均已按时答复。", [("applications_received", 12)]),
+        ("全年受理依申请公开申请共计5件。", [("applications_received", 5)]),
+        ("今年我中心未收到申请人提出的依申请公开申请。", [("applications_received", 0)]),
+        ("2020年全镇未收到受理依申请公开办理件。", [("applications_received", 0)]),
+        ("截至12月31日,我中心新增主动公开政府信息120条。", [("proactive_items", 120)]),
+        ("全年被申请行政复议2件。", [("review", 2)]),
+        ("发生行政诉讼案件1起。", [("litigation", 1)]),
+        (
+            "无因政府信息公开申请行政复议、提起行政诉讼情况。",
+            [("review", 0), ("litigation", 0)],
+        ),
+        (
+            "本年度未发生针对我镇有关政府信息公开事务的行政复议申请、行政诉讼案件和申诉。",
+            [("review", 0), ("litigation", 0)],
+        ),
+        ("主动公开信息１２条。", [("proactive_items", 12)]),  # full-width digits
+        # an explicit count beats a negation of the same quantity in the same clause
+        ("本年度未发生行政复议，行政诉讼1件。", [("review", 0), ("litigation", 1)]),
+        ("共收到政府信息公开申请1,234件。", [("applications_received", 1234)]),
+        # the number after a clause break belongs to another quantity (办结), not to 收到
+        ("本年度全区共收到70件申请，及时依法依规办结69件。", [("applications_received", 70)]),
+        (
+            "全县全年共受理政府信息公开申请 749 件，其中自然人申请 741 件。",
+            [("applications_received", 749)],
+        ),
+    ],
+)
+def test_statements(text: str, expected: list[tuple[str, float]]) -> None:
+    assert found(text) == [(q, float(v)) for q, v in expected]
+
+
+def test_unrelated_numbers_and_false_negations_are_ignored() -> None:
+    assert found("全年召开信息工作会4次，培训2次。") == []
+    assert found("无论收到多少申请都及时答复。") == []
+    # a reconsideration request is not an information request
+    assert found("未收到行政复议申请。") == []
+
+
+def test_approximate_and_cumulative_are_marked() -> None:
+    df = find_numbers("截止2020年底累计主动公开政府信息500余条。本年主动公开信息30多条。")
+    assert df["value"].tolist() == [500.0, 30.0]
+    assert df["is_cumulative"].tolist() == [True, False]
+    assert df["is_approx"].tolist() == [True, True]
+
+
+def test_exclude_spans_and_span_of_the_number() -> None:
+    text = "表内:收到申请数3件。正文:共收到政府信息公开申请4件。"
+    df = find_numbers(text, exclude=[(0, 10)])
+    assert df["value"].tolist() == [4.0]
+    r = df.iloc[0]
+    assert text[r.start : r.end] == "4"
+    assert "共收到政府信息公开申请4件" in r.sentence
+
+
+def test_zero_statement_span_is_the_phrase() -> None:
+    text = "依申请公开:本年度未收到政府信息公开申请。"
+    r = find_numbers(text).iloc[0]
+    assert r.is_negation and text[r.start : r.end].startswith("未收到")

@@ -1,0 +1,287 @@
+"""Panels of agencies across years (gkwork.panel)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gkwork.errors import GkworkError
+from gkwork.model import CHECK_COLUMNS
+from gkwork.panel import PanelSettings, check_panel, match_agencies, normalize_agency
+
+COLS = [
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "social_welfare_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+]
+ITEM_ROWS = ["licensing", "other_services", "penalty", "coercion", "fees"]
+
+# 3 agencies x 3 years; names vary the way real reports do.
+REPORTS = pd.DataFrame(
+    [
+        ("a19", "五河县武桥镇人民政府", 2019, "", "安徽省", "五河县"),
+        ("a20", "五河县武桥镇人民政府", 2020, "", "安徽省", "五河县"),
+        ("a21", "五河县武桥镇政府 2021年度报告", 2021, "", "安徽省", "五河县"),
+        ("b19", "衢江区机关事务保障中心", 2019, "330803", "浙江省", ""),
+        ("b20", "区机关事务保障中心", 2020, "330803", "浙江省", ""),
+        ("b21", "浙江省衢州市衢江区机关事务保障中心", 2021, "330803", "浙江省", ""),
+        ("c19", "咸宁高新技术产业开发区管理委员会", 2019, "", "湖北省", ""),
+        ("c20", "咸宁高新技术产业开发区管委会", 2020, "", "湖北省", ""),
+        ("c21", "咸宁高新技术产业园开发区管委会", 2021, "", "湖北省", ""),
+    ],
+    columns=["report_id", "agency", "year", "division_code", "province", "county"],
+)
+TEMPLATE = {2019: "gov2019", 2020: "gov2019", 2021: "gov2021"}
+
+
+def panel_cells(break_at: str | None = None) -> pd.DataFrame:
+    """Cells with consistent carry-overs; ``break_at`` adds 1 to that report's carried_over."""
+    rows = []
+    for agency_i, agency in enumerate("abc"):
+        forward = {c: (agency_i + 1) * (k + 1) for k, c in enumerate(COLS[:-1])}
+        forward["total"] = sum(forward.values())
+        prev = {r: 10 * (agency_i + 1) + j for j, r in enumerate(ITEM_ROWS)}
+        for year in (2019, 2020, 2021):
+            rid = f"{agency}{year % 100}"
+            over = dict(forward)
+            if rid == break_at:
+                over["natural_person"] += 1
+            forward = {c: v + 1 for c, v in over.items()}  # next year's carry-over
+            for c in COLS:
+                rows.append((rid, "applications", "carried_over", c, over[c]))
+                rows.append((rid, "applications", "carried_forward", c, forward[c]))
+            if TEMPLATE[year] == "gov2019":
+                for r in ITEM_ROWS:
+                    change = -2 if r == "penalty" else 3
+                    rows.append((rid, "active_disclosure", r, "prev_count", prev[r]))
+                    rows.append((rid, "active_disclosure", r, "change", change))
+                    prev[r] += change
+    df = pd.DataFrame(rows, columns=["report_id", "table", "row", "col", "value"])
+    df["value"] = df["value"].astype(float)
+    df["raw"] = df["value"].map(lambda v: f"{v:g}")
+    df["flag"] = ""
+    df["unit"] = ""
+    df["start"] = range(0, 10 * len(df), 10)
+    df["end"] = df["start"] + df["raw"].str.len()
+    return df
+
+
+def test_normalize_agency() -> None:
+    assert (
+        normalize_agency("五河县武桥镇人民政府2020年度政府信息公开工作年度报告")
+        == "五河县武桥镇政府"
+    )
+    assert normalize_agency(" 棉洋镇 人民政府 ") == "棉洋镇政府"
+    assert normalize_agency(None) == ""
+
+
+def test_match_agencies_three_agencies() -> None:
+    m = match_agencies(REPORTS).set_index("report_id")
+    assert m["panel_id"].nunique() == 3
+    for agency in "abc":
+        ids = m.loc[[f"{agency}19", f"{agency}20", f"{agency}21"], "panel_id"]
+        assert ids.nunique() == 1, agency
+    assert m.loc["a19", "method"] == "exact" and m.loc["a19", "confidence"] == 1.0
+    assert m.loc["a21", "method"] == "normalised"
+    assert m.loc["b20", "method"] == "division_code"
+    assert m.loc["c19", "method"] == "normalised"  # 管理委员会 -> 管委会
+    assert m.loc["c21", "method"] == "fuzzy" and 0 < m.loc["c21", "confidence"] < 0.9
+    assert m.loc["a19", "agency_norm"] == "五河县武桥镇政府"
+    # stable IDs: the same input gives the same panel IDs
+    assert match_agencies(REPORTS)["panel_id"].tolist() == m["panel_id"].tolist()
+
+
+def test_same_name_in_different_places_is_not_one_agency() -> None:
+    reports = pd.DataFrame(
+        {
+            "report_id": ["x", "y", "z"],
+            "agency": ["城关镇人民政府", "城关镇人民政府", "城关镇人民政府"],
+            "year": [2020, 2021, 2021],
+            "county": ["甲县", "甲县", "乙县"],
+        }
+    )
+    m = match_agencies(reports).set_index("report_id")
+    assert m.loc["x", "panel_id"] == m.loc["y", "panel_id"] != m.loc["z", "panel_id"]
+
+
+def test_division_codes_are_compared_by_hierarchy() -> None:
+    reports = pd.DataFrame(
+        {
+            "report_id": ["p20", "p21", "q21"],
+            "agency": ["平潭综合实验区", "平潭综合实验区", "平潭综合实验区"],
+            "year": [2020, 2021, 2021],
+            "division_code": ["350000", "350128", "350102"],
+        }
+    )
+    m = match_agencies(reports).set_index("report_id")
+    # the province-level code 350000 covers 350128; 350102 is another county
+    assert m.loc["p20", "panel_id"] == m.loc["p21", "panel_id"] != m.loc["q21", "panel_id"]
+
+
+def test_fuzzy_does_not_merge_two_reports_of_one_year() -> None:
+    reports = pd.DataFrame(
+        {
+            "report_id": ["p", "q"],
+            "agency": ["咸宁高新技术产业开发区管委会", "咸宁高新技术产业园开发区管委会"],
+            "year": [2020, 2020],
+        }
+    )
+    assert match_agencies(reports)["panel_id"].nunique() == 2
+    strict = PanelSettings(fuzzy_cutoff=99.5)
+    diff_years = reports.assign(year=[2020, 2021])
+    assert match_agencies(diff_years)["panel_id"].nunique() == 1
+    assert match_agencies(diff_years, settings=strict)["panel_id"].nunique() == 2
+    with pytest.raises(GkworkError, match="fuzzy_cutoff"):
+        PanelSettings(fuzzy_cutoff=120)
+
+
+def test_panel_continuity_finds_the_one_break() -> None:
+    cells = panel_cells(break_at="b21")
+    reports = REPORTS.assign(template=REPORTS["year"].map(TEMPLATE))
+    checks = check_panel(reports, cells)
+    assert list(checks.columns) == CHECK_COLUMNS
+    cont = checks[checks.rule == "panel.continuity"]
+    assert len(cont) == 3 * 2 * 7
+    fails = cont[cont.status == "fail"]
+    assert len(fails) == 1
+    f = fails.iloc[0]
+    assert (f.report_id, f.col, f.delta, f.severity) == ("b21", "natural_person", 1.0, "warning")
+    assert "b20 -> b21" in f.message and "(delta +1)" in f.message
+    cell = cells[
+        (cells.report_id == "b21") & (cells.row == "carried_over") & (cells.col == "natural_person")
+    ].iloc[0]
+    assert (f.start, f.end) == (cell.start, cell.end)
+    assert (cont[cont.status != "fail"].status == "pass").all()
+    assert set(cont["report_id"]) == {"a20", "a21", "b20", "b21", "c20", "c21"}
+
+
+def test_item_carryover_2019_to_2020() -> None:
+    cells = panel_cells()
+    reports = REPORTS.assign(template=REPORTS["year"].map(TEMPLATE))
+    checks = check_panel(reports, cells)
+    f2 = checks[checks.rule == "panel.item_carryover"]
+    assert len(f2) == 3 * len(ITEM_ROWS)  # only 2019 -> 2020 pairs; 2021 has no prev_count
+    assert (f2.status == "pass").all() and set(f2["report_id"]) == {"a20", "b20", "c20"}
+    broken = cells.copy()
+    sel = (broken.report_id == "a20") & (broken.row == "penalty") & (broken.col == "prev_count")
+    broken.loc[sel, "value"] += 5
+    f2b = check_panel(reports, broken)
+    fails = f2b[(f2b.rule == "panel.item_carryover") & (f2b.status == "fail")]
+    assert fails[["report_id", "row", "delta"]].values.tolist() == [["a20", "penalty", 5.0]]
+    assert f2b[f2b.rule == "panel.continuity"].status.eq("pass").all()
+
+
+def test_only_consecutive_years_and_legacy_predecessor() -> None:
+    cells = panel_cells()
+    reports = REPORTS[REPORTS.report_id.isin(["a19", "a21"])]
+    assert check_panel(reports, cells).empty
+    # a legacy 2018 report before a 2019 report: continuity not assessable, not failed
+    legacy = pd.DataFrame(
+        {
+            "report_id": ["a18"],
+            "table": ["legacy_stats"],
+            "row": ["requests_received"],
+            "col": ["value"],
+            "value": [3.0],
+            "raw": ["3"],
+            "flag": [""],
+            "unit": ["件"],
+            "start": [0],
+            "end": [1],
+        }
+    )
+    reps = pd.concat(
+        [
+            REPORTS.iloc[[0]],
+            pd.DataFrame(
+                [
+                    {
+                        "report_id": "a18",
+                        "agency": "五河县武桥镇人民政府",
+                        "year": 2018,
+                        "province": "安徽省",
+                        "county": "五河县",
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    checks = check_panel(reps, pd.concat([cells, legacy], ignore_index=True))
+    cont = checks[checks.rule == "panel.continuity"]
+    assert len(cont) == 1 and cont.iloc[0].status == "not_assessable"
+    assert "legacy" in cont.iloc[0].message and cont.iloc[0].report_id == "a19"
+
+
+def test_missing_cell_is_not_assessable() -> None:
+    cells = panel_cells()
+    sel = (cells.report_id == "c20") & (cells.row == "carried_over") & (cells.col == "total")
+    cells.loc[sel, ["value", "flag"]] = [float("nan"), "blank"]
+    checks = check_panel(REPORTS, cells)
+    row = checks[
+        (checks.rule == "panel.continuity") & (checks.report_id == "c20") & (checks.col == "total")
+    ].iloc[0]
+    assert row.status == "not_assessable"
+    assert not (checks.status == "fail").any()
+
+
+def test_check_panel_needs_year() -> None:
+    with pytest.raises(GkworkError, match="year"):
+        check_panel(REPORTS.drop(columns="year"), panel_cells())
+
+
+def _ad_cells(rid: str, values: dict[tuple[str, str], float]) -> list[dict]:
+    return [
+        {
+            "report_id": rid,
+            "table": "active_disclosure",
+            "row": r,
+            "col": c,
+            "value": v,
+            "raw": f"{v:g}",
+            "flag": "",
+            "unit": "",
+            "start": i * 5,
+            "end": i * 5 + 1,
+        }
+        for i, ((r, c), v) in enumerate(values.items())
+    ]
+
+
+def test_stock_rules_f3_f4() -> None:
+    reports = pd.DataFrame(
+        {
+            "report_id": ["s19", "s20", "s21", "s22"],
+            "agency": ["某县人民政府"] * 4,
+            "year": [2019, 2020, 2021, 2022],
+            "template": ["gov2019", "gov2019", "gov2021", "gov2021"],
+        }
+    )
+    rows = (
+        _ad_cells("s19", {("normative_documents", "total_published"): 40})
+        + _ad_cells("s20", {("normative_documents", "total_published"): 35})
+        + _ad_cells("s21", {("normative_documents", "in_force"): 30})
+        + _ad_cells(
+            "s22",
+            {
+                ("normative_documents", "issued"): 4,
+                ("normative_documents", "repealed"): 1,
+                ("normative_documents", "in_force"): 33,
+            },
+        )
+    )
+    checks = check_panel(reports, pd.DataFrame(rows))
+    f4 = checks[(checks.rule == "panel.published_stock") & (checks.row == "normative_documents")]
+    assert f4[["report_id", "status", "severity", "delta"]].values.tolist() == [
+        ["s20", "fail", "info", -5.0]
+    ]
+    f3 = checks[(checks.rule == "panel.in_force_stock") & (checks.row == "normative_documents")]
+    assert f3[["report_id", "status"]].values.tolist() == [["s22", "pass"]]
+    assert "30 in 2021 + issued 4 - repealed 1 = 33" in f3.iloc[0].message
+    # 2020 (gov2019) -> 2021 (gov2021): the stock rule of 2021 cannot start from 2019 columns
+    bridge = checks[(checks.rule == "panel.in_force_stock") & (checks.report_id == "s21")]
+    assert (bridge.status == "not_assessable").all() and len(bridge) == 1
