@@ -26,8 +26,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from gkwork import templates as T
-from gkwork.meta import extract_meta, extract_sections
-from gkwork.model import CELL_COLUMNS, Document, Grid, GridCell, Report, empty_cells
+from gkwork.meta import extract_meta, extract_section_columns
+from gkwork.model import (
+    CELL_COLUMNS,
+    SECTION_COLUMNS,
+    Columns,
+    Document,
+    Grid,
+    GridCell,
+    Report,
+    columns_to_frame,
+)
 from gkwork.values import UNITS, looks_numeric, parse_value
 
 log = logging.getLogger("gkwork")
@@ -540,14 +549,20 @@ def extract_cells(
         The long ``cells`` table (schema.md): report_id, table, row, col, value, unit, raw,
         flag, start, end, in template order.
     """
+    return columns_to_frame(_cell_columns(grids, template, report_id=report_id, text=text), "cells")
+
+
+def _cell_columns(
+    grids: list[Grid], template: str, *, report_id: str = "", text: str = ""
+) -> Columns:
     if template == "none" or not grids:
-        return empty_cells()
+        return _to_columns([], template)
     ctx = _Ctx(template=template, report_id=report_id)
     if template in _GOV:
         _extract_gov(grids, ctx, text)
     elif template == "legacy":
         _extract_legacy(grids, ctx)
-    return _to_frame(ctx.out.values(), template)
+    return _to_columns(ctx.out.values(), template)
 
 
 @functools.lru_cache(maxsize=8)
@@ -559,23 +574,22 @@ def _template_order(template: str) -> dict[tuple[str, str, str], int]:
     return {k: i for i, k in enumerate(keys)}
 
 
-def _to_frame(records, template: str) -> pd.DataFrame:
-    """Records -> the cells DataFrame, in template order (unknown keys after, as found)."""
+def _to_columns(records, template: str) -> Columns:
+    """Cell records -> column lists, in template order (unknown keys after, as found)."""
     recs = list(records)
-    if not recs:
-        return empty_cells()
     order = _template_order(template)
     big = 10**6
-    recs = [
-        r
-        for _, r in sorted(
+    if recs:
+        keyed = sorted(
             enumerate(recs),
             key=lambda ir: (order.get((ir[1]["table"], ir[1]["row"], ir[1]["col"]), big), ir[0]),
         )
-    ]
-    data = {c: [r[c] for r in recs] for c in CELL_COLUMNS}
-    df = pd.DataFrame(data, columns=CELL_COLUMNS)
-    return df.astype({"value": "float64", "start": "int64", "end": "int64"})
+        recs = [r for _, r in keyed]
+    return {c: [r[c] for r in recs] for c in CELL_COLUMNS}
+
+
+def _n(cols: Columns) -> int:
+    return len(cols["table"])
 
 
 def build_report(doc: Document, *, report_id: str, sha256: str | None = None) -> Report:
@@ -599,8 +613,8 @@ def build_report(doc: Document, *, report_id: str, sha256: str | None = None) ->
             doc.path,
             doc.text,
             base,
-            _with_id(empty_cells(), report_id),
-            _empty_sections(),
+            _to_columns([], "none"),
+            {c: [] for c in SECTION_COLUMNS},
             [],
             doc,
         )
@@ -611,22 +625,22 @@ def build_report(doc: Document, *, report_id: str, sha256: str | None = None) ->
     meta["template"] = template
     meta["signatures"] = {k: v for k, v in signatures.items() if v}
     grids = doc.grids if doc.grids is not None else _find_grids(doc.text)
-    cells = extract_cells(grids, template, report_id=report_id, text=doc.text)
-    layout = doc.layout or (_dominant_layout(grids) if len(cells) else None)
+    cells = _cell_columns(grids, template, report_id=report_id, text=doc.text)
+    layout = doc.layout or (_dominant_layout(grids) if _n(cells) else None)
     inferred: list[dict] = []
     if template != "none" and _needs_recovery(cells, template):
         rec = _recover(doc, template)
-        if rec is not None and len(rec.cells) > len(cells):
-            cells = _to_frame([{**c, "report_id": report_id} for c in rec.cells], template)
+        if rec is not None and len(rec.cells) > _n(cells):
+            cells = _to_columns([{**c, "report_id": report_id} for c in rec.cells], template)
             layout = rec.layout
             inferred = list(rec.inferred)
             meta["inferred_by"] = dict(rec.inferred_by)
     if layout is None:
-        layout = "narrative" if template == "none" or not len(cells) else "unknown"
+        layout = "narrative" if template == "none" or not _n(cells) else "unknown"
     meta["layout"] = layout
     meta["inferred_cells"] = inferred
-    meta["n_cells"] = len(cells)
-    sections = extract_sections(doc, report_id)
+    meta["n_cells"] = _n(cells)
+    sections = extract_section_columns(doc, report_id)
     return Report(report_id, doc.path, doc.text, meta, cells, sections, grids, doc)
 
 
@@ -647,7 +661,7 @@ def _dominant_layout(grids: list[Grid]) -> str | None:
 
 def _needs_recovery(cells: pd.DataFrame, template: str) -> bool:
     expected = len(T.expected_cells(template)) if template in T.TABLES else 0
-    return expected > 0 and len(cells) < 0.5 * expected
+    return expected > 0 and _n(cells) < 0.5 * expected
 
 
 def _recover(doc: Document, template: str):
@@ -663,18 +677,6 @@ def _recover(doc: Document, template: str):
     except Exception as exc:  # a recovery bug must not lose the report
         log.warning("recovery failed for %s: %s", doc.path, exc)
         return None
-
-
-def _with_id(df: pd.DataFrame, report_id: str) -> pd.DataFrame:
-    df = df.copy()
-    df["report_id"] = [report_id] * len(df)
-    return df
-
-
-def _empty_sections() -> pd.DataFrame:
-    from gkwork.model import SECTION_COLUMNS
-
-    return pd.DataFrame({c: [] for c in SECTION_COLUMNS}).astype({"start": "int64", "end": "int64"})
 
 
 def is_missing(value: float) -> bool:

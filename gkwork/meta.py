@@ -23,7 +23,7 @@ from importlib import resources
 
 import pandas as pd
 
-from gkwork.model import SECTION_COLUMNS, Document
+from gkwork.model import SECTION_COLUMNS, Document, columns_to_frame
 
 # ------------------------------------------------------------------------------------------
 # dates and years
@@ -80,7 +80,7 @@ class Place:
 
 
 @functools.lru_cache(maxsize=1)
-def _gazetteer() -> tuple[dict[str, str], dict[str, str], re.Pattern[str]]:
+def _gazetteer() -> tuple[dict[str, str], dict[str, str], object]:
     """(code6 -> name, name -> code6, regex of names longest first) from cpca's adcodes."""
     path = resources.files("cpca").joinpath("resources", "adcodes.csv")
     df = pd.read_csv(path, dtype={"adcode": str}, usecols=["adcode", "name"])
@@ -94,9 +94,15 @@ def _gazetteer() -> tuple[dict[str, str], dict[str, str], re.Pattern[str]]:
             name_to_code[name] = ""
         else:
             name_to_code[name] = code
-    names = sorted((n for n in name_to_code if len(n) >= 2), key=len, reverse=True)
-    pattern = re.compile("|".join(map(re.escape, names)))
-    return code_to_name, name_to_code, pattern
+    # Aho-Corasick automaton (pyahocorasick, installed with cpca): one pass over the text
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for n in name_to_code:
+        if len(n) >= 2:
+            automaton.add_word(n, n)
+    automaton.make_automaton()
+    return code_to_name, name_to_code, automaton
 
 
 def place_from_code(code: str) -> Place:
@@ -113,8 +119,8 @@ def place_from_code(code: str) -> Place:
 @functools.lru_cache(maxsize=20000)
 def place_from_text(text: str) -> Place:
     """Resolve place names in ``text`` (an agency name or title) with the gazetteer."""
-    code_to_name, name_to_code, pattern = _gazetteer()
-    found = [m.group(0) for m in pattern.finditer(text)]
+    code_to_name, name_to_code, automaton = _gazetteer()
+    found = [name for _, name in automaton.iter(text)] if text else []
     codes = [name_to_code[n] for n in found if name_to_code.get(n)]
     if not codes:
         # ambiguous names: pick the one under a found higher-level name
@@ -401,6 +407,11 @@ def _num(s: str) -> int:
 
 
 def extract_sections(doc: Document, report_id: str) -> pd.DataFrame:
+    """The statutory sections as a DataFrame (see :func:`extract_section_columns`)."""
+    return columns_to_frame(extract_section_columns(doc, report_id), "sections")
+
+
+def extract_section_columns(doc: Document, report_id: str) -> dict[str, list]:
     """The statutory sections (一…六, the （一）…（六） skeleton, the 2008 seven parts).
 
     Returns
@@ -468,8 +479,7 @@ def extract_sections(doc: Document, report_id: str) -> pd.DataFrame:
                 "text": text[pos:end],
             }
         )
-    df = pd.DataFrame({c: [r[c] for r in rows] for c in SECTION_COLUMNS}, columns=SECTION_COLUMNS)
-    return df.astype({"start": "int64", "end": "int64"})
+    return {c: [r[c] for r in rows] for c in SECTION_COLUMNS}
 
 
 def _classify(title: str) -> str | None:

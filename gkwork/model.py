@@ -175,18 +175,103 @@ class Document:
         return self.plain_map[i]
 
 
-@dataclass
-class Report:
-    """A parsed report: text, metadata, canonical cells, sections and raw grids."""
+Columns = dict[str, list[Any]]
+"""A table as a dict of equal-length column lists (cheap to build; see :class:`Report`)."""
 
-    report_id: str
-    path: str
-    text: str
-    meta: dict[str, Any]
-    cells: pd.DataFrame
-    sections: pd.DataFrame
-    grids: list[Grid] = field(default_factory=list)
-    document: Document | None = None
+_FRAME_DTYPES = {
+    "cells": {"value": "float64", "start": "int64", "end": "int64"},
+    "sections": {"start": "int64", "end": "int64"},
+}
+
+
+def columns_to_frame(cols: Columns, kind: str) -> pd.DataFrame:
+    """Build the DataFrame of a ``cells`` or ``sections`` column dict with its dtypes."""
+    names = CELL_COLUMNS if kind == "cells" else SECTION_COLUMNS
+    df = pd.DataFrame({c: cols.get(c, []) for c in names}, columns=names)
+    return df.astype(_FRAME_DTYPES[kind])
+
+
+def frame_to_columns(df: pd.DataFrame, kind: str) -> Columns:
+    names = CELL_COLUMNS if kind == "cells" else SECTION_COLUMNS
+    return {c: (df[c].tolist() if c in df.columns else [None] * len(df)) for c in names}
+
+
+class Report:
+    """A parsed report: text, metadata, canonical cells, sections and raw grids.
+
+    ``cells`` and ``sections`` are DataFrames; they may be given as column dicts
+    (:data:`Columns`) and are then built on first access, which keeps corpus builds, which only
+    need the columns (:meth:`cell_columns`), free of per-report DataFrame construction.
+    """
+
+    def __init__(
+        self,
+        report_id: str,
+        path: str,
+        text: str,
+        meta: dict[str, Any],
+        cells: pd.DataFrame | Columns,
+        sections: pd.DataFrame | Columns,
+        grids: list[Grid] | None = None,
+        document: Document | None = None,
+    ) -> None:
+        self.report_id = report_id
+        self.path = path
+        self.text = text
+        self.meta = meta
+        self.grids = grids if grids is not None else []
+        self.document = document
+        self._frames: dict[str, pd.DataFrame | None] = {}
+        self._cols: dict[str, Columns | None] = {}
+        self._set("cells", cells)
+        self._set("sections", sections)
+
+    def _set(self, kind: str, value: pd.DataFrame | Columns) -> None:
+        if isinstance(value, pd.DataFrame):
+            self._frames[kind], self._cols[kind] = value, None
+        else:
+            self._frames[kind], self._cols[kind] = None, value
+
+    def _frame(self, kind: str) -> pd.DataFrame:
+        if self._frames[kind] is None:
+            self._frames[kind] = columns_to_frame(self._cols[kind] or {}, kind)
+        return self._frames[kind]
+
+    def _columns(self, kind: str) -> Columns:
+        if self._cols[kind] is None:
+            return frame_to_columns(self._frames[kind], kind)
+        return self._cols[kind]
+
+    @property
+    def cells(self) -> pd.DataFrame:
+        """The long ``cells`` table (schema.md): one row per reported cell."""
+        return self._frame("cells")
+
+    @cells.setter
+    def cells(self, value: pd.DataFrame | Columns) -> None:
+        self._set("cells", value)
+
+    @property
+    def sections(self) -> pd.DataFrame:
+        """The statutory sections found in the text."""
+        return self._frame("sections")
+
+    @sections.setter
+    def sections(self, value: pd.DataFrame | Columns) -> None:
+        self._set("sections", value)
+
+    def cell_columns(self) -> Columns:
+        """The cells as a dict of column lists (no DataFrame is built)."""
+        return self._columns("cells")
+
+    def section_columns(self) -> Columns:
+        """The sections as a dict of column lists (no DataFrame is built)."""
+        return self._columns("sections")
+
+    @property
+    def n_cells(self) -> int:
+        cols = self._cols["cells"]
+        return len(cols.get("table", [])) if cols is not None else len(self._frames["cells"])
 
     @property
     def status(self) -> str:
@@ -208,7 +293,7 @@ class Report:
         m = self.meta
         return (
             f"Report({self.report_id!r}, status={m.get('status')!r}, template={m.get('template')!r}, "
-            f"year={m.get('year')!r}, agency={m.get('agency')!r}, cells={len(self.cells)})"
+            f"year={m.get('year')!r}, agency={m.get('agency')!r}, cells={self.n_cells})"
         )
 
 

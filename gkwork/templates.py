@@ -754,13 +754,25 @@ def detect_signatures(text: str) -> dict[str, list[str]]:
     >>> detect_signatures("信息内容 | 本年制发件数 | 本年废止件数")
     {'gov2021': ['本年制发件数', '本年废止件数']}
     """
-    nt = normalize_label(text)
+    # signatures hold no quotes or separators, so NFKC and whitespace removal suffice (fast)
+    nt = _WHITESPACE.sub("", unicodedata.normalize("NFKC", text or "")).replace("其它", "其他")
     found: dict[str, list[str]] = {}
-    for template, sigs in SIGNATURES.items():
-        hits = ["+".join(parts) for parts in sigs if all(normalize_label(p) in nt for p in parts)]
+    for template, sigs in _normalized_signatures():
+        hits = [name for name, parts in sigs if all(p in nt for p in parts)]
         if hits:
             found[template] = hits
     return found
+
+
+@functools.cache
+def _normalized_signatures() -> tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]:
+    return tuple(
+        (
+            template,
+            tuple(("+".join(parts), tuple(normalize_label(p) for p in parts)) for parts in sigs),
+        )
+        for template, sigs in SIGNATURES.items()
+    )
 
 
 # ---------------------------------------------------------------------------------------------
