@@ -635,6 +635,11 @@ def build_report(doc: Document, *, report_id: str, sha256: str | None = None) ->
             layout = rec.layout
             inferred = list(rec.inferred)
             meta["inferred_by"] = dict(rec.inferred_by)
+            meta["recovery"] = {
+                "tables": dict(getattr(rec, "tables", {}) or {}),
+                "variant": getattr(rec, "variant", ""),
+                "notes": list(getattr(rec, "notes", []) or []),
+            }
     if layout is None:
         layout = "narrative" if template == "none" or not _n(cells) else "unknown"
     meta["layout"] = layout

@@ -137,6 +137,7 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], ...]] = {
         ("统计指标", "年度累计数"),
         ("申请办结数",),
         ("按时办结数",),
+        ("指标名称", "历年累计"),  # Fujian provincial variant (legacy__fujian*.csv)
     ),
 }
 

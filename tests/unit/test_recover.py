@@ -1,0 +1,396 @@
+"""Unit tests of gkwork.recover: splitter, label location, joint solving, markdown mapping.
+
+Why some real runs are unique and others are not (all from reports 08-10):
+
+* ``230 000023`` (applications, 7 cells): spaces are cell boundaries; with
+  ``app.total_column`` (总计 = sum of six) only 23|0|0|0|0|0|23 remains -> unique.
+* ``0000000`` / ``7000007``: 7 digits for 7 cells -> unique by length (rules ``[]``).
+* ``规范性文件898989`` (2019 Section 二 (一), 3 cells): the three columns have no identity
+  and no digit is 0, so all 10 compositions are plausible -> ambiguous (truth 89|89|89 is
+  only one of them; the report's HTML was needed to know it).
+* ``行政许可3960181`` (上一年项目数量 | 本年增/减 | 处理决定数量): the 0 must be a cell of its own
+  or sit inside a number, but 3|960|181, 39|60|181, 396|0|181 ... all remain; (五) has no
+  identity -> ambiguous. Cross-year continuity (2020's 上一年项目数量 = 396) would decide
+  it, but that is another report and is not used here.
+* ``行政事业性收费35-15`` (2 cells, the second may be negative): the minus sign can only
+  start the second cell -> unique by plausibility (rules ``[]``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from gkwork import recover as R
+from gkwork import templates as T
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _flatten_apps(template: str, table: dict[str, list[str]], *, headers: bool = True) -> str:
+    """Write an applications table the way the Pingtan archive does: all on one line."""
+    parts = ["三、收到和处理政府信息公开申请情况申请人情况自然人法人或其他组织总计商业企业科研机构"]
+    parts.append("社会公益组织法律服务机构其他")
+    for row in T.rows(template, "applications"):
+        if headers and row == "granted":
+            parts.append("三、本年度办理结果")
+        if headers and row == "withheld_state_secret":
+            parts.append("（三）不予公开")
+        parts.append(T.label(template, "applications", "row", row))
+        parts.append(table.get(row, ""))
+    parts.append("四、政府信息公开行政复议、行政诉讼情况")
+    return "".join(parts)
+
+
+def _zero_table(template: str) -> dict[str, str]:
+    return {r: "0000000" for r in T.rows(template, "applications")}
+
+
+def _cells(res, table="applications"):
+    return {(c["row"], c["col"]): c for c in res.cells if c["table"] == table}
+
+
+def _offsets_ok(text: str, res) -> bool:
+    return all(text[c["start"] : c["end"]] == c["raw"] for c in res.cells)
+
+
+# ---------------------------------------------------------------------------------------------
+# split_run
+
+
+def test_split_spaced_run_unique_by_total_column():
+    assert R.split_run("230 000023", 7, total_last=True) == [(23, 0, 0, 0, 0, 0, 23)]
+
+
+def test_split_without_arithmetic_is_ambiguous():
+    out = R.split_run("898989", 3)
+    assert len(out) == 10
+    assert (89, 89, 89) in out
+
+
+def test_split_licensing_run_is_ambiguous_and_contains_truth():
+    out = R.split_run("3960181", 3)
+    assert (396, 0, 181) in out
+    assert (3, 960, 181) in out
+    assert all(not (str(int(v)).startswith("0") and v != 0) for s in out for v in s)
+
+
+def test_split_rejects_leading_zeros():
+    # '0181' may not be a cell; the 0 must stand alone or sit inside a number
+    assert (3960, 181, 0) not in R.split_run("3960181", 3)
+    assert R.split_run("0181", 2) == [(0, 181)]
+
+
+def test_split_negative_only_at_cell_start():
+    assert R.split_run("35-15", 2, allow_negative=True) == [(35, -15)]
+    assert R.split_run("35-15", 2) == []
+
+
+def test_split_all_zero_run_unique_by_length():
+    assert R.split_run("0000000", 7, total_last=True) == [(0,) * 7]
+    assert R.split_run("000000", 7) == []  # one digit short: no split at all
+
+
+def test_split_decimal_amount_is_one_cell():
+    out = R.split_run("13575394432.52元", 2, allow_decimal=True)
+    assert (135, 75394432.52) in out
+    assert all(len(s) == 2 for s in out)  # the decimal part never becomes a cell
+
+
+# ---------------------------------------------------------------------------------------------
+# detection
+
+
+def test_detect_flattened():
+    text = _flatten_apps("gov2019", _zero_table("gov2019"))
+    assert R.detect_damaged_layout(text) == R.LAYOUT_FLATTENED
+
+
+def test_detect_flattened_spaced():
+    tbl = {r: "0 0 0 0 0 0 0" for r in T.rows("gov2019", "applications")}
+    text = _flatten_apps("gov2019", tbl).replace("0 0 0 0 0 0 0", " 0 0 0 0 0 0 0 ")
+    assert R.detect_damaged_layout(text) == R.LAYOUT_SPACED
+
+
+def test_detect_normal_layouts_are_none():
+    one_per_line = "1.属于国家秘密\n0\n0\n0\n0\n0\n0\n0\n2.其他法律行政法规禁止公开\n0\n0\n"
+    pipes = "| 1.属于国家秘密 | 0 | 0 |\n| 2.其他法律行政法规禁止公开 | 0 | 0 |\n"
+    spaced_lines = (
+        "1.属于国家秘密 0 0 0 0 0 0 0\n2.重复申请 0 0 0 0 0 0 0\n4.保护第三方合法权益 0 0\n"
+    )
+    for text in (one_per_line, pipes, spaced_lines, "", "普通叙述文字，没有表格。"):
+        assert R.detect_damaged_layout(text) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# flattened extraction
+
+
+def test_extract_flattened_applications_values_flags_offsets():
+    tbl = _zero_table("gov2019")
+    tbl["new_received"] = "230 000023"
+    tbl["granted"] = "7000007"
+    tbl["unavailable_not_held"] = "160000016"  # 16|0|0|0|0|0|16 unique by total_column
+    tbl["total_processed"] = "230000023"
+    tbl["other"] = "0 0 0 0 0 0 0"  # boundaries given by spaces: not inferred
+    tbl["unavailable_unclear"] = "0000000"
+    text = "前言" + _flatten_apps("gov2019", tbl)
+    res = R.extract_flattened(text, "gov2019")
+    cells = _cells(res)
+    assert _offsets_ok(text, res)
+    assert [cells[("new_received", c)]["value"] for c in T.cols("gov2019", "applications")] == [
+        23,
+        0,
+        0,
+        0,
+        0,
+        0,
+        23,
+    ]
+    assert cells[("new_received", "natural_person")]["raw"] == "23"
+    assert cells[("new_received", "natural_person")]["flag"] == R.FLAG_INFERRED
+    assert res.inferred_by["applications/new_received/total"] == ["app.total_column"]
+    assert res.inferred_by["applications/granted/total"] == []  # unique by length
+    assert cells[("unavailable_not_held", "total")]["value"] == 16
+    assert cells[("other", "total")]["flag"] == ""  # printed with separators
+    assert "applications/other/total" not in res.inferred_by
+    assert res.tables["applications"] == "full"
+
+
+def test_item_number_of_next_label_is_not_data():
+    # '00000002.其他…': the '2.' belongs to the next label
+    tbl = _zero_table("gov2019")
+    text = _flatten_apps("gov2019", tbl)
+    assert "00000002.其他法律行政法规禁止公开" in text
+    res = R.extract_flattened(text, "gov2019")
+    cells = _cells(res)
+    assert cells[("withheld_state_secret", "total")]["value"] == 0
+    assert not any(math.isnan(c["value"]) for c in cells.values())
+
+
+def test_ambiguous_row_is_missing_not_guessed():
+    # '101000011': several splits satisfy total = sum; the other rows are not printed, so no
+    # cross-row identity applies.
+    tbl = {"new_received": "11000011", "granted": "101000011"}
+    text = _flatten_apps("gov2019", tbl, headers=False)
+    res = R.extract_flattened(text, "gov2019")
+    cells = _cells(res)
+    amb = cells[("granted", "natural_person")]
+    assert amb["flag"] == R.FLAG_AMBIGUOUS
+    assert math.isnan(amb["value"])
+    assert amb["raw"] == "101000011"
+    assert text[amb["start"] : amb["end"]] == "101000011"
+    entry = next(i for i in res.inferred if i["row"] == "granted" and i["col"] == "total")
+    assert entry["n_candidates"] >= 2
+    assert (10, 1, 0, 0, 0, 0, 11) in entry["candidates"]
+    assert "applications/granted/total" not in res.inferred_by
+
+
+def test_cross_row_outcome_sum_resolves_ambiguous_row():
+    # granted '101000011' alone: 10|1|0|0|0|0|11, 1|0|10|0|0|0|11, ... all satisfy total = sum.
+    # (七)总计 is printed with separators and every other outcome row is 0, so
+    # app.outcome_sum leaves exactly one split.
+    alone = R.split_run("101000011", 7, total_last=True)
+    assert len(alone) > 1
+    tbl = _zero_table("gov2019")
+    tbl["granted"] = "101000011"
+    tbl["total_processed"] = " 10 1 0 0 0 0 11 "
+    tbl["new_received"] = " 10 1 0 0 0 0 11 "
+    text = _flatten_apps("gov2019", tbl)
+    res = R.extract_flattened(text, "gov2019")
+    cells = _cells(res)
+    got = [cells[("granted", c)]["value"] for c in T.cols("gov2019", "applications")]
+    assert got == [10, 1, 0, 0, 0, 0, 11]
+    assert res.inferred_by["applications/granted/total"] == ["app.total_column", "app.outcome_sum"]
+    assert cells[("granted", "total")]["flag"] == R.FLAG_INFERRED
+    assert _offsets_ok(text, res)
+
+
+def test_violated_identity_is_not_used():
+    # (七)总计 says 5 but the only outcome row says 6: app.outcome_sum is violated by the
+    # determined cells, so it must not pick a split for the ambiguous carried_forward row.
+    tbl = _zero_table("gov2019")
+    tbl["granted"] = "6000006"
+    tbl["total_processed"] = "5000005"
+    tbl["new_received"] = "5000005"
+    tbl["carried_forward"] = "101000011"  # ambiguous alone
+    text = _flatten_apps("gov2019", tbl)
+    res = R.extract_flattened(text, "gov2019")
+    cells = _cells(res)
+    assert cells[("granted", "natural_person")]["value"] == 6  # kept as printed
+    assert cells[("total_processed", "natural_person")]["value"] == 5
+    # balance: 5 + 0 = 5 + carried_forward -> carried_forward must be all 0: no candidate of
+    # '101000011' satisfies it, so balance is not usable either; the row stays ambiguous
+    assert cells[("carried_forward", "total")]["flag"] == R.FLAG_AMBIGUOUS
+    assert any("app.outcome_sum" in n for n in res.notes)
+
+
+def test_active_disclosure_2019_rows():
+    text = (
+        "二、主动公开政府信息情况 第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
+        "规章000规范性文件898989第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量"
+        "行政许可3960181其他对外管理服务事项100153第二十条第（六）项信息内容上一年项目数量本年增/减"
+        "处理决定数量行政处罚2648-18538行政强制126025第二十条第（八）项信息内容上一年项目数量本年增/减"
+        "行政事业性收费35-15第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购"
+        "13575394432.52元三、收到和处理政府信息公开申请情况"
+    )
+    res = R.extract_flattened(text, "gov2019")
+    cells = _cells(res, "active_disclosure")
+    assert _offsets_ok(text, res)
+    assert [
+        cells[("regulations", c)]["value"] for c in ("new_made", "new_published", "total_published")
+    ] == [0, 0, 0]
+    assert res.inferred_by["active_disclosure/regulations/new_made"] == []
+    assert cells[("fees", "change")]["value"] == -15
+    assert cells[("fees", "change")]["flag"] == R.FLAG_INFERRED
+    for row in ("normative_documents", "licensing", "penalty", "procurement"):
+        for c in T.cols("gov2019", "active_disclosure", row=row):
+            assert cells[(row, c)]["flag"] == R.FLAG_AMBIGUOUS
+            assert math.isnan(cells[(row, c)]["value"])
+    amount = next(i for i in res.inferred if i["row"] == "procurement" and i["col"] == "amount")
+    assert (135, 75394432.52) in amount["candidates"]
+
+
+def test_review_row_rl_total():
+    text = (
+        "四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计"
+        "未经复议直接起诉复议后起诉结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结"
+        "总计10203120001200000五、存在的主要问题"
+    )
+    res = R.extract_flattened(text, "gov2021")
+    cells = _cells(res, "review_litigation")
+    got = [
+        cells[(r, c)]["value"]
+        for r in T.rows("gov2021", "review_litigation")
+        for c in T.cols("gov2021", "review_litigation")
+    ]
+    assert got == [1, 0, 2, 0, 3, 12, 0, 0, 0, 12, 0, 0, 0, 0, 0]
+    assert res.inferred_by["review_litigation/review/total"] == ["rl.total"]
+    assert _offsets_ok(text, res)
+
+
+def test_offset_parameter_shifts_spans():
+    text = _flatten_apps("gov2019", _zero_table("gov2019"))
+    a = R.extract_flattened(text, "gov2019")
+    b = R.extract_flattened(text, "gov2019", offset=100)
+    assert [c["start"] + 100 for c in a.cells] == [c["start"] for c in b.cells]
+
+
+def test_unknown_template_raises():
+    with pytest.raises(ValueError):
+        R.extract_flattened("x", "gov2030")
+
+
+# ---------------------------------------------------------------------------------------------
+# legacy
+
+
+def test_legacy_fujian_variant_narrative_and_part_rule():
+    text = (
+        "本年主动公开政府信息2069条。六、政府信息公开情况统计表指标名称计量单位2018年度历年累计"
+        "主动公开文件数条206912106其中：1.政府网站公开数条2069121062.政府公报公开数条00"
+        "受理依申请公开信息总数条00"
+    )
+    res = R.extract_flattened(text, "legacy")
+    assert res.variant == "fujian"
+    cells = _cells(res, "legacy_stats")
+    assert cells[("proactive_total", "value")]["value"] == 2069
+    assert cells[("proactive_total", "cumulative")]["value"] == 12106
+    assert res.inferred_by["legacy_stats/proactive_total/value"] == ["text_table.mismatch"]
+    assert cells[("proactive_website", "cumulative")]["value"] == 12106
+    assert res.inferred_by["legacy_stats/proactive_website/value"] == ["legacy.part_exceeds_total"]
+    # without the narrative sentence the split of '206912106' is not determinable
+    res2 = R.extract_flattened(text.replace("本年主动公开政府信息2069条。", ""), "legacy")
+    c2 = _cells(res2, "legacy_stats")
+    assert c2[("proactive_total", "value")]["flag"] == R.FLAG_AMBIGUOUS
+
+
+# ---------------------------------------------------------------------------------------------
+# markdown
+
+
+def test_map_markdown_table_ignores_wrong_header():
+    grid = [
+        [
+            "项目",
+            "本年新收件数",
+            "上年结转件数",
+            "予以公开",
+            "部分公开",
+            "不予公开",
+            "结转下年度",
+            "总计",
+        ],
+        ["（七）总计", "710", "3", "0", "0", "5", "0", "718"],
+        ["四、结转下年度继续办理", "31", "0", "0", "0", "0", "0", "31"],
+    ]
+    m = R.map_markdown_table(grid, "gov2021", "applications")
+    assert [(j, k, idx) for j, k, idx, _ in m] == [
+        (1, "total_processed", [1, 2, 3, 4, 5, 6, 7]),
+        (2, "carried_forward", [1, 2, 3, 4, 5, 6, 7]),
+    ]
+
+
+def test_map_markdown_table_ocr_typo_accepted_wrong_row_rejected():
+    grid = [
+        ["1. 本机关不掌握相关政府信启", "1", "0", "0", "0", "0", "0", "1"],  # 息 -> 启
+        ["完全无关的一行文字", "1", "0", "0", "0", "0", "0", "1"],
+        ["数据1", "-", "-"],
+    ]
+    m = R.map_markdown_table(grid, "gov2021", "applications")
+    assert [(j, k) for j, k, _, _ in m] == [(0, "unavailable_not_held")]
+    assert m[0][3] >= R.DEFAULT_SETTINGS.markdown_row_min_score
+    strict = R.RecoverySettings(markdown_row_min_score=99.0)
+    assert R.map_markdown_table(grid, "gov2021", "applications", settings=strict) == []
+
+
+def test_extract_markdown_review_tables_by_heading():
+    text = (
+        "## 四、政府信息公开行政复议、行政诉讼情况\n\n### 行政复议\n"
+        "| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |\n|---|---|---|---|---|\n"
+        "| 27 | 10 | 9 | 15 | 61 |\n\n### 行政诉讼（复议后起诉）\n"
+        "| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |\n|---|---|---|---|---|\n"
+        "| 8 | 0 | 1 | 1 | 10 |\n"
+    )
+    res = R.extract_markdown(text, "gov2021")
+    cells = _cells(res, "review_litigation")
+    assert cells[("review", "total")]["value"] == 61
+    assert cells[("litigation_after_review", "upheld")]["value"] == 8
+    assert ("litigation_direct", "total") not in cells
+    assert res.tables["review_litigation"] == "partial"
+    assert _offsets_ok(text, res)
+
+
+def test_recover_returns_none_for_normal_text():
+    assert R.recover("一、总体情况\n今年无申请。\n", "gov2021") is None
+
+
+def test_count_unit_closes_a_cell_and_plus_sign():
+    text = (
+        "二、主动公开政府信息情况第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量"
+        "行政许可0+11其他对外管理服务事项000第二十条第（九）项信息内容采购项目数量采购总金额"
+        "政府集中采购1个246900元三、收到和处理政府信息公开申请情况"
+    )
+    res = R.extract_flattened(text, "gov2019")
+    cells = _cells(res, "active_disclosure")
+    assert [cells[("licensing", c)]["value"] for c in ("prev_count", "change", "decisions")] == [
+        0,
+        1,
+        1,
+    ]
+    assert cells[("procurement", "items")]["raw"] == "1个"
+    assert cells[("procurement", "items")]["value"] == 1
+    assert cells[("procurement", "amount")]["raw"] == "246900元"
+    assert cells[("procurement", "amount")]["unit"] == "元"
+    assert _offsets_ok(text, res)
+
+
+def test_legacy_unit_from_printed_unit_column():
+    text = "统计表指标名称计量单位2016年度历年累计受理依申请公开信息总数条00行政复议数件12"
+    res = R.extract_flattened(text, "legacy", variant="fujian")
+    cells = _cells(res, "legacy_stats")
+    assert cells[("requests_total", "value")]["unit"] == "条"
+    assert cells[("reviews", "cumulative")]["unit"] == "件"
+    assert cells[("reviews", "cumulative")]["value"] == 2
