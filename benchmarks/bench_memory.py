@@ -1,0 +1,82 @@
+"""Peak memory of a corpus build at 10k and 100k txt reports (streaming: it should not grow).
+
+The build runs in a child process; this process samples the resident set size (RSS) of the
+child and of its whole process tree (the child plus its workers) with psutil. Prints one
+summary line.
+
+Usage: python benchmarks/bench_memory.py [--sizes 10000 100000] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import make_corpus  # noqa: E402
+
+SAMPLE_SECONDS = 0.1
+
+
+def _child(src: str, out: str, jobs: int) -> int:
+    from gkwork.corpus import build_corpus
+
+    res = build_corpus(src, out, jobs=jobs, progress=False)
+    print(f"{res.n_files} {res.n_ok} {res.elapsed:.3f}")
+    return 0
+
+
+def _measure(src: Path, out: Path, jobs: int) -> tuple[float, float, str]:
+    import psutil
+
+    cmd = [sys.executable, __file__, "--child", str(src), str(out), str(jobs)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    ps = psutil.Process(proc.pid)
+    peak_main = peak_tree = 0
+    while proc.poll() is None:
+        try:
+            main_rss = ps.memory_info().rss
+            tree = main_rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+        except psutil.Error:
+            continue
+        peak_main, peak_tree = max(peak_main, main_rss), max(peak_tree, tree)
+        time.sleep(SAMPLE_SECONDS)
+    stdout = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode:
+        raise SystemExit(f"build failed with exit code {proc.returncode}")
+    return peak_main / 2**20, peak_tree / 2**20, stdout.strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child":
+        return _child(argv[1], argv[2], int(argv[3]))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--jobs", type=int, default=None, help="workers (default: all cores)")
+    args = ap.parse_args(argv)
+    import os
+
+    jobs = args.jobs or os.cpu_count() or 1
+    parts = []
+    with tempfile.TemporaryDirectory(prefix="gkwork-bench-") as tmp:
+        for n in args.sizes:
+            work = Path(tmp) / f"n{n}"
+            make_corpus(work / "corpus", n, "txt")
+            peak_main, peak_tree, line = _measure(work / "corpus" / "files", work / "out", jobs)
+            n_files, n_ok, elapsed = line.split()
+            rate = int(n_files) / float(elapsed)
+            parts.append(
+                f"{n} txt reports ({n_ok} ok, {rate:.0f} rep/s, jobs {jobs}): peak RSS "
+                f"build process {peak_main:.0f} MiB, with workers {peak_tree:.0f} MiB"
+            )
+    print("bench_memory: " + " | ".join(parts))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

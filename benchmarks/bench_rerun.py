@@ -1,0 +1,46 @@
+"""Re-run time of a build over an unchanged corpus (content-hash cache) vs the first build.
+
+Prints one summary line: first build, unchanged re-run, and a re-run after one file changed.
+
+Usage: python benchmarks/bench_rerun.py [--n 1000] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import make_corpus, timed  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1000, help="txt reports (default 1000)")
+    ap.add_argument("--jobs", type=int, default=None)
+    args = ap.parse_args(argv)
+    from gkwork.corpus import build_corpus
+
+    with tempfile.TemporaryDirectory(prefix="gkwork-bench-") as tmp:
+        paths = make_corpus(Path(tmp) / "corpus", args.n, "txt")
+        src, out = Path(tmp) / "corpus" / "files", Path(tmp) / "out"
+        kw = dict(jobs=args.jobs, progress=False)
+        t_first, first = timed(lambda: build_corpus(src, out, **kw))
+        t_again, again = timed(lambda: build_corpus(src, out, **kw))
+        changed = paths[len(paths) // 2]
+        text = changed.read_text(encoding="utf-8")
+        changed.unlink()  # it may be a hard link shared with other copies
+        changed.write_text(text + "\n", encoding="utf-8")
+        t_one, one = timed(lambda: build_corpus(src, out, **kw))
+    print(
+        f"bench_rerun: {args.n} txt reports: first build {t_first:.1f} s "
+        f"({first.n_parsed} parsed), unchanged re-run {t_again:.2f} s ({again.n_parsed} parsed, "
+        f"{t_first / t_again:.0f}x faster), one file changed {t_one:.2f} s ({one.n_parsed} parsed)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Shared helpers for the benchmarks: synthetic corpora and timing.
+
+Benchmarks are run by ``make bench`` (``benchmarks/run_all.py``), never by the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPORT_SUFFIXES = (".txt", ".md", ".html", ".docx", ".pdf")
+
+
+def make_corpus(
+    out_dir: Path, n: int, fmt: str = "txt", *, base: int = 200, seed: int = 0
+) -> list[Path]:
+    """Write ``n`` synthetic reports of one format into ``out_dir``; return their paths.
+
+    At most ``base`` distinct reports are generated with :mod:`gkwork.synth`; larger corpora
+    repeat them under new names (each copy is still parsed: cache keys include the name).
+    """
+    from gkwork.synth import generate, write_corpus
+
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    src = out_dir / "_base"
+    write_corpus(generate(min(n, base), seed=seed), src, formats=(fmt,))
+    originals = sorted(p for p in src.iterdir() if p.suffix in REPORT_SUFFIXES)
+    paths = []
+    for i in range(n):
+        orig = originals[i % len(originals)]
+        sub = out_dir / "files" / f"{i // 1000:04d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        dest = sub / f"r{i:07d}{orig.suffix}"
+        if i < len(originals):
+            shutil.copyfile(orig, dest)
+        else:  # a hard link saves disk space for 100k-report corpora
+            try:
+                os.link(orig, dest)
+            except OSError:
+                shutil.copyfile(orig, dest)
+        paths.append(dest)
+    return paths
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    """Wall-clock seconds of ``fn()`` and its result."""
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def machine() -> str:
+    """One line describing this machine (CPU count, model, memory)."""
+    import psutil
+
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), cpu
+            )
+    except OSError:
+        pass
+    mem = psutil.virtual_memory().total / 2**30
+    return f"{os.cpu_count()} CPUs ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"

@@ -1,0 +1,1442 @@
+"""Corpus runs: one ``reports`` row per input file, failures included, as DataFrames or Parquet.
+
+Two entry points:
+
+* :func:`read_corpus` parses files into an in-memory :class:`Corpus` (for notebooks);
+* :func:`build_corpus` writes a partitioned Parquet dataset (``reports``, ``cells``,
+  ``sections``, ``checks``) under an output directory, streaming results to disk in chunks,
+  reusing a content-hash cache so that a re-run parses only new or changed files, and
+  publishing the new dataset atomically.
+
+A bad input file never stops a run: it becomes a ``reports`` row whose ``status`` is not
+``ok`` and whose ``error`` starts with a stable :class:`gkwork.errors.Reason` code. A file that
+makes a worker process die is recorded as ``worker_crashed``; one that takes longer than the
+time limit is recorded as ``timeout``.
+
+Layout of an output directory::
+
+    out_dir/
+      reports.parquet/part-00000.parquet ...   one row per input file
+      cells.parquet/part-*.parquet             long cell table (schema.md)
+      sections.parquet/part-*.parquet
+      checks.parquet/part-*.parquet
+      _manifest.json                           versions, per-file sha256 -> part
+      _cache/ab/<key>.pkl                      per-file results keyed by content hash
+
+Parts hold consecutive report_ids in sorted order (``chunk_size`` reports per part), so the
+dataset is identical whatever the engine or the number of workers.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import logging
+import multiprocessing
+import os
+import pickle
+import shutil
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import partial
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from gkwork.errors import FileFormatError, InputError, Reason
+from gkwork.model import CELL_COLUMNS, CHECK_COLUMNS, REPORT_COLUMNS, SECTION_COLUMNS, Report
+
+log = logging.getLogger("gkwork")
+
+#: Version of the parsing pipeline. Part of every cache key: bump it when parsing output changes
+#: in a way the code fingerprint below would not catch (e.g. a dependency upgrade).
+PARSER_VERSION = "1"
+
+#: File suffixes that are parsed; any other file gets status ``error`` (unsupported_format).
+SUPPORTED_SUFFIXES: dict[str, str] = {
+    ".txt": "txt",
+    ".md": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".pdf": "pdf",
+}
+
+#: Dataset tables, their columns (in order) and pandas dtypes (columns not listed are "string").
+TABLES: dict[str, list[str]] = {
+    "reports": REPORT_COLUMNS,
+    "cells": CELL_COLUMNS,
+    "sections": SECTION_COLUMNS,
+    "checks": CHECK_COLUMNS,
+}
+_DTYPES: dict[str, dict[str, str]] = {
+    "reports": {"year": "Int64", "n_chars": "Int64", "synthetic": "boolean"},
+    "cells": {"value": "float64", "start": "Int64", "end": "Int64"},
+    "sections": {"start": "Int64", "end": "Int64"},
+    "checks": {
+        "expected": "float64",
+        "observed": "float64",
+        "delta": "float64",
+        "start": "Int64",
+        "end": "Int64",
+    },
+}
+
+ENGINES = ("process", "serial", "dask")
+MANIFEST_NAME = "_manifest.json"
+CACHE_DIRNAME = "_cache"
+#: Environment variable read by workers (tests only): a worker process handling a file whose
+#: path contains this substring dies with ``os._exit(1)``.
+CRASH_HOOK_ENV = "GKWORK_TEST_CRASH_ON"
+#: Results with these reasons may be transient and are never cached.
+_UNCACHED_REASONS = (Reason.TIMEOUT, Reason.WORKER_CRASHED, Reason.INTERNAL_ERROR)
+#: Extra seconds granted beyond ``2 * timeout`` before the process engine kills a hung pool.
+_HARD_LIMIT_GRACE = 30.0
+
+ParseFn = Callable[[Path], Report]
+CheckFn = Callable[[Report], pd.DataFrame]
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class Corpus:
+    """Parsed reports as four DataFrames (columns as in :mod:`gkwork.model`).
+
+    Attributes
+    ----------
+    reports : DataFrame
+        One row per input file (``REPORT_COLUMNS``), failures included.
+    cells : DataFrame
+        Long cell table (``CELL_COLUMNS``).
+    sections : DataFrame
+        ``SECTION_COLUMNS``.
+    checks : DataFrame
+        ``CHECK_COLUMNS``; empty when checks were not run.
+    """
+
+    reports: pd.DataFrame
+    cells: pd.DataFrame
+    sections: pd.DataFrame
+    checks: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """Counts per file format, with a ``total`` row.
+
+        Returns
+        -------
+        DataFrame
+            Index ``format``; columns ``files``, ``ok``, ``empty``, ``needs_ocr``, ``error``,
+            ``cells``, ``checks_failed``.
+        """
+        rep = self.reports.assign(format=self.reports["format"].fillna("unknown"))
+        fmt_of = dict(zip(rep["report_id"], rep["format"], strict=True))
+        out = pd.crosstab(rep["format"], rep["status"]).reindex(
+            columns=["ok", "empty", "needs_ocr", "error"], fill_value=0
+        )
+        out.insert(0, "files", rep.groupby("format").size())
+        out["cells"] = self.cells["report_id"].map(fmt_of).value_counts()
+        failed = self.checks[self.checks["status"] == "fail"]
+        out["checks_failed"] = failed["report_id"].map(fmt_of).value_counts()
+        out = out.fillna(0).astype("int64")
+        out.loc["total"] = out.sum()
+        out.index.name = "format"
+        out.columns.name = None
+        return out
+
+    def by_template(self) -> pd.DataFrame:
+        """Counts of successfully parsed reports per template.
+
+        Returns
+        -------
+        DataFrame
+            Index ``template``; columns ``reports``, ``year_min``, ``year_max``, ``cells``.
+        """
+        ok = self.reports[self.reports["status"] == "ok"]
+        tpl = ok["template"].fillna("unknown")
+        cells = self.cells["report_id"].map(dict(zip(ok["report_id"], tpl, strict=True)))
+        out = pd.DataFrame(
+            {
+                "reports": tpl.value_counts(),
+                "year_min": ok.groupby(tpl)["year"].min(),
+                "year_max": ok.groupby(tpl)["year"].max(),
+                "cells": cells.value_counts(),
+            }
+        )
+        out["cells"] = out["cells"].fillna(0).astype("int64")
+        out.index.name = "template"
+        return out.sort_index()
+
+    def __repr__(self) -> str:
+        n = len(self.reports)
+        n_ok = int((self.reports["status"] == "ok").sum())
+        tpl = self.reports.loc[self.reports["status"] == "ok", "template"].fillna("unknown")
+        tpls = ", ".join(f"{k}={v}" for k, v in sorted(tpl.value_counts().items()))
+        return (
+            f"Corpus({n} reports: {n_ok} ok, {n - n_ok} failed; {len(self.cells)} cells, "
+            f"{len(self.sections)} sections, {len(self.checks)} checks; templates: {tpls or '-'})"
+        )
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build_corpus` did.
+
+    Attributes
+    ----------
+    n_files, n_ok, n_failed : int
+        Input files, files with status ``ok``, files with any other status.
+    n_parsed, n_cached : int
+        Files parsed in this run, files taken from the cache.
+    by_template : dict[str, int]
+        Number of ``ok`` reports per template.
+    elapsed : float
+        Wall-clock seconds.
+    out_dir : Path
+    by_status : dict[str, int]
+    failures : list[tuple[str, str, str]]
+        ``(report_id, status, error)`` of every file whose status is not ``ok``.
+    """
+
+    n_files: int
+    n_ok: int
+    n_failed: int
+    n_parsed: int
+    n_cached: int
+    by_template: dict[str, int]
+    elapsed: float
+    out_dir: Path
+    by_status: dict[str, int] = field(default_factory=dict)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def table_dir(self, table: str) -> Path:
+        """Directory of one dataset table (e.g. ``'cells'``)."""
+        return self.out_dir / f"{table}.parquet"
+
+
+# ---------------------------------------------------------------------------------------------
+# Input discovery and report ids
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    path: Path
+    rel: str  # path relative to the input directory (or the file name for a file input)
+    report_id: str
+
+
+def _as_list(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    if isinstance(inputs, str | os.PathLike):
+        return [Path(inputs)]
+    return [Path(p) for p in inputs]
+
+
+def _is_within(path: Path, parent: Path | None) -> bool:
+    if parent is None:
+        return False
+    try:
+        path.resolve().relative_to(parent)
+    except ValueError:
+        return False
+    return True
+
+
+def discover_files(
+    inputs: str | os.PathLike | Iterable[str | os.PathLike], *, exclude: Path | None = None
+) -> list[tuple[Path, str, str]]:
+    """List input files with their report ids, sorted by report id.
+
+    Parameters
+    ----------
+    inputs : path or list of paths
+        Files and directories. Directories are searched recursively; hidden files and
+        directories (names starting with ``.``) are skipped, and so is ``exclude``.
+    exclude : Path, optional
+        A directory to leave out (the output directory when it lies inside an input).
+
+    Returns
+    -------
+    list of (path, relative path, report_id)
+        ``report_id`` is the file stem; stems shared by several files get ``-<8 hex>`` from a
+        hash of the relative path, so ids are stable across runs.
+
+    Raises
+    ------
+    InputError
+        When an input path does not exist.
+    """
+    excl = exclude.resolve() if exclude is not None else None
+    found: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for p in _as_list(inputs):
+        if not p.exists():
+            raise InputError(
+                f"input path not found: {str(p)!r}; expected a report file or a directory of "
+                "reports (txt, md, html, docx, pdf); check the path"
+            )
+        if p.is_dir():
+            candidates = []
+            for f in p.rglob("*"):
+                rel = f.relative_to(p)
+                if any(part.startswith(".") for part in rel.parts) or not f.is_file():
+                    continue
+                if _is_within(f, excl):
+                    continue
+                candidates.append((f, rel.as_posix()))
+        else:
+            candidates = [(p, p.name)]
+        for f, rel in candidates:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append((f, rel))
+    rel_count = Counter(rel for _, rel in found)
+    stem_count = Counter(Path(rel).stem for _, rel in found)
+    out = []
+    for f, rel in found:
+        stem = Path(rel).stem
+        if stem_count[stem] == 1:
+            rid = stem
+        else:
+            ident = rel if rel_count[rel] == 1 else f.resolve().as_posix()
+            rid = f"{stem}-{hashlib.sha1(ident.encode('utf-8')).hexdigest()[:8]}"
+        out.append((f, rel, rid))
+    out.sort(key=lambda t: (t[2], t[0].as_posix()))
+    return out
+
+
+def _entries(inputs: Any, exclude: Path | None = None) -> list[_Entry]:
+    return [_Entry(p, rel, rid) for p, rel, rid in discover_files(inputs, exclude=exclude)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Report -> rows
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, float | np.floating) and np.isnan(v)
+
+
+def _to_str(v: Any) -> str | None:
+    if _is_missing(v):
+        return None
+    if isinstance(v, datetime):  # also pd.Timestamp
+        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _to_float(v: Any) -> float | None:
+    if _is_missing(v):
+        return None
+    if isinstance(v, bool | np.bool_ | int | np.integer | float | np.floating):
+        return float(v)
+    try:
+        return float(str(v).replace(",", "").strip())
+    except ValueError:
+        return None
+
+
+def _to_int(v: Any) -> int | None:
+    if _is_missing(v):
+        return None
+    if isinstance(v, bool | np.bool_ | int | np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        return int(v) if float(v).is_integer() else None
+    try:
+        return int(str(v).strip())
+    except ValueError:
+        return None
+
+
+def _to_bool(v: Any) -> bool | None:
+    if _is_missing(v):
+        return None
+    if isinstance(v, str):
+        low = v.strip().lower()
+        if low in ("true", "1", "yes"):
+            return True
+        if low in ("false", "0", "no", ""):
+            return False
+        return None
+    return bool(v)
+
+
+_NORMALIZERS: dict[str, Callable[[Any], Any]] = {
+    "string": _to_str,
+    "float64": _to_float,
+    "Int64": _to_int,
+    "boolean": _to_bool,
+}
+
+
+def _columnize(
+    table: str, df: pd.DataFrame | dict[str, list] | None, report_id: str | None = None
+) -> dict:
+    """One table of one report as column lists of plain Python values (the cache format).
+
+    Missing columns are filled with None; ``report_id`` (when given) replaces that column.
+    Plain lists keep the per-file cost low (no per-file DataFrame copies).
+    """
+    dtypes = _DTYPES[table]
+    if isinstance(df, dict):  # already column lists (Report.cell_columns())
+        present = df
+        n = len(next(iter(df.values()), []))
+    else:
+        n = 0 if df is None else len(df)
+        present = _column_lists(df) if n else {}
+    out: dict[str, list] = {}
+    for c in TABLES[table]:
+        if c == "report_id" and report_id is not None:
+            out[c] = [report_id] * n
+        elif c not in present:
+            out[c] = [None] * n
+        else:
+            norm = _NORMALIZERS[dtypes.get(c, "string")]
+            out[c] = [norm(v) for v in present[c]]
+    return out
+
+
+def _column_lists(df: pd.DataFrame) -> dict[str, list]:
+    """``{column: values as a list}``; the fast path avoids building one Series per column."""
+    get = getattr(df, "_get_column_array", None)  # pandas internal, ~6x faster than df[c]
+    if get is None or not df.columns.is_unique:  # pragma: no cover - other pandas versions
+        return {c: df[c].tolist() for c in df.columns}
+    return {c: get(i).tolist() for i, c in enumerate(df.columns)}
+
+
+def _frame(table: str, columns: dict[str, list]) -> pd.DataFrame:
+    """Column lists -> a DataFrame with the dataset dtypes."""
+    dtypes = _DTYPES[table]
+    return pd.DataFrame(
+        {c: pd.Series(columns[c], dtype=dtypes.get(c, "string")) for c in TABLES[table]}
+    )
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(partial(fh.read, 1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _report_row(report: Report, *, report_id: str, path: str, sha256: str | None) -> dict:
+    meta = report.meta or {}
+    row = {c: meta.get(c) for c in REPORT_COLUMNS}
+    row["report_id"] = report_id
+    row["path"] = path
+    row["sha256"] = sha256
+    row["status"] = meta.get("status") or report.status or "ok"
+    if row["format"] is None:
+        row["format"] = SUPPORTED_SUFFIXES.get(Path(path).suffix.lower())
+    text = report.text
+    row["n_chars"] = len(text) if text is not None else meta.get("n_chars")
+    return row
+
+
+def report_frames(
+    report: Report,
+    *,
+    checks: pd.DataFrame | None = None,
+    report_id: str | None = None,
+    path: str | os.PathLike | None = None,
+    sha256: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Convert one parsed report to dataset rows.
+
+    Parameters
+    ----------
+    report : Report
+        A report from :func:`gkwork.readers.read_report` (any status).
+    checks : DataFrame, optional
+        Check results for the report (``CHECK_COLUMNS``).
+    report_id, path, sha256 : optional
+        Override ``report.report_id`` / ``report.path``; ``sha256`` defaults to
+        ``meta['sha256']`` or the hash of the file when it exists.
+
+    Returns
+    -------
+    dict
+        ``reports`` (one row, ``REPORT_COLUMNS``), ``cells``, ``sections``, ``checks``, each
+        with its columns in contract order and the report's ``report_id``.
+    """
+    rid = report_id or report.report_id
+    p = str(path) if path is not None else str(report.path)
+    if sha256 is None:
+        sha256 = (report.meta or {}).get("sha256")
+        if sha256 is None and p and Path(p).is_file():
+            sha256 = _sha256_file(Path(p))
+    columns = _report_columns(report, checks, report_id=rid, path=p, sha256=sha256)
+    return {t: _frame(t, columns[t]) for t in TABLES}
+
+
+def _row_columns(row: dict[str, Any]) -> dict[str, list]:
+    dtypes = _DTYPES["reports"]
+    return {c: [_NORMALIZERS[dtypes.get(c, "string")](row.get(c))] for c in REPORT_COLUMNS}
+
+
+def _report_columns(
+    report: Report, checks: pd.DataFrame | None, *, report_id: str, path: str, sha256: str | None
+) -> dict[str, dict[str, list]]:
+    row = _report_row(report, report_id=report_id, path=path, sha256=sha256)
+    return {
+        "reports": _row_columns(row),
+        "cells": _columnize("cells", _cols(report, "cells"), report_id),
+        "sections": _columnize("sections", _cols(report, "sections"), report_id),
+        "checks": _columnize("checks", checks, report_id),
+    }
+
+
+def _cols(report: Report, kind: str) -> dict[str, list] | pd.DataFrame:
+    """A report's cells or sections as column lists when the Report offers them."""
+    getter = getattr(report, f"{kind[:-1] if kind == 'cells' else 'section'}_columns", None)
+    if kind == "cells":
+        getter = getattr(report, "cell_columns", None)
+    return getter() if callable(getter) else getattr(report, kind)
+
+
+def _failure_columns(
+    *, report_id: str, path: str, sha256: str | None, status: str, error: str
+) -> dict[str, dict[str, list]]:
+    row = {c: None for c in REPORT_COLUMNS}
+    row.update(
+        report_id=report_id,
+        path=path,
+        sha256=sha256,
+        format=SUPPORTED_SUFFIXES.get(Path(path).suffix.lower()),
+        status=status,
+        error=error,
+    )
+    out = {t: _columnize(t, None) for t in TABLES}
+    out["reports"] = _row_columns(row)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The per-file worker
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    path: str
+    report_id: str
+    sha256: str | None
+    key: str
+
+
+@dataclass(slots=True)
+class _Result:
+    key: str
+    blob: bytes  # pickled dict[table, dict[column, list]]
+    status: str
+    error: str | None
+    cacheable: bool
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm handler; a BaseException so that parser code cannot swallow it."""
+
+
+def _default_parse(path: Path) -> Report:
+    from gkwork.readers import read_report
+
+    return read_report(path)
+
+
+def _default_check(report: Report) -> pd.DataFrame:
+    from gkwork.validate import check_report
+
+    return check_report(report)
+
+
+def _call_with_timeout(fn: Callable[[], Any], timeout: float | None) -> Any:
+    """Run ``fn()``; raise :class:`_Timeout` after ``timeout`` seconds.
+
+    In the main thread of a process (pool workers, serial runs) this uses ``SIGALRM``, which
+    interrupts the parser. Elsewhere (dask worker threads) the call runs in a daemon thread
+    that is abandoned when the limit passes.
+    """
+    if not timeout or timeout <= 0:
+        return fn()
+    if hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread():
+
+        def _on_alarm(signum, frame):  # noqa: ARG001
+            raise _Timeout()
+
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            return fn()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    box: dict[str, Any] = {}
+
+    def _run() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = exc
+
+    th = threading.Thread(target=_run, daemon=True, name="gkwork-parse")
+    th.start()
+    th.join(timeout)
+    if th.is_alive():
+        raise _Timeout()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _parse_columns(
+    task: _Task, parse_fn: ParseFn, check_fn: CheckFn | None
+) -> dict[str, dict[str, list]]:
+    path = Path(task.path)
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        allowed = ", ".join(sorted(set(SUPPORTED_SUFFIXES)))
+        return _failure_columns(
+            report_id=task.report_id,
+            path=task.path,
+            sha256=task.sha256,
+            status="error",
+            error=f"{Reason.UNSUPPORTED_FORMAT}: file suffix {path.suffix or '(none)'!r} is not "
+            f"one of {allowed}; convert the file or remove it from the input",
+        )
+    try:
+        report = parse_fn(path)
+    except FileFormatError as exc:
+        return _failure_columns(
+            report_id=task.report_id,
+            path=task.path,
+            sha256=task.sha256,
+            status="error",
+            error=str(exc),
+        )
+    checks = None
+    if check_fn is not None and report.status == "ok":
+        try:
+            checks = check_fn(report)
+        except Exception as exc:  # noqa: BLE001 - a failing rule must not lose the parse
+            log.warning("checks failed for %s: %s: %s", task.path, type(exc).__name__, exc)
+            checks = pd.DataFrame(
+                [
+                    {
+                        "report_id": task.report_id,
+                        "rule": Reason.INTERNAL_ERROR.value,
+                        "status": "not_assessable",
+                        "severity": "error",
+                        "message": f"checks could not run: {type(exc).__name__}: {exc}",
+                    }
+                ]
+            )
+    return _report_columns(
+        report, checks, report_id=task.report_id, path=task.path, sha256=task.sha256
+    )
+
+
+def _in_child_process() -> bool:
+    return multiprocessing.parent_process() is not None
+
+
+def process_file(
+    task: _Task,
+    parse_fn: ParseFn | None = None,
+    check_fn: CheckFn | None = None,
+    timeout: float | None = None,
+) -> _Result:
+    """Parse one file into a :class:`_Result`; never raises (runs inside workers)."""
+    hook = os.environ.get(CRASH_HOOK_ENV)
+    if hook and hook in task.path and _in_child_process():
+        os._exit(1)  # test hook: simulate a worker dying (segfault, OOM kill)
+    parse_fn = parse_fn or _default_parse
+    try:
+        columns = _call_with_timeout(lambda: _parse_columns(task, parse_fn, check_fn), timeout)
+    except _Timeout:
+        columns = _failure_columns(
+            report_id=task.report_id,
+            path=task.path,
+            sha256=task.sha256,
+            status="error",
+            error=f"{Reason.TIMEOUT}: parsing took longer than {timeout:g} s; raise the limit "
+            "(--timeout) or inspect the file",
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure becomes a row
+        log.debug("internal error on %s", task.path, exc_info=True)
+        columns = _failure_columns(
+            report_id=task.report_id,
+            path=task.path,
+            sha256=task.sha256,
+            status="error",
+            error=f"{Reason.INTERNAL_ERROR}: {type(exc).__name__}: {exc}",
+        )
+    return _make_result(task, columns)
+
+
+def _make_result(task: _Task, columns: dict[str, dict[str, list]]) -> _Result:
+    status = columns["reports"]["status"][0] or "error"
+    error = columns["reports"]["error"][0]
+    cacheable = not (error and error.split(":", 1)[0] in {r.value for r in _UNCACHED_REASONS})
+    blob = pickle.dumps(columns, protocol=pickle.HIGHEST_PROTOCOL)
+    return _Result(task.key, blob, status, error, cacheable)
+
+
+def _crash_result(task: _Task, message: str, reason: Reason = Reason.WORKER_CRASHED) -> _Result:
+    columns = _failure_columns(
+        report_id=task.report_id,
+        path=task.path,
+        sha256=task.sha256,
+        status="error",
+        error=f"{reason}: {message}",
+    )
+    return _make_result(task, columns)
+
+
+# ---------------------------------------------------------------------------------------------
+# Engines: each yields one _Result per task, in any order
+
+
+def _run_serial(tasks: Sequence[_Task], call: Callable[[_Task], _Result]) -> Iterator[_Result]:
+    for t in tasks:
+        yield call(t)
+
+
+def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
+    # ProcessPoolExecutor has no public way to stop a hung worker; _processes is stable since 3.8.
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        proc.kill()
+
+
+def _run_suspects(
+    call: Callable[[_Task], _Result], suspects: Sequence[_Task], hard_limit: float
+) -> Iterator[_Result]:
+    """Run tasks one at a time in a single-worker pool, to pin a crash on the file causing it.
+
+    The pool is reused until it breaks; a new one replaces it after each crash or kill.
+    """
+    pool: cf.ProcessPoolExecutor | None = None
+    try:
+        for task in suspects:
+            if pool is None:
+                pool = cf.ProcessPoolExecutor(max_workers=1)
+            try:
+                yield pool.submit(call, task).result(timeout=hard_limit)
+                continue
+            except BrokenProcessPool:
+                res = _crash_result(
+                    task,
+                    "the worker process died while parsing this file (crash, segfault or killed)",
+                )
+            except cf.TimeoutError:
+                _kill_pool(pool)
+                msg = f"worker did not return within {hard_limit:g} s and was killed"
+                res = _crash_result(task, msg, Reason.TIMEOUT)
+            except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
+                res = _crash_result(task, f"{type(exc).__name__}: {exc}", Reason.INTERNAL_ERROR)
+            pool.shutdown(wait=True, cancel_futures=True)
+            pool = None
+            yield res
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_process(
+    tasks: Sequence[_Task], call: Callable[[_Task], _Result], jobs: int, hard_limit: float
+) -> Iterator[_Result]:
+    """Process pool with a bounded in-flight window; survives worker crashes.
+
+    When the pool breaks, the tasks that were in flight are suspects: each is re-run alone in
+    a fresh pool, so that only the culprit is recorded as ``worker_crashed``; then a new pool
+    takes the remaining tasks.
+    """
+    pending = deque(tasks)
+    window = max(2, 2 * jobs)
+    pool = cf.ProcessPoolExecutor(max_workers=jobs)
+    inflight: dict[cf.Future, _Task] = {}
+    started: dict[cf.Future, float] = {}
+    try:
+        while pending or inflight:
+            while pending and len(inflight) < window:
+                t = pending.popleft()
+                inflight[pool.submit(call, t)] = t
+            done, _ = cf.wait(inflight, timeout=1.0, return_when=cf.FIRST_COMPLETED)
+            now = time.monotonic()
+            broken = False
+            for fut in done:
+                t = inflight.pop(fut)
+                started.pop(fut, None)
+                exc = fut.exception()
+                if exc is None:
+                    yield fut.result()
+                elif isinstance(exc, BrokenProcessPool):
+                    inflight[fut] = t  # keep as a suspect
+                    broken = True
+                else:
+                    yield _crash_result(t, f"{type(exc).__name__}: {exc}", Reason.INTERNAL_ERROR)
+            if not broken:
+                for fut in inflight:
+                    if fut.running():
+                        started.setdefault(fut, now)
+                overdue = [f for f, s in started.items() if now - s > hard_limit]
+                if overdue:
+                    log.warning("killing a worker pool stuck for more than %.0f s", hard_limit)
+                    _kill_pool(pool)
+                    broken = True
+            if broken:
+                cf.wait(inflight)
+                suspects = []
+                for fut, t in inflight.items():
+                    if fut.exception() is None:
+                        yield fut.result()
+                    else:
+                        suspects.append(t)
+                inflight.clear()
+                started.clear()
+                pool.shutdown(wait=True, cancel_futures=True)
+                log.warning(
+                    "a worker process died; re-running %d file(s) one by one", len(suspects)
+                )
+                yield from _run_suspects(call, sorted(suspects, key=lambda t: t.path), hard_limit)
+                pool = cf.ProcessPoolExecutor(max_workers=jobs)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _run_dask(
+    tasks: Sequence[_Task], call: Callable[[_Task], _Result], scheduler: Any
+) -> Iterator[_Result]:
+    """dask.distributed engine: the same per-file call, with a bounded window of futures."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    own: list[Any] = []
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+        own = [client, cluster]
+    elif isinstance(scheduler, Client):
+        client = scheduler
+    else:
+        client = Client(scheduler)  # an address or a cluster object
+        own = [client]
+    try:
+        n_threads = sum(client.nthreads().values()) or 1
+        window = max(4, 2 * n_threads)
+        it = iter(tasks)
+        by_key: dict[str, _Task] = {}
+        queue = as_completed()
+
+        def _submit(t: _Task) -> None:
+            fut = client.submit(call, t, pure=False)
+            by_key[fut.key] = t
+            queue.add(fut)
+
+        for t in islice(it, window):
+            _submit(t)
+        for fut in queue:
+            t = by_key.pop(fut.key)
+            if fut.status == "finished":
+                yield fut.result()
+            else:
+                try:
+                    exc = fut.exception()
+                except BaseException as err:  # noqa: BLE001 - e.g. CancelledError
+                    exc = err
+                if type(exc).__name__ == "KilledWorker":
+                    yield _crash_result(t, f"dask worker died while parsing this file ({exc})")
+                else:
+                    msg = f"{type(exc).__name__}: {exc}"
+                    yield _crash_result(t, msg, Reason.INTERNAL_ERROR)
+            fut.release()
+            nxt = next(it, None)
+            if nxt is not None:
+                _submit(nxt)
+    finally:
+        for obj in own:
+            obj.close()
+
+
+def _preload(parse_fn: ParseFn | None, check_fn: CheckFn | None) -> None:
+    """Import the default parser and checks before forking, so workers inherit them."""
+    if parse_fn is None:
+        import gkwork.extract  # noqa: F401
+        import gkwork.readers  # noqa: F401
+        import gkwork.templates
+
+        preload = getattr(gkwork.templates, "preload", None)  # optional eager-load hook
+        if callable(preload):
+            preload()
+    if check_fn is _default_check:
+        import gkwork.validate  # noqa: F401
+
+
+def _run_engine(
+    engine: str,
+    tasks: Sequence[_Task],
+    *,
+    jobs: int,
+    scheduler: Any,
+    timeout: float | None,
+    parse_fn: ParseFn | None,
+    check_fn: CheckFn | None,
+) -> Iterator[_Result]:
+    call = partial(process_file, parse_fn=parse_fn, check_fn=check_fn, timeout=timeout)
+    if not tasks:
+        return iter(())
+    if engine == "serial" or (engine == "process" and jobs == 1):
+        return _run_serial(tasks, call)
+    if engine == "process":
+        _preload(parse_fn, check_fn)
+        hard_limit = 2 * (timeout or 0) + _HARD_LIMIT_GRACE if timeout else float("inf")
+        return _run_process(tasks, call, jobs, hard_limit)
+    return _run_dask(tasks, call, scheduler)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers shared by read_corpus and build_corpus
+
+
+def _check_args(engine: str, jobs: int | None, timeout: float | None, chunk_size: int) -> int:
+    if engine not in ENGINES:
+        raise InputError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    if not isinstance(jobs, int) or jobs < 1:
+        raise InputError(f"jobs must be a positive integer (or None for all cores); got {jobs!r}")
+    if timeout is not None and timeout <= 0:
+        raise InputError(f"timeout must be a positive number of seconds or None; got {timeout!r}")
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise InputError(f"chunk_size must be a positive integer; got {chunk_size!r}")
+    return jobs
+
+
+def _show_progress(progress: bool | None) -> bool:
+    if progress is None:
+        return bool(getattr(sys.stderr, "isatty", lambda: False)())
+    return bool(progress)
+
+
+def _progress_bar(total: int, show: bool, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="file", desc=desc, disable=not show, file=sys.stderr)
+
+
+_fingerprint_cache: str | None = None
+
+
+def code_fingerprint() -> str:
+    """Hash of the gkwork source and data files: any code change invalidates the cache."""
+    global _fingerprint_cache
+    if _fingerprint_cache is None:
+        root = Path(__file__).resolve().parent
+        h = hashlib.sha256(PARSER_VERSION.encode())
+        files = [*root.glob("*.py"), *root.glob("data/**/*")]
+        # modules that never run while parsing or checking one report
+        skip = {
+            "__main__.py", "cli.py", "db.py", "panel.py", "plots.py", "stats.py", "synth.py",
+            "widgets.py", "writers.py", "render.py",
+        }  # fmt: skip
+        for f in sorted(p for p in files if p.is_file() and p.name not in skip):
+            h.update(f.relative_to(root).as_posix().encode())
+            h.update(f.read_bytes())
+        _fingerprint_cache = h.hexdigest()[:16]
+    return _fingerprint_cache
+
+
+def _cache_key(sha256: str | None, path: Path, check: bool) -> str:
+    if sha256 is None:  # unreadable file: a key that is never found in the cache
+        return "nohash-" + hashlib.sha256(str(path).encode()).hexdigest()
+    ident = f"{PARSER_VERSION}|{code_fingerprint()}|{int(check)}|{path.name}|{sha256}"
+    return hashlib.sha256(ident.encode("utf-8")).hexdigest()
+
+
+def _hash_entries(entries: Sequence[_Entry], threads: int = 8) -> list[str | None]:
+    def _one(e: _Entry) -> str | None:
+        try:
+            return _sha256_file(e.path)
+        except OSError as exc:
+            log.warning("cannot read %s: %s", e.path, exc)
+            return None
+
+    with cf.ThreadPoolExecutor(max_workers=threads) as ex:
+        return list(ex.map(_one, entries))
+
+
+def _make_tasks(entries: Sequence[_Entry], check: bool) -> list[_Task]:
+    shas = _hash_entries(entries)
+    return [
+        _Task(str(e.path), e.report_id, sha, _cache_key(sha, e.path, check))
+        for e, sha in zip(entries, shas, strict=True)
+    ]
+
+
+def _fix_ids(columns: dict[str, dict[str, list]], task: _Task) -> dict[str, dict[str, list]]:
+    """Set report_id/path/sha256 of a (possibly cached or shared) result to this file's."""
+    for table, cols in columns.items():
+        cols["report_id"] = [task.report_id] * len(cols["report_id"])
+        if table == "reports":
+            cols["path"] = [task.path]
+            cols["sha256"] = [task.sha256]
+    return columns
+
+
+class _Chunk:
+    """Accumulates column lists of consecutive reports, then becomes DataFrames."""
+
+    def __init__(self) -> None:
+        self.columns = {t: {c: [] for c in cols} for t, cols in TABLES.items()}
+        self.n = 0
+
+    def add(self, columns: dict[str, dict[str, list]]) -> None:
+        for t, cols in self.columns.items():
+            src = columns[t]
+            for c, values in cols.items():
+                values.extend(src[c])
+        self.n += 1
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {t: _frame(t, cols) for t, cols in self.columns.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# read_corpus
+
+
+def read_corpus(
+    paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    check: bool = True,
+    jobs: int = 1,
+    progress: bool | None = None,
+    timeout: float | None = None,
+    parse_fn: ParseFn | None = None,
+    check_fn: CheckFn | None = None,
+) -> Corpus:
+    """Parse reports into an in-memory :class:`Corpus` (one ``reports`` row per file).
+
+    Parameters
+    ----------
+    paths_or_dir : path or list of paths
+        A directory (searched recursively), a file, or a list of both.
+    check : bool
+        Run :func:`gkwork.validate.check_report` on every report parsed with status ok.
+    jobs : int
+        Worker processes; 1 parses in this process.
+    progress : bool, optional
+        Show a progress bar; default only when stderr is a terminal.
+    timeout : float, optional
+        Per-file time limit in seconds (None: no limit).
+    parse_fn, check_fn : callable, optional
+        Replace the parser (``path -> Report``) or the checks (``Report -> DataFrame``).
+
+    Returns
+    -------
+    Corpus
+        Rows sorted by ``report_id``.
+
+    Examples
+    --------
+    >>> corpus = read_corpus("data/raw")  # doctest: +SKIP
+    >>> corpus.summary()  # doctest: +SKIP
+    """
+    jobs = _check_args("process", jobs, timeout, 1)
+    if check and check_fn is None:
+        check_fn = _default_check
+    entries = _entries(paths_or_dir)
+    tasks = _make_tasks(entries, check)
+    by_key: dict[str, bytes] = {}
+    unique = list({t.key: t for t in tasks}.values())
+    results = _run_engine(
+        "process",
+        unique,
+        jobs=jobs,
+        scheduler=None,
+        timeout=timeout,
+        parse_fn=parse_fn,
+        check_fn=check_fn if check else None,
+    )
+    with _progress_bar(len(unique), _show_progress(progress), "gkwork read") as bar:
+        for res in results:
+            by_key[res.key] = res.blob
+            bar.update(1)
+    chunk = _Chunk()
+    for t in tasks:
+        chunk.add(_fix_ids(pickle.loads(by_key[t.key]), t))
+    frames = chunk.frames()
+    return Corpus(**frames)
+
+
+def load_corpus(out_dir: str | os.PathLike) -> Corpus:
+    """Read a dataset written by :func:`build_corpus` back into a :class:`Corpus`."""
+    out = Path(out_dir)
+    _require_dataset(out)
+    return Corpus(**{t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES})
+
+
+def _require_dataset(out: Path) -> None:
+    missing = [t for t in TABLES if not (out / f"{t}.parquet").is_dir()]
+    if missing:
+        raise InputError(
+            f"no gkwork dataset in {str(out)!r} (missing {', '.join(missing)}); "
+            f"build one with: gkwork parse INPUT --out {out}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# build_corpus: staging, writing, atomic publish, cache
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _cache_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / f"{key}.pkl"
+
+
+def _write_part(staging: Path, index: int, frames: dict[str, pd.DataFrame]) -> str:
+    name = f"part-{index:05d}.parquet"
+    for t, df in frames.items():
+        d = staging / f"{t}.parquet"
+        d.mkdir(exist_ok=True)
+        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), d / name)
+    return name
+
+
+_PUBLISHED = [*(f"{t}.parquet" for t in TABLES), MANIFEST_NAME]
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """Swap the staged dataset into place.
+
+    Old entries move to ``.old-<id>/``, staged ones move in, then ``.old-<id>`` is deleted.
+    A run killed in between is repaired by :func:`_recover` at the next build.
+    """
+    old = out / f".old-{staging.name.removeprefix('.staging-')}"
+    old.mkdir()
+    for name in _PUBLISHED:
+        if (out / name).exists():
+            os.replace(out / name, old / name)
+    for name in _PUBLISHED:
+        os.replace(staging / name, out / name)
+    shutil.rmtree(staging)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(out: Path) -> None:
+    """Repair an output directory after a run killed during :func:`_publish`; drop leftovers."""
+    for old in sorted(out.glob(".old-*")):
+        staging = out / f".staging-{old.name.removeprefix('.old-')}"
+        if staging.exists():  # swap incomplete: put the previous dataset back
+            log.warning("restoring the previous dataset in %s after an interrupted run", out)
+            for name in _PUBLISHED:
+                if (old / name).exists():
+                    if (out / name).is_dir():
+                        shutil.rmtree(out / name)
+                    elif (out / name).exists():
+                        (out / name).unlink()
+                    os.replace(old / name, out / name)
+        shutil.rmtree(old, ignore_errors=True)
+    for staging in out.glob(".staging-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _prune_cache(cache_dir: Path, keep: set[str]) -> int:
+    removed = 0
+    if not cache_dir.is_dir():
+        return 0
+    for f in cache_dir.glob("*/*.pkl"):
+        if f.stem not in keep:
+            f.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``out/.lock`` so that two builds never share a directory."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    with open(out / ".lock", "a+b") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(
+                f"another gkwork build is writing to {str(out)!r}; wait for it to finish or "
+                "choose another --out directory"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _load_blob(location: dict[str, Path], task: _Task, call: Callable[[_Task], _Result]) -> dict:
+    """Columns of one file's result; a damaged cache entry is replaced by parsing again."""
+    path = location[task.key]
+    try:
+        return pickle.loads(path.read_bytes())
+    except Exception as exc:  # noqa: BLE001 - e.g. a cache file truncated by a full disk
+        log.warning("cache entry %s unreadable (%s); parsing %s again", path, exc, task.path)
+        res = call(task)
+        _atomic_write_bytes(path, res.blob)
+        return pickle.loads(res.blob)
+
+
+def _package_version() -> str:
+    try:
+        return importlib.metadata.version("gkwork")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - source checkout
+        return "0+unknown"
+
+
+def build_corpus(
+    inputs: str | os.PathLike | Iterable[str | os.PathLike],
+    out_dir: str | os.PathLike,
+    *,
+    engine: str = "process",
+    jobs: int | None = None,
+    scheduler: Any = None,
+    timeout: float | None = 120.0,
+    check: bool = True,
+    progress: bool | None = None,
+    chunk_size: int = 500,
+    cache: bool = True,
+    parse_fn: ParseFn | None = None,
+    check_fn: CheckFn | None = None,
+) -> BuildResult:
+    """Parse a corpus into a partitioned Parquet dataset under ``out_dir``.
+
+    Parameters
+    ----------
+    inputs : path or list of paths
+        Report files and/or directories (searched recursively; hidden entries skipped).
+    out_dir : path
+        Output directory (created). Holds ``reports.parquet/``, ``cells.parquet/``,
+        ``sections.parquet/``, ``checks.parquet/`` (directories of ``part-*.parquet``, each
+        readable with ``pandas.read_parquet(dir)``), ``_manifest.json`` and ``_cache/``.
+    engine : {'process', 'serial', 'dask'}
+        Where files are parsed: a local process pool, this process, or a dask cluster.
+    jobs : int, optional
+        Worker processes for ``engine='process'``; default all cores.
+    scheduler : str or dask Client or cluster, optional
+        For ``engine='dask'``: a scheduler address, a Client or a cluster. Default: a
+        ``LocalCluster(n_workers=2, threads_per_worker=1, processes=True)`` for this run.
+    timeout : float, optional
+        Time limit per file in seconds; a file over it gets status ``error`` (``timeout``).
+    check : bool
+        Also run the checks (``checks`` table; empty when False).
+    progress : bool, optional
+        Progress bar on stderr (files/s, failures); default only when stderr is a terminal.
+    chunk_size : int
+        Reports per Parquet part.
+    cache : bool
+        Reuse and update the per-file cache in ``out_dir/_cache`` (keyed by the sha256 of the
+        file bytes, its name, the parser version and the gkwork code).
+    parse_fn, check_fn : callable, optional
+        Replace the parser (``path -> Report``) or the checks (``Report -> DataFrame``); must be
+        picklable (module-level functions) for the process and dask engines.
+
+    Returns
+    -------
+    BuildResult
+
+    Raises
+    ------
+    InputError
+        An input path does not exist, or an argument is invalid.
+
+    Examples
+    --------
+    >>> res = build_corpus("data/raw", "build/corpus", jobs=4)  # doctest: +SKIP
+    >>> res.n_ok, res.n_failed  # doctest: +SKIP
+    """
+    t0 = time.perf_counter()
+    jobs = _check_args(engine, jobs, timeout, chunk_size)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out must be a directory; {str(out)!r} is a file")
+    entries = _entries(inputs, exclude=out)
+    if not entries:
+        log.warning("no input files found in %s", inputs)
+    if check and check_fn is None:
+        check_fn = _default_check
+    out.mkdir(parents=True, exist_ok=True)
+    with _locked(out):
+        return _build_locked(
+            entries, out, engine=engine, jobs=jobs, scheduler=scheduler, timeout=timeout,
+            check=check, progress=progress, chunk_size=chunk_size, cache=cache,
+            parse_fn=parse_fn, check_fn=check_fn, t0=t0,
+        )  # fmt: skip
+
+
+def _build_locked(
+    entries: list[_Entry],
+    out: Path,
+    *,
+    engine: str,
+    jobs: int,
+    scheduler: Any,
+    timeout: float | None,
+    check: bool,
+    progress: bool | None,
+    chunk_size: int,
+    cache: bool,
+    parse_fn: ParseFn | None,
+    check_fn: CheckFn | None,
+    t0: float,
+) -> BuildResult:
+    _recover(out)
+    cache_dir = out / CACHE_DIRNAME
+    staging = out / f".staging-{uuid.uuid4().hex[:12]}"
+    spool = staging / "_spool"
+    spool.mkdir(parents=True)
+    try:
+        tasks = _make_tasks(entries, check)
+        location: dict[str, Path] = {}
+        todo: dict[str, _Task] = {}
+        for t in tasks:
+            if cache and t.key not in location and _cache_path(cache_dir, t.key).is_file():
+                location[t.key] = _cache_path(cache_dir, t.key)
+            elif t.key not in location:
+                todo.setdefault(t.key, t)
+        n_cached = sum(1 for t in tasks if t.key in location)  # before parsing
+        call = partial(
+            process_file,
+            parse_fn=parse_fn,
+            check_fn=check_fn if check else None,
+            timeout=timeout,
+        )
+        results = _run_engine(
+            engine,
+            list(todo.values()),
+            jobs=jobs,
+            scheduler=scheduler,
+            timeout=timeout,
+            parse_fn=parse_fn,
+            check_fn=check_fn if check else None,
+        )
+        n_failed_live = 0
+        with _progress_bar(len(todo), _show_progress(progress), "gkwork parse") as bar:
+            for res in results:
+                dest = (
+                    _cache_path(cache_dir, res.key)
+                    if cache and res.cacheable
+                    else spool / f"{res.key}.pkl"
+                )
+                _atomic_write_bytes(dest, res.blob)
+                location[res.key] = dest
+                if res.status != "ok":
+                    n_failed_live += 1
+                    bar.set_postfix(failed=n_failed_live, refresh=False)
+                bar.update(1)
+
+        # Write parts in sorted report_id order: identical output whatever the engine. The
+        # manifest is streamed too, so memory does not grow with the corpus.
+        by_status: Counter[str] = Counter()
+        by_template: Counter[str] = Counter()
+        failures: list[tuple[str, str, str]] = []
+        header = {
+            "gkwork_version": _package_version(),
+            "parser_version": PARSER_VERSION,
+            "code_fingerprint": code_fingerprint(),
+            "check": check,
+            "chunk_size": chunk_size,
+            "n_files": len(tasks),
+            "tables": {t: f"{t}.parquet" for t in TABLES},
+        }
+        head = json.dumps(header, ensure_ascii=False, indent=1, sort_keys=True)
+        with open(staging / MANIFEST_NAME, "w", encoding="utf-8") as manifest:
+            manifest.write(head[: head.rindex("}")].rstrip() + ',\n "files": [')
+            sep = "\n  "
+            for i in range(0, len(tasks), chunk_size):
+                chunk = _Chunk()
+                part = f"part-{i // chunk_size:05d}.parquet"
+                for t in tasks[i : i + chunk_size]:
+                    columns = _fix_ids(_load_blob(location, t, call), t)
+                    status = columns["reports"]["status"][0] or "error"
+                    by_status[status] += 1
+                    if status == "ok":
+                        by_template[columns["reports"]["template"][0] or "unknown"] += 1
+                    else:
+                        error = columns["reports"]["error"][0] or ""
+                        failures.append((t.report_id, status, error))
+                    entry = {
+                        "report_id": t.report_id,
+                        "path": t.path,
+                        "sha256": t.sha256,
+                        "cache_key": t.key,
+                        "part": part,
+                        "status": status,
+                    }
+                    manifest.write(sep + json.dumps(entry, ensure_ascii=False, sort_keys=True))
+                    sep = ",\n  "
+                    chunk.add(columns)
+                _write_part(staging, i // chunk_size, chunk.frames())
+            manifest.write("\n ]\n}\n")
+        if not tasks:  # an empty corpus still gets readable (empty) tables
+            _write_part(staging, 0, _Chunk().frames())
+        shutil.rmtree(spool)
+        _publish(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    if cache:
+        _prune_cache(cache_dir, {t.key for t in tasks})
+    n_ok = by_status.get("ok", 0)
+    result = BuildResult(
+        n_files=len(tasks),
+        n_ok=n_ok,
+        n_failed=len(tasks) - n_ok,
+        n_parsed=len(tasks) - n_cached,
+        n_cached=n_cached,
+        by_template=dict(sorted(by_template.items())),
+        elapsed=time.perf_counter() - t0,
+        out_dir=out,
+        by_status=dict(sorted(by_status.items())),
+        failures=failures,
+    )
+    log.info(
+        "built %s: %d files, %d ok, %d failed (%d parsed, %d cached) in %.1f s",
+        out,
+        result.n_files,
+        result.n_ok,
+        result.n_failed,
+        result.n_parsed,
+        result.n_cached,
+        result.elapsed,
+    )
+    return result

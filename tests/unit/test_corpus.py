@@ -1,0 +1,520 @@
+"""Tests of gkwork.corpus: one row per file, cache, crashes, timeouts, atomic publish.
+
+Most tests use a small fake parser (module-level, so that worker processes can unpickle it)
+whose input format is one ``row,col,value`` per line; a few use the real default parser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gkwork import corpus
+from gkwork.corpus import TABLES, build_corpus, discover_files, read_corpus, report_frames
+from gkwork.errors import FileFormatError, InputError, Reason
+from gkwork.model import CELL_COLUMNS, CHECK_COLUMNS, REPORT_COLUMNS, SECTION_COLUMNS, Report
+
+PARSE_LOG_ENV = "GKWORK_TEST_PARSE_LOG"
+
+
+# ---------------------------------------------------------------------------------------------
+# A fake parser and fake checks
+
+
+def fake_parse(path: Path) -> Report:
+    """Parse ``row,col,value`` lines; SLEEP / RAISE lines trigger slow or failing parses."""
+    path = Path(path)
+    log_path = os.environ.get(PARSE_LOG_ENV)
+    if log_path:
+        with open(log_path, "a", encoding="utf-8") as fh:
+            fh.write(path.name + "\n")
+    data = path.read_bytes()
+    meta = {"format": path.suffix.lstrip("."), "status": "ok"}
+    sections = pd.DataFrame(columns=SECTION_COLUMNS)
+    if not data:
+        meta.update(status="empty", error=f"{Reason.EMPTY_FILE}: the file is empty")
+        return Report(path.stem, str(path), "", meta, pd.DataFrame(columns=CELL_COLUMNS), sections)
+    if b"\x00" in data:
+        raise FileFormatError(Reason.BINARY_CONTENT, "NUL bytes: not a text report")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(Reason.DECODE_FAILED, str(exc)) from exc
+    if text.startswith("SLEEP"):
+        time.sleep(float(text.split()[1]))
+    if text.startswith("RAISE"):
+        raise RuntimeError("fake parser exploded")
+    rows, pos = [], 0
+    for line in text.splitlines(keepends=True):
+        parts = line.rstrip("\n").split(",")
+        if len(parts) == 3:
+            start = pos + len(parts[0]) + len(parts[1]) + 2
+            rows.append(
+                {
+                    "table": "applications",
+                    "row": parts[0],
+                    "col": parts[1],
+                    "value": float(parts[2]),
+                    "raw": parts[2],
+                    "start": start,
+                    "end": start + len(parts[2]),
+                }
+            )
+        pos += len(line)
+    meta.update(template="gov2021", year=2021, agency="测试局")
+    sections = pd.DataFrame(
+        [
+            {
+                "section": "intro",
+                "number": "一",
+                "title": "总体情况",
+                "start": 0,
+                "end": 1,
+                "text": "x",
+            }
+        ]
+    )
+    return Report(path.stem, str(path), text, meta, pd.DataFrame(rows), sections)
+
+
+def fake_check(report: Report) -> pd.DataFrame:
+    """One check row per report: passes when the values sum to an even number."""
+    total = float(report.cells["value"].sum()) if len(report.cells) else 0.0
+    return pd.DataFrame(
+        [
+            {
+                "report_id": report.report_id,
+                "rule": "fake.even",
+                "status": "pass" if total % 2 == 0 else "fail",
+                "severity": "warning",
+                "observed": total,
+                "message": f"sum {total:g}",
+            }
+        ]
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures
+
+
+def _write(root: Path, rel: str, data: str | bytes) -> Path:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        p.write_text(data, encoding="utf-8")
+    else:
+        p.write_bytes(data)
+    return p
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "in"
+    _write(root, "a.txt", "new_received,total,5\ncarried_over,total,1\n")
+    _write(root, "b.md", "new_received,total,3\n")
+    _write(root, "sub/c.txt", "granted,natural_person,2\n")
+    _write(root, "sub/a.txt", "granted,total,4\n")  # same stem as a.txt
+    _write(root, "empty.txt", b"")
+    _write(root, "random.txt", bytes(range(256)) * 4)
+    _write(root, "sheet.xlsx", b"PK\x03\x04 not really")
+    _write(root, ".hidden.txt", "x,y,1\n")  # hidden: skipped
+    return root
+
+
+@pytest.fixture
+def parse_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    log = tmp_path / "parse.log"
+    monkeypatch.setenv(PARSE_LOG_ENV, str(log))
+    return log
+
+
+def _parsed(log: Path) -> list[str]:
+    return sorted(log.read_text(encoding="utf-8").split()) if log.exists() else []
+
+
+def _build(src, out, **kw) -> corpus.BuildResult:
+    kw.setdefault("engine", "serial")
+    kw.setdefault("parse_fn", fake_parse)
+    kw.setdefault("check_fn", fake_check)
+    kw.setdefault("progress", False)
+    return build_corpus(src, out, **kw)
+
+
+def _dataset(out: Path) -> dict[str, pd.DataFrame]:
+    return {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES}
+
+
+def _assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    for t in TABLES:
+        pd.testing.assert_frame_equal(a[t], b[t], obj=t)
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery and ids
+
+
+def test_discover_is_recursive_sorted_and_dedups_stems(corpus_dir: Path) -> None:
+    found = discover_files(corpus_dir)
+    rels = {rel: rid for _, rel, rid in found}
+    assert set(rels) == {
+        "a.txt",
+        "b.md",
+        "sub/c.txt",
+        "sub/a.txt",
+        "empty.txt",
+        "random.txt",
+        "sheet.xlsx",
+    }
+    assert rels["b.md"] == "b" and rels["sub/c.txt"] == "c"
+    # colliding stems get a short hash of the relative path, stable across calls
+    assert rels["a.txt"].startswith("a-") and rels["sub/a.txt"].startswith("a-")
+    assert rels["a.txt"] != rels["sub/a.txt"]
+    assert discover_files(corpus_dir) == found
+    ids = [rid for _, _, rid in found]
+    assert ids == sorted(ids)
+
+
+def test_discover_single_file_list_and_missing(corpus_dir: Path) -> None:
+    one = discover_files(corpus_dir / "b.md")
+    assert [(rel, rid) for _, rel, rid in one] == [("b.md", "b")]
+    both = discover_files([corpus_dir / "b.md", corpus_dir / "b.md", corpus_dir / "sub"])
+    assert [rid for *_, rid in both] == ["a", "b", "c"]
+    with pytest.raises(InputError, match="not found"):
+        discover_files(corpus_dir / "nope")
+
+
+# ---------------------------------------------------------------------------------------------
+# read_corpus / report_frames
+
+
+def test_read_corpus_one_row_per_file_failures_included(corpus_dir: Path) -> None:
+    _write(corpus_dir, "boom.txt", "RAISE\n")
+    c = read_corpus(corpus_dir, parse_fn=fake_parse, check_fn=fake_check, progress=False)
+    rep = c.reports.set_index("report_id")
+    assert list(c.reports.columns) == REPORT_COLUMNS
+    assert len(rep) == 8
+    assert rep.loc["empty", "status"] == "empty"
+    assert rep.loc["empty", "error"].startswith("empty_file:")
+    assert rep.loc["random", "status"] == "error"
+    assert rep.loc["random", "error"].startswith(("decode_failed:", "binary_content:"))
+    assert rep.loc["sheet", "status"] == "error"
+    assert rep.loc["sheet", "error"].startswith("unsupported_format:")
+    assert "'.xlsx'" in rep.loc["sheet", "error"]
+    assert rep.loc["boom", "error"] == "internal_error: RuntimeError: fake parser exploded"
+    assert rep.loc["b", "status"] == "ok" and rep.loc["b", "format"] == "md"
+    assert rep.loc["b", "year"] == 2021 and rep.loc["b", "template"] == "gov2021"
+    assert rep.loc["b", "sha256"] == corpus._sha256_file(corpus_dir / "b.md")
+    # cells carry the corpus report_id and exact offsets
+    assert list(c.cells.columns) == CELL_COLUMNS
+    a_id = next(r for r in rep.index if r.startswith("a-") and "sub" not in rep.loc[r, "path"])
+    a_cells = c.cells[c.cells["report_id"] == a_id]
+    text = (corpus_dir / "a.txt").read_text(encoding="utf-8")
+    assert [text[s:e] for s, e in zip(a_cells["start"], a_cells["end"], strict=True)] == ["5", "1"]
+    assert list(a_cells["value"]) == [5.0, 1.0]
+    # checks ran on ok reports only
+    assert set(c.checks["report_id"]) == set(rep.index[rep["status"] == "ok"])
+    assert list(c.checks.columns) == CHECK_COLUMNS
+    assert "8 reports: 4 ok, 4 failed" in repr(c)
+
+
+def test_corpus_summary_and_by_template(corpus_dir: Path) -> None:
+    c = read_corpus(corpus_dir, parse_fn=fake_parse, check_fn=fake_check, progress=False)
+    s = c.summary()
+    assert s.loc["total", "files"] == 7
+    assert s.loc["txt", "files"] == 5 and s.loc["txt", "ok"] == 3
+    assert s.loc["txt", "empty"] == 1 and s.loc["txt", "error"] == 1
+    assert s.loc["unknown", "error"] == 1  # the .xlsx file
+    assert s.loc["total", "cells"] == 5
+    bt = c.by_template()
+    assert bt.loc["gov2021", "reports"] == 4 and bt.loc["gov2021", "cells"] == 5
+
+
+def test_read_corpus_without_checks(corpus_dir: Path) -> None:
+    c = read_corpus(corpus_dir / "b.md", parse_fn=fake_parse, check=False, progress=False)
+    assert len(c.reports) == 1 and c.checks.empty
+    assert list(c.checks.columns) == CHECK_COLUMNS
+
+
+def test_report_frames_columns_and_ids(corpus_dir: Path) -> None:
+    report = fake_parse(corpus_dir / "a.txt")
+    frames = report_frames(report, checks=fake_check(report), report_id="r1")
+    assert set(frames) == set(TABLES)
+    assert list(frames["reports"].columns) == REPORT_COLUMNS
+    row = frames["reports"].iloc[0]
+    assert row["report_id"] == "r1" and row["n_chars"] == len(report.text)
+    assert row["sha256"] == corpus._sha256_file(corpus_dir / "a.txt")
+    assert list(frames["sections"].columns) == SECTION_COLUMNS
+    for t in ("cells", "sections", "checks"):
+        assert set(frames[t]["report_id"]) == {"r1"}
+    assert frames["checks"]["status"].tolist() == ["pass"]  # 5 + 1 = 6
+
+
+# ---------------------------------------------------------------------------------------------
+# build_corpus: dataset, incremental cache
+
+
+def test_build_writes_partitioned_dataset_and_manifest(corpus_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = _build(corpus_dir, out, chunk_size=3)
+    assert (res.n_files, res.n_ok, res.n_failed, res.n_parsed, res.n_cached) == (7, 4, 3, 7, 0)
+    assert res.by_template == {"gov2021": 4}
+    assert {f[0] for f in res.failures} == {"empty", "random", "sheet"}
+    parts = sorted(p.name for p in (out / "reports.parquet").glob("*.parquet"))
+    assert parts == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    data = _dataset(out)
+    assert len(data["reports"]) == 7 and data["reports"]["report_id"].is_unique
+    assert data["reports"]["report_id"].tolist() == sorted(data["reports"]["report_id"])
+    assert len(data["cells"]) == 5 and len(data["checks"]) == 4
+    manifest = json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parser_version"] == corpus.PARSER_VERSION
+    by_id = {f["report_id"]: f for f in manifest["files"]}
+    assert by_id["b"]["sha256"] == corpus._sha256_file(corpus_dir / "b.md")
+    assert by_id["b"]["part"] in parts
+    assert not list(out.glob(".staging-*")) and not list(out.glob(".old-*"))
+
+
+def test_rerun_parses_nothing_and_dataset_is_identical(
+    corpus_dir: Path, tmp_path: Path, parse_log: Path
+) -> None:
+    out = tmp_path / "out"
+    first = _build(corpus_dir, out)
+    before = _dataset(out)
+    parse_log.unlink()
+    again = _build(corpus_dir, out)
+    assert again.n_parsed == 0 and again.n_cached == 7
+    assert _parsed(parse_log) == []
+    _assert_same(before, _dataset(out))
+    assert (again.n_ok, again.n_failed) == (first.n_ok, first.n_failed)
+
+
+def test_changed_added_and_removed_files(corpus_dir: Path, tmp_path: Path, parse_log: Path) -> None:
+    out = tmp_path / "out"
+    _build(corpus_dir, out)
+    parse_log.unlink()
+    (corpus_dir / "b.md").write_text("new_received,total,30\n", encoding="utf-8")
+    _write(corpus_dir, "d.txt", "new_received,total,7\n")
+    (corpus_dir / "sub" / "c.txt").unlink()
+    res = _build(corpus_dir, out)
+    assert _parsed(parse_log) == ["b.md", "d.txt"]
+    assert res.n_parsed == 2 and res.n_cached == 5 and res.n_files == 7
+    data = _dataset(out)
+    assert "c" not in set(data["reports"]["report_id"])
+    assert "c" not in set(data["cells"]["report_id"])
+    b = data["cells"][data["cells"]["report_id"] == "b"]
+    assert b["value"].tolist() == [30.0]
+    # the cache keeps only entries of current files
+    assert len(list((out / "_cache").glob("*/*.pkl"))) == 7
+
+
+def test_no_cache_parses_everything_and_writes_no_cache(
+    corpus_dir: Path, tmp_path: Path, parse_log: Path
+) -> None:
+    out = tmp_path / "out"
+    _build(corpus_dir, out, cache=False)
+    res = _build(corpus_dir, out, cache=False)
+    assert res.n_parsed == 7 and res.n_cached == 0
+    assert not (out / "_cache").exists()
+    assert len(_parsed(parse_log)) == 2 * 6  # the .xlsx file never reaches the parser
+
+
+def test_process_engine_equals_serial(corpus_dir: Path, tmp_path: Path) -> None:
+    _build(corpus_dir, tmp_path / "serial", chunk_size=2)
+    res = _build(corpus_dir, tmp_path / "proc", engine="process", jobs=2, chunk_size=2)
+    assert res.n_parsed == 7
+    _assert_same(_dataset(tmp_path / "serial"), _dataset(tmp_path / "proc"))
+    for t in TABLES:  # same part files too
+        a = sorted(p.name for p in (tmp_path / "serial" / f"{t}.parquet").iterdir())
+        b = sorted(p.name for p in (tmp_path / "proc" / f"{t}.parquet").iterdir())
+        assert a == b
+
+
+# ---------------------------------------------------------------------------------------------
+# Robustness
+
+
+def test_worker_crash_is_recorded_and_run_finishes(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(corpus_dir, "crash_me.txt", "new_received,total,1\n")
+    _write(corpus_dir, "sub/crash_me_too.txt", "new_received,total,2\n")
+    for i in range(6):
+        _write(corpus_dir, f"more/m{i}.txt", f"new_received,total,{i}\n")
+    monkeypatch.setenv(corpus.CRASH_HOOK_ENV, "crash_me")
+    out = tmp_path / "out"
+    res = _build(corpus_dir, out, engine="process", jobs=2)
+    assert res.n_files == 15 and res.n_ok == 10
+    rep = pd.read_parquet(out / "reports.parquet").set_index("report_id")
+    crashed = rep.index[rep["error"].fillna("").str.startswith("worker_crashed:")]
+    assert sorted(crashed) == ["crash_me", "crash_me_too"]  # only the culprits
+    # a crash is not cached: once the hook is gone those files are parsed again and succeed
+    monkeypatch.delenv(corpus.CRASH_HOOK_ENV)
+    res2 = _build(corpus_dir, out, engine="process", jobs=2)
+    assert res2.n_parsed == 2 and res2.n_ok == 12
+
+
+@pytest.mark.parametrize("engine", ["serial", "process"])
+def test_timeout_becomes_error_row(engine: str, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    _write(src, "slow.txt", "SLEEP 30\n")
+    _write(src, "fast.txt", "new_received,total,1\n")
+    t0 = time.perf_counter()
+    res = _build(src, tmp_path / "out", engine=engine, jobs=2, timeout=0.5)
+    assert time.perf_counter() - t0 < 10
+    rep = pd.read_parquet(tmp_path / "out" / "reports.parquet").set_index("report_id")
+    assert rep.loc["slow", "error"].startswith("timeout:")
+    assert rep.loc["fast", "status"] == "ok"
+    assert res.n_failed == 1
+
+
+def test_interrupted_publish_leaves_previous_dataset(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    _build(corpus_dir, out)
+    before = _dataset(out)
+    manifest = (out / "_manifest.json").read_bytes()
+    (corpus_dir / "b.md").write_text("new_received,total,99\n", encoding="utf-8")
+
+    def _boom(staging: Path, out_dir: Path) -> None:
+        assert (staging / "reports.parquet").is_dir()  # the new dataset was fully staged
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(corpus, "_publish", _boom)
+    with pytest.raises(KeyboardInterrupt):
+        _build(corpus_dir, out)
+    _assert_same(before, _dataset(out))
+    assert (out / "_manifest.json").read_bytes() == manifest
+    assert not list(out.glob(".staging-*"))
+    monkeypatch.undo()
+    _build(corpus_dir, out)
+    cells = _dataset(out)["cells"]
+    assert cells.loc[cells["report_id"] == "b", "value"].tolist() == [99.0]
+
+
+def test_recover_after_kill_during_swap(corpus_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(corpus_dir, out)
+    before = _dataset(out)
+    # simulate a kill in the middle of _publish: reports moved aside, staging not yet moved in
+    run = "deadbeef"
+    (out / f".old-{run}").mkdir()
+    os.replace(out / "reports.parquet", out / f".old-{run}" / "reports.parquet")
+    (out / f".staging-{run}" / "reports.parquet").mkdir(parents=True)
+    corpus._recover(out)
+    _assert_same(before, _dataset(out))
+    assert not list(out.glob(".old-*")) and not list(out.glob(".staging-*"))
+
+
+def test_out_dir_inside_input_is_skipped(corpus_dir: Path) -> None:
+    out = corpus_dir / "build"
+    _build(corpus_dir, out)
+    res = _build(corpus_dir, out)
+    assert res.n_files == 7 and res.n_parsed == 0
+
+
+def test_bad_arguments_raise_input_error(corpus_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="engine must be one of"):
+        _build(corpus_dir, tmp_path / "o", engine="spark")
+    with pytest.raises(InputError, match="jobs"):
+        _build(corpus_dir, tmp_path / "o", jobs=0)
+    with pytest.raises(InputError, match="not found"):
+        _build(tmp_path / "missing", tmp_path / "o")
+
+
+def test_load_corpus_roundtrip(corpus_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(corpus_dir, out)
+    mem = read_corpus(corpus_dir, parse_fn=fake_parse, check_fn=fake_check, progress=False)
+    disk = corpus.load_corpus(out)
+    for t in TABLES:
+        a = getattr(mem, t).drop(columns=["path"] if t == "reports" else [])
+        b = getattr(disk, t).drop(columns=["path"] if t == "reports" else [])
+        pd.testing.assert_frame_equal(a, b, obj=t)
+    with pytest.raises(InputError, match="no gkwork dataset"):
+        corpus.load_corpus(tmp_path / "nothing")
+
+
+# ---------------------------------------------------------------------------------------------
+# The real default parser (passes once gkwork.readers / gkwork.validate are integrated)
+
+
+def test_real_parser_default_rows_per_file(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    _write(src, "empty.txt", b"")
+    _write(src, "noise.txt", bytes(range(256)) * 8)
+    _write(
+        src, "note.txt", "某某县人民政府2021年政府信息公开工作年度报告\n一、总体情况\n本年度无。\n"
+    )
+    res = build_corpus(src, tmp_path / "out", engine="serial", progress=False)
+    rep = pd.read_parquet(tmp_path / "out" / "reports.parquet").set_index("report_id")
+    assert res.n_files == 3 and len(rep) == 3
+    assert rep.loc["empty", "status"] == "empty"
+    assert rep.loc["noise", "status"] == "error"
+    assert rep.loc["noise", "error"].split(":")[0] in {"decode_failed", "binary_content"}
+    assert rep.loc["note", "status"] == "ok"
+    assert not rep["error"].fillna("").str.startswith("internal_error").any()
+
+
+def blocking_parse(path: Path) -> Report:
+    """A parse stuck where SIGALRM cannot reach it (as in C code): only a kill stops it."""
+    import signal
+
+    if "hang" in Path(path).name:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(60)
+    return fake_parse(path)
+
+
+def test_hung_worker_is_killed_and_recorded_as_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(corpus, "_HARD_LIMIT_GRACE", 0.5)
+    src = tmp_path / "in"
+    _write(src, "hang.txt", "new_received,total,1\n")
+    for i in range(3):
+        _write(src, f"ok{i}.txt", f"new_received,total,{i}\n")
+    t0 = time.perf_counter()
+    res = _build(
+        src, tmp_path / "out", engine="process", jobs=2, timeout=0.3, parse_fn=blocking_parse
+    )
+    assert time.perf_counter() - t0 < 20
+    rep = pd.read_parquet(tmp_path / "out" / "reports.parquet").set_index("report_id")
+    assert rep.loc["hang", "error"].startswith("timeout:")
+    assert (rep.drop(index="hang")["status"] == "ok").all()
+    assert res.n_ok == 3
+
+
+def test_progress_auto_is_silent_when_stderr_is_not_a_tty(
+    corpus_dir: Path, tmp_path: Path, capsys
+) -> None:
+    build_corpus(corpus_dir, tmp_path / "out", engine="serial", parse_fn=fake_parse, check=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_damaged_cache_entry_is_parsed_again(
+    corpus_dir: Path, tmp_path: Path, parse_log: Path
+) -> None:
+    out = tmp_path / "out"
+    _build(corpus_dir, out)
+    before = _dataset(out)
+    manifest = json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
+    key = next(f["cache_key"] for f in manifest["files"] if f["report_id"] == "b")
+    (out / "_cache" / key[:2] / f"{key}.pkl").write_bytes(b"\x80garbage")
+    parse_log.unlink()
+    _build(corpus_dir, out)
+    assert _parsed(parse_log) == ["b.md"]
+    _assert_same(before, _dataset(out))
+
+
+def test_two_builds_cannot_share_an_out_dir(corpus_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with corpus._locked(out), pytest.raises(InputError, match="another gkwork build"):
+        _build(corpus_dir, out)
+    assert _build(corpus_dir, out).n_files == 7  # lock released
