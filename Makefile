@@ -44,9 +44,13 @@ test-notebooks: install
 # Data                                                                          #
 #################################################################################
 
-## Parse data/raw into data/processed (Parquet dataset + checks)
+## Build the bundled corpus (seeds + synthetic sample) into data/processed (Parquet dataset + checks)
 corpus: install
-	@$(PY) -m gkwork parse data/raw --out data/processed
+	@$(PY) -m gkwork.demo --skip-notebooks
+
+## Re-execute the committed notebooks in place (their outputs are nbval's expected results)
+notebooks: install
+	@$(PY) -m gkwork.demo --refresh-notebooks
 
 ## Run the benchmarks (prints one summary line each; see benchmarks/RESULTS.md)
 bench: install
@@ -82,4 +86,4 @@ distclean: clean
 help:
 	@awk '/^## /{sub(/^## /,"");d=$$0;next} /^[a-zA-Z_-]+:/{if(d){split($$1,t,":");printf "  \033[36m%-16s\033[0m %s\n",t[1],d};d=""}' $(MAKEFILE_LIST)
 
-.PHONY: install demo test test-unit test-notebooks corpus bench lint format clean distclean help
+.PHONY: install demo test test-unit test-notebooks corpus notebooks bench lint format clean distclean help

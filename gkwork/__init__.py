@@ -60,6 +60,8 @@ _LAZY = {
     "stats": ("gkwork.stats", None),
     "plots": ("gkwork.plots", None),
     "widgets": ("gkwork.widgets", None),
+    "release": ("gkwork.release", None),
+    "demo": ("gkwork.demo", None),
     "recover": ("gkwork.recover", None),
 }
 

@@ -1,0 +1,336 @@
+"""Data release writers: the harmonised dataset and the long cells in Parquet, CSV and Stata.
+
+A release directory holds::
+
+    reports.parquet  reports.csv  reports.dta    one row per report (stats.harmonise)
+    cells.parquet    cells.csv    cells.dta      the long cells table (schema.md)
+    codebook.csv     codebook.md                 every variable of both datasets
+
+The Stata files are version 118 (Unicode), carry a variable label for every column (Chinese
+label, then English, cut at Stata's 80-character limit) and a fixed time stamp, so that the
+same corpus gives the same bytes. Stata reserves the name ``end``: in ``cells.dta`` that
+column is ``end_offset`` (:data:`STATA_RENAMES`). CSV files are UTF-8 with a byte-order mark (so that Excel
+opens the Chinese labels correctly).
+
+:func:`write_tables` writes result tables as CSV and LaTeX (``DataFrame.to_latex``, which
+needs jinja2).
+
+Examples
+--------
+>>> cb = codebook()
+>>> sorted(set(cb["dataset"]))
+['cells', 'reports']
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gkwork import stats
+from gkwork.errors import GkworkError
+from gkwork.model import CELL_COLUMNS
+
+logger = logging.getLogger("gkwork")
+
+__all__ = [
+    "CELL_CODEBOOK",
+    "STATA_LABEL_MAX",
+    "STATA_RENAMES",
+    "codebook",
+    "release_frames",
+    "write_codebook",
+    "write_release",
+    "write_tables",
+]
+
+#: Stata's limit on a variable label (characters).
+STATA_LABEL_MAX = 80
+#: Fixed time stamp written into .dta files (Stata requires one; a fixed one keeps bytes stable).
+STATA_TIME_STAMP = _dt.datetime(2000, 1, 1)
+#: Columns renamed in .dta files only (Stata reserves these names).
+STATA_RENAMES: dict[str, str] = {"end": "end_offset"}
+#: Columns of :func:`codebook`.
+CODEBOOK_COLUMNS = [
+    "dataset",
+    "variable",
+    "label_zh",
+    "label_en",
+    "type",
+    "unit",
+    "derived",
+    "templates",
+    "source_table",
+    "source_gov2019",
+    "source_gov2021",
+    "source_legacy",
+    "note",
+]
+
+#: The long cells table, column by column (schema.md "Long cell format").
+CELL_CODEBOOK: tuple[tuple[str, str, str, str, str], ...] = (
+    ("report_id", "报告编号", "Report identifier (file stem)", "string", ""),
+    ("table", "表格", "Canonical table (applications, review_litigation, ...)", "string", ""),
+    ("row", "行", "Row key of the template (see the template registry)", "string", ""),
+    ("col", "列", "Column key of the template", "string", ""),
+    ("value", "数值", "Reported value; missing (blank, 无, —) is empty, never 0", "float64", ""),
+    ("unit", "单位", "Unit found in or beside the cell (件, 条, 万元, ...)", "string", ""),
+    ("raw", "原文", "Exact source text of the cell", "string", ""),
+    ("flag", "标记", "Parsing flag (blank, text_value, unit_stripped, fullwidth, ...)", "string", ""),
+    ("start", "起始位置", "Start offset of raw in the decoded source text", "Int64", "chars"),
+    ("end", "结束位置", "End offset: text[start:end] == raw (end_offset in .dta)", "Int64", "chars"),
+)  # fmt: skip
+
+
+def codebook() -> pd.DataFrame:
+    """Every variable of a release: the harmonised ``reports`` dataset, then ``cells``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns dataset (``reports`` or ``cells``), variable, label_zh, label_en, type, unit,
+        derived, templates, source_table, source_gov2019, source_gov2021, source_legacy
+        (``table/row/col``, rows joined by ``+`` when summed), note.
+
+    Examples
+    --------
+    >>> cb = codebook()
+    >>> cb.loc[cb["variable"] == "withheld", "source_gov2019"].item().split("/")[0]
+    'applications'
+    """
+    rep = stats.codebook().assign(dataset="reports")
+    rep["source_table"] = [
+        next((s.split("/")[0] for s in srcs if s), "")
+        for srcs in zip(
+            rep["source_gov2019"], rep["source_gov2021"], rep["source_legacy"], strict=True
+        )
+    ]
+    cells = pd.DataFrame(
+        [
+            {
+                "dataset": "cells",
+                "variable": name,
+                "label_zh": zh,
+                "label_en": en,
+                "type": typ,
+                "unit": unit,
+                "derived": False,
+                "templates": "gov2019,gov2021,legacy",
+                "source_table": "cells",
+                "source_gov2019": "",
+                "source_gov2021": "",
+                "source_legacy": "",
+                "note": "",
+            }
+            for name, zh, en, typ, unit in CELL_CODEBOOK
+        ]
+    )
+    out = pd.concat([rep, cells], ignore_index=True)[CODEBOOK_COLUMNS]
+    out["derived"] = out["derived"].astype(bool)
+    return out
+
+
+def _frames_of(corpus_or_frames: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if isinstance(corpus_or_frames, Mapping):
+        reports, cells = corpus_or_frames.get("reports"), corpus_or_frames.get("cells")
+    else:
+        reports = getattr(corpus_or_frames, "reports", None)
+        cells = getattr(corpus_or_frames, "cells", None)
+    if cells is None:
+        raise GkworkError(
+            "write_release needs a Corpus or a dict with 'cells' (and 'reports'); "
+            f"got {type(corpus_or_frames).__name__}"
+        )
+    return reports, cells
+
+
+def release_frames(corpus_or_frames: Any) -> dict[str, pd.DataFrame]:
+    """The two datasets of a release, as DataFrames (nothing written).
+
+    Parameters
+    ----------
+    corpus_or_frames : Corpus or dict
+        A :class:`~gkwork.corpus.Corpus` or ``{"reports": ..., "cells": ...}``.
+
+    Returns
+    -------
+    dict
+        ``{"reports": stats.harmonise(cells, reports), "cells": cells[CELL_COLUMNS]}``, cells
+        sorted by report_id then source position.
+    """
+    reports, cells = _frames_of(corpus_or_frames)
+    harm = stats.harmonise(cells, reports)
+    long = cells[CELL_COLUMNS].copy()
+    long = long.sort_values(["report_id", "start", "table", "row", "col"], kind="stable")
+    return {"reports": harm.reset_index(drop=True), "cells": long.reset_index(drop=True)}
+
+
+def _stata_label(zh: str, en: str) -> str:
+    label = f"{zh} {en}".strip()
+    return label if len(label) <= STATA_LABEL_MAX else label[: STATA_LABEL_MAX - 1] + "…"
+
+
+def _stata_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Plain numpy dtypes Stata accepts: strings '' for missing, numbers float64 (NaN)."""
+    out = {}
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_bool_dtype(s.dtype) or str(s.dtype) == "boolean":
+            out[c] = s.astype("float64")  # 1/0, missing stays missing
+        elif pd.api.types.is_numeric_dtype(s.dtype):
+            out[c] = s.astype("float64")
+        else:
+            out[c] = s.astype(object).where(s.notna(), "").astype(str).to_numpy(dtype=object)
+    return pd.DataFrame(out, index=range(len(df)))
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def _md_cell(x: Any) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return ""
+    return str(x).replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(df: pd.DataFrame) -> str:
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for rec in df.itertuples(index=False):
+        lines.append("| " + " | ".join(_md_cell(v) for v in rec) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_codebook(path_stem: str | os.PathLike, cb: pd.DataFrame | None = None) -> list[Path]:
+    """Write the codebook as ``<stem>.csv`` and ``<stem>.md``.
+
+    Returns
+    -------
+    list of Path
+        The two files.
+    """
+    cb = codebook() if cb is None else cb
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    csv, md = stem.with_suffix(".csv"), stem.with_suffix(".md")
+    _write_csv(cb, csv)
+    parts = [
+        "# gkwork codebook 变量说明\n",
+        "Every variable of the data release. `reports` has one row per report (gov2019, "
+        "gov2021 and the pre-2019 统计表 mapped onto common variables; `derived` = computed "
+        "from more than one reported cell); `cells` is the long table every view derives "
+        "from. Sources read `table/row/col`.\n",
+    ]
+    for ds, sub in cb.groupby("dataset", sort=False):
+        parts.append(f"\n## {ds}\n\n")
+        parts.append(_markdown(sub.drop(columns="dataset")))
+    md.write_text("".join(parts), encoding="utf-8")
+    return [csv, md]
+
+
+def write_release(corpus_or_frames: Any, out_dir: str | os.PathLike) -> dict[str, list[Path]]:
+    """Write the data release (Parquet, CSV, Stata .dta) and its codebook into ``out_dir``.
+
+    Parameters
+    ----------
+    corpus_or_frames : Corpus or dict
+        A :class:`~gkwork.corpus.Corpus` or ``{"reports": ..., "cells": ...}``; not modified.
+    out_dir : path
+        Created if missing; files are overwritten.
+
+    Returns
+    -------
+    dict
+        ``{"reports": [...], "cells": [...], "codebook": [...]}``: the paths written.
+
+    Raises
+    ------
+    GkworkError
+        When a column of the release is missing from the codebook (a programming error that
+        would give an undocumented variable).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    frames = release_frames(corpus_or_frames)
+    cb = codebook()
+    written: dict[str, list[Path]] = {}
+    for name, df in frames.items():
+        doc = cb[cb["dataset"] == name].set_index("variable")
+        undocumented = [c for c in df.columns if c not in doc.index]
+        if undocumented:
+            raise GkworkError(
+                f"release dataset {name!r} has columns missing from the codebook: "
+                f"{', '.join(undocumented)}; add them to gkwork.stats.CODEBOOK or CELL_CODEBOOK"
+            )
+        paths = [out / f"{name}.parquet", out / f"{name}.csv", out / f"{name}.dta"]
+        df.to_parquet(paths[0], index=False)
+        _write_csv(df, paths[1])
+        labels = {
+            STATA_RENAMES.get(c, c): _stata_label(doc.at[c, "label_zh"], doc.at[c, "label_en"])
+            for c in df
+        }
+        _stata_ready(df).rename(columns=STATA_RENAMES).to_stata(
+            paths[2],
+            write_index=False,
+            version=118,
+            variable_labels=labels,
+            data_label=f"gkwork release: {name}",
+            time_stamp=STATA_TIME_STAMP,
+        )
+        written[name] = paths
+    written["codebook"] = write_codebook(out / "codebook", cb)
+    logger.info("wrote data release to %s", out)
+    return written
+
+
+def write_tables(
+    tables: Mapping[str, pd.DataFrame],
+    out_dir: str | os.PathLike,
+    *,
+    float_format: str = "{:.3f}",
+    captions: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Write result tables as ``<name>.csv`` and ``<name>.tex`` (LaTeX booktabs).
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        File stem -> table.
+    out_dir : path
+        Created if missing.
+    float_format : str
+        Format of floats in the LaTeX file (CSV keeps full precision).
+    captions : mapping, optional
+        LaTeX captions by table name.
+
+    Returns
+    -------
+    list of Path
+        Files written, in the order of ``tables``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    captions = captions or {}
+    paths: list[Path] = []
+    for name, df in tables.items():
+        csv, tex = out / f"{name}.csv", out / f"{name}.tex"
+        _write_csv(df, csv)
+        latex = df.to_latex(
+            index=False,
+            float_format=float_format.format,
+            na_rep="",
+            caption=captions.get(name),
+            label=f"tab:{name}",
+            escape=True,
+        )
+        tex.write_text(latex, encoding="utf-8")
+        paths += [csv, tex]
+    return paths

@@ -1,0 +1,100 @@
+"""gkwork.release: Parquet/CSV/Stata release with labels, codebook covering every column."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gkwork import release
+from gkwork.errors import GkworkError
+from gkwork.model import CELL_COLUMNS, REPORT_COLUMNS
+
+
+@pytest.fixture
+def frames() -> dict[str, pd.DataFrame]:
+    cells = pd.DataFrame(
+        {
+            "report_id": ["b", "a", "a", "a"],
+            "table": ["applications", "applications", "applications", "review_litigation"],
+            "row": ["new_received", "new_received", "other", "review"],
+            "col": ["total", "total", "total", "total"],
+            "value": [3.0, 7.0, float("nan"), 1.0],
+            "unit": ["", "件", "", ""],
+            "raw": ["3", "7件", "无", "1"],
+            "flag": ["", "unit_stripped", "text_value", ""],
+            "start": pd.array([5, 10, 20, 30], dtype="Int64"),
+            "end": pd.array([6, 12, 21, 31], dtype="Int64"),
+        }
+    )
+    reports = pd.DataFrame({c: [None, None] for c in REPORT_COLUMNS})
+    reports["report_id"] = ["a", "b"]
+    reports["template"] = ["gov2019", "gov2021"]
+    reports["year"] = pd.array([2020, 2022], dtype="Int64")
+    reports["province"] = ["湖南省", None]
+    reports["synthetic"] = pd.array([False, True], dtype="boolean")
+    return {"reports": reports, "cells": cells}
+
+
+def test_write_release_files_and_stata_labels(tmp_path, frames):
+    before = frames["cells"].copy()
+    out = release.write_release(frames, tmp_path / "rel")
+    pd.testing.assert_frame_equal(frames["cells"], before)
+    names = sorted(p.name for ps in out.values() for p in ps)
+    assert names == sorted(
+        [f"{d}.{x}" for d in ("reports", "cells") for x in ("parquet", "csv", "dta")]
+        + ["codebook.csv", "codebook.md"]
+    )
+    dta = pd.read_stata(tmp_path / "rel" / "reports.dta")
+    assert dta["report_id"].tolist() == ["a", "b"]
+    assert dta.set_index("report_id").at["a", "received"] == 7.0
+    assert dta.set_index("report_id").at["a", "province"] == "湖南省"  # Unicode (version 118)
+    with pd.io.stata.StataReader(tmp_path / "rel" / "reports.dta") as reader:
+        labels = reader.variable_labels()
+    assert set(labels) == set(dta.columns)
+    assert all(0 < len(v) <= release.STATA_LABEL_MAX for v in labels.values())
+    assert labels["received"].startswith("本年新收政府信息公开申请数量")
+    with pd.io.stata.StataReader(tmp_path / "rel" / "cells.dta") as reader:
+        cell_labels = reader.variable_labels()
+    assert "end_offset" in cell_labels and "end" not in cell_labels
+
+
+def test_codebook_lists_every_release_column(tmp_path, frames):
+    release.write_release(frames, tmp_path)
+    cb = pd.read_csv(tmp_path / "codebook.csv", encoding="utf-8-sig")
+    for ds in ("reports", "cells"):
+        cols = pd.read_csv(tmp_path / f"{ds}.csv", encoding="utf-8-sig", nrows=0).columns
+        documented = set(cb.loc[cb["dataset"] == ds, "variable"])
+        assert set(cols) <= documented, set(cols) - documented
+        assert set(pd.read_parquet(tmp_path / f"{ds}.parquet").columns) <= documented
+    assert set(CELL_COLUMNS) == set(cb.loc[cb["dataset"] == "cells", "variable"])
+    md = (tmp_path / "codebook.md").read_text(encoding="utf-8")
+    assert "| received | 本年新收政府信息公开申请数量 |" in md
+
+
+def test_release_is_deterministic(tmp_path, frames):
+    release.write_release(frames, tmp_path / "a")
+    release.write_release(frames, tmp_path / "b")
+    for name in ("reports.dta", "cells.dta", "reports.csv", "codebook.md"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_cells_missing_stays_missing(tmp_path, frames):
+    release.write_release(frames, tmp_path)
+    cells = pd.read_parquet(tmp_path / "cells.parquet")
+    assert cells["report_id"].tolist() == ["a", "a", "a", "b"]  # sorted by report, position
+    assert cells.loc[cells["raw"] == "无", "value"].isna().all()
+
+
+def test_write_release_rejects_wrong_input(tmp_path):
+    with pytest.raises(GkworkError, match="cells"):
+        release.write_release({"reports": pd.DataFrame()}, tmp_path)
+
+
+def test_write_tables_csv_and_latex(tmp_path):
+    df = pd.DataFrame({"group": ["乡镇", "县_级"], "share": [0.5, 0.25]})
+    paths = release.write_tables({"t1": df}, tmp_path, captions={"t1": "Shares"})
+    assert [p.name for p in paths] == ["t1.csv", "t1.tex"]
+    tex = (tmp_path / "t1.tex").read_text(encoding="utf-8")
+    assert "\\toprule" in tex and "0.500" in tex and "县\\_级" in tex and "Shares" in tex
+    back = pd.read_csv(tmp_path / "t1.csv", encoding="utf-8-sig")
+    assert back["share"].tolist() == [0.5, 0.25]
