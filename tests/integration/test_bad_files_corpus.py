@@ -1,0 +1,47 @@
+"""Issue 4: broken Word and PDF files are per-file errors; the rest of the corpus still parses."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+from fixtures_docs import report_blocks
+
+from gkwork import writers
+from gkwork.corpus import build_corpus
+
+
+def test_corrupt_and_scanned_files_do_not_stop_a_build(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    blocks = report_blocks("gov2021")
+    (src / "good.docx").write_bytes(writers.write_docx(blocks))
+    (src / "good.html").write_bytes(writers.write_html(blocks, encoding="gbk"))
+    (src / "scanned.pdf").write_bytes(writers.write_pdf(blocks[:3], image_only=True))
+    (src / "corrupt.pdf").write_bytes(
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nthis is not a PDF body"
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("hello.txt", "not a word document")
+    (src / "corrupt.docx").write_bytes(buf.getvalue())
+    (src / "truncated.docx").write_bytes(writers.write_docx(blocks)[:700])
+
+    res = build_corpus([src], tmp_path / "out", engine="serial", progress=False)
+    assert res.n_files == 6
+    rep = pd.read_parquet(tmp_path / "out" / "reports.parquet").set_index("report_id")
+    statuses = rep["status"].to_dict()
+    ok = [k for k, v in statuses.items() if v == "ok"]
+    assert len(ok) == 2, statuses  # the DOCX and the HTML copy of the same report
+    scanned = rep[rep["path"].str.endswith("scanned.pdf")].iloc[0]
+    assert scanned["status"] == "needs_ocr" and "OCR" in scanned["error"]
+    for name in ("corrupt.pdf", "corrupt.docx", "truncated.docx"):
+        row = rep[rep["path"].str.endswith(name)].iloc[0]
+        assert row["status"] == "error", (name, row["error"])
+        assert row["error"].startswith("corrupt_file"), (name, row["error"])
+        assert "internal_error" not in row["error"]
+    cells = pd.read_parquet(tmp_path / "out" / "cells.parquet")
+    per_report = cells.groupby("report_id").size()
+    assert per_report.min() == per_report.max() == 200  # both good copies, all gov2021 cells
