@@ -145,7 +145,9 @@ class Corpus:
         -------
         DataFrame
             Index ``format``; columns ``files``, ``ok``, ``empty``, ``needs_ocr``, ``error``,
-            ``cells``, ``checks_failed``.
+            ``cells``, ``checks_failed``, ``inferred_cells`` (values whose cell boundaries were
+            inferred from damaged text, flag ``inferred_split``) and ``ambiguous_cells``
+            (left missing because several splits fit).
         """
         rep = self.reports.assign(format=self.reports["format"].fillna("unknown"))
         fmt_of = dict(zip(rep["report_id"], rep["format"], strict=True))
@@ -156,6 +158,13 @@ class Corpus:
         out["cells"] = self.cells["report_id"].map(fmt_of).value_counts()
         failed = self.checks[self.checks["status"] == "fail"]
         out["checks_failed"] = failed["report_id"].map(fmt_of).value_counts()
+        flags = self.cells["flag"].fillna("")
+        for name, pattern in (
+            ("inferred_cells", "inferred_split"),
+            ("ambiguous_cells", "ambiguous"),
+        ):
+            hit = self.cells.loc[flags.str.contains(pattern, regex=False), "report_id"]
+            out[name] = hit.map(fmt_of).value_counts()
         out = out.fillna(0).astype("int64")
         out.loc["total"] = out.sum()
         out.index.name = "format"
@@ -416,9 +425,25 @@ def _columnize(
         elif c not in present:
             out[c] = [None] * n
         else:
-            norm = _NORMALIZERS[dtypes.get(c, "string")]
-            out[c] = [norm(v) for v in present[c]]
+            out[c] = _normalize_column(present[c], dtypes.get(c, "string"))
     return out
+
+
+def _normalize_column(values: list, dtype: str) -> list:
+    """``[_NORMALIZERS[dtype](v) for v in values]``, with fast paths for uniform columns.
+
+    A column of exact ``str`` (string), ``int`` (Int64) or ``float`` (float64) values needs
+    no per-value conversion beyond NaN -> None; the result is the same as the general path.
+    """
+    types = set(map(type, values))
+    if dtype == "string" and types <= {str}:
+        return list(values)
+    if dtype == "Int64" and types <= {int}:  # exact int: not bool
+        return list(values)
+    if dtype == "float64" and types <= {float}:
+        return [None if v != v else v for v in values]
+    norm = _NORMALIZERS[dtype]
+    return [norm(v) for v in values]
 
 
 def _column_lists(df: pd.DataFrame) -> dict[str, list]:
@@ -568,10 +593,11 @@ def _default_parse(path: Path) -> Report:
     return read_report(path)
 
 
-def _default_check(report: Report) -> pd.DataFrame:
-    from gkwork.validate import check_report
+def _default_check(report: Report) -> dict[str, list]:
+    """The catalog checks as column lists (no per-report DataFrame; see _columnize)."""
+    from gkwork.validate import check_columns
 
-    return check_report(report)
+    return check_columns(report)
 
 
 def _call_with_timeout(fn: Callable[[], Any], timeout: float | None) -> Any:
@@ -892,6 +918,9 @@ def _preload(parse_fn: ParseFn | None, check_fn: CheckFn | None) -> None:
         preload = getattr(gkwork.templates, "preload", None)  # optional eager-load hook
         if callable(preload):
             preload()
+        import gkwork.meta
+
+        gkwork.meta._gazetteer()  # the place-name automaton, built once before forking
     if check_fn is _default_check:
         import gkwork.validate  # noqa: F401
 
@@ -1029,6 +1058,55 @@ class _Chunk:
 # read_corpus
 
 
+# ---------------------------------------------------------------------------------------------
+# corpus-level checks (panel continuity across years)
+
+#: Cells the panel rules read (carry-over of requests; 2019 item counts); a small slice.
+_PANEL_CELL_ROWS = ("carried_over", "carried_forward", "licensing", "other_services", "penalty",
+                    "coercion", "fees", "regulations", "normative_documents")  # fmt: skip
+_PANEL_REPORT_COLUMNS = ["report_id", "agency", "year", "template", "division_code", "province",
+                         "city", "county", "admin_level", "status"]  # fmt: skip
+
+
+def panel_checks(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """Cross-year checks (``panel.*`` rules) of a corpus, in dataset dtypes and a stable order.
+
+    Only reports parsed ``ok`` with a year and an agency take part; the rows belong to the
+    later year's report (see :func:`gkwork.panel.check_panel`).
+    """
+    from gkwork.panel import check_panel
+
+    reps = reports[[c for c in _PANEL_REPORT_COLUMNS if c in reports.columns]]
+    reps = reps[(reps["status"] == "ok") & reps["year"].notna() & reps["agency"].notna()]
+    if reps.empty:
+        return _frame("checks", {c: [] for c in TABLES["checks"]})
+    sub = cells[cells["row"].isin(_PANEL_CELL_ROWS) & cells["report_id"].isin(reps["report_id"])]
+    got = check_panel(
+        reps.drop(columns="status").reset_index(drop=True), sub.reset_index(drop=True)
+    )
+    if got.empty:
+        return _frame("checks", {c: [] for c in TABLES["checks"]})
+    got = got.sort_values(["report_id", "rule", "table", "row", "col"], kind="stable")
+    return _frame("checks", _columnize("checks", got.reset_index(drop=True)))
+
+
+def _staged_panel_checks(staging: Path) -> pd.DataFrame:
+    """Panel checks over a staged dataset, reading only the columns and rows they need."""
+    import pyarrow.dataset as ds
+
+    reports = (
+        ds.dataset(staging / "reports.parquet", format="parquet")
+        .to_table(columns=_PANEL_REPORT_COLUMNS)
+        .to_pandas()
+    )
+    cells = (
+        ds.dataset(staging / "cells.parquet", format="parquet")
+        .to_table(filter=ds.field("row").isin(list(_PANEL_CELL_ROWS)))
+        .to_pandas()
+    )
+    return panel_checks(reports, cells)
+
+
 def read_corpus(
     paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
     *,
@@ -1090,6 +1168,10 @@ def read_corpus(
     for t in tasks:
         chunk.add(_fix_ids(pickle.loads(by_key[t.key]), t))
     frames = chunk.frames()
+    if check:
+        panel = panel_checks(frames["reports"], frames["cells"])
+        if len(panel):
+            frames["checks"] = pd.concat([frames["checks"], panel], ignore_index=True)
     return Corpus(**frames)
 
 
@@ -1409,6 +1491,15 @@ def _build_locked(
             manifest.write("\n ]\n}\n")
         if not tasks:  # an empty corpus still gets readable (empty) tables
             _write_part(staging, 0, _Chunk().frames())
+        elif check:
+            # cross-year checks need every report: computed over the staged dataset, written as
+            # one more part of checks.parquet
+            panel = _staged_panel_checks(staging)
+            if len(panel):
+                pq.write_table(
+                    pa.Table.from_pandas(panel, preserve_index=False),
+                    staging / "checks.parquet" / "part-panel.parquet",
+                )
         shutil.rmtree(spool)
         _publish(staging, out)
     finally:

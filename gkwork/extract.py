@@ -508,18 +508,23 @@ def _extract_legacy(grids: list[Grid], ctx: _Ctx, variant: str = "") -> None:
             m = _pick_in_order(ctx, "legacy_stats", cands)
             if not m or m[1] < MIN_ROW_SCORE:
                 continue
-            spec = T.spec(ctx.template, "legacy_stats", "row", m[0])
+            is_data = _legacy_is_data(ctx.template, m[0])
             ctx.last_order["legacy_stats"] = max(
                 _row_order(ctx.template, "legacy_stats", m[0]),
                 ctx.last_order.get("legacy_stats", -1),
             )
-            if not spec.get("is_data", 1):
+            if not is_data:
                 continue
             vals = _trim(values, 1)
             if len(vals) == 1:
                 _emit(ctx, "legacy_stats", m[0], "value", vals[0])
                 if unit and unit not in ("——", "—"):
                     ctx.out[("legacy_stats", m[0], "value")]["unit"] = unit
+
+
+@functools.lru_cache(maxsize=1024)
+def _legacy_is_data(template: str, key: str) -> bool:
+    return bool(T.spec(template, "legacy_stats", "row", key).get("is_data", 1))
 
 
 # ------------------------------------------------------------------------------------------
@@ -665,8 +670,13 @@ def _dominant_layout(grids: list[Grid]) -> str | None:
 
 
 def _needs_recovery(cells: pd.DataFrame, template: str) -> bool:
-    expected = len(T.expected_cells(template)) if template in T.TABLES else 0
+    expected = _n_expected(template) if template in T.TABLES else 0
     return expected > 0 and _n(cells) < 0.5 * expected
+
+
+@functools.lru_cache(maxsize=8)
+def _n_expected(template: str) -> int:
+    return len(T.expected_cells(template))
 
 
 def _recover(doc: Document, template: str):

@@ -25,6 +25,7 @@ which is what label matching uses.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -62,39 +63,57 @@ DEFAULT_SETTINGS = LayoutSettings()
 
 def _cell(text: str, a: int, b: int) -> GridCell:
     """A GridCell for ``text[a:b]`` with surrounding whitespace trimmed."""
-    while a < b and text[a] in _WS:
-        a += 1
-    while b > a and text[b - 1] in _WS:
-        b -= 1
-    raw = text[a:b]
-    label = _WS_RE.sub("", raw)
-    return GridCell(raw=raw, start=a, end=b, text=label if label != raw else None)
+    return _cell_of(text[a:b], a)
+
+
+def _cell_of(seg: str, a: int) -> GridCell:
+    """:func:`_cell` for ``seg == text[a:a + len(seg)]``."""
+    raw = seg.strip(_WS)
+    if len(raw) != len(seg):
+        a += len(seg) - len(seg.lstrip(_WS))
+    b = a + len(raw)
+    label = _squeeze(raw) if len(raw) <= 200 else _WS_RE.sub("", raw)
+    # positional arguments: measurably cheaper than keywords for a frozen dataclass
+    return GridCell(raw, a, b, label if label != raw else None)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _squeeze(raw: str) -> str:
+    """``raw`` without whitespace (cached: cell texts repeat across reports)."""
+    return _WS_RE.sub("", raw)
 
 
 def _iter_lines(text: str):
     """Yield (start, end) of each line (without the newline)."""
-    pos = 0
+    yield from _line_spans(text)[0]
+
+
+def _line_spans(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """(start, end) of each line (without the newline), and the lines themselves.
+
+    A final empty line (text ending in a newline, or empty text) is not a line.
+    """
+    parts = text.split("\n")
     n = len(text)
-    while pos <= n:
-        nl = text.find("\n", pos)
-        if nl == -1:
-            if pos < n:
-                yield pos, n
-            return
-        yield pos, nl
-        pos = nl + 1
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for part in parts:
+        end = pos + len(part)
+        spans.append((pos, end))
+        pos = end + 1
+    if spans and spans[-1][0] >= n:  # the empty remainder after a final newline
+        spans.pop()
+        parts.pop()
+    return spans, parts
 
 
 def _split_cells(text: str, a: int, b: int, sep: str) -> list[GridCell]:
     cells = []
     start = a
-    while True:
-        i = text.find(sep, start, b)
-        if i == -1:
-            cells.append(_cell(text, start, b))
-            return cells
-        cells.append(_cell(text, start, i))
-        start = i + 1
+    for part in text[a:b].split(sep):  # sep is one character
+        cells.append(_cell_of(part, start))
+        start += len(part) + 1
+    return cells
 
 
 # ------------------------------------------------------------------------------------------
@@ -102,7 +121,10 @@ def _split_cells(text: str, a: int, b: int, sep: str) -> list[GridCell]:
 
 
 def _line_kind(text: str, a: int, b: int) -> str:
-    line = text[a:b]
+    return _kind_of(text[a:b])
+
+
+def _kind_of(line: str) -> str:
     if line.startswith("\t") and line.count("\t", 1) == 0:
         return "tab"  # one cell per line; a lone TAB is a merged-cell placeholder
     if line.strip(_WS) == "":
@@ -140,8 +162,8 @@ def find_grids(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> list[G
     >>> g.layout, [c.raw for c in g.rows[0]]
     ('pipe', ['规章', '30', '30', '30', '', ''])
     """
-    lines = list(_iter_lines(text))
-    kinds = [_line_kind(text, a, b) for a, b in lines]
+    lines, line_texts = _line_spans(text)
+    kinds = [_kind_of(t) for t in line_texts]
     grids: list[Grid] = []
     i = 0
     n = len(lines)

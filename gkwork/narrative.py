@@ -147,6 +147,9 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     return left, (min(rights) if rights else len(text))
 
 
+_DIGIT_SEP = re.compile(r"[,，]")
+
+
 def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in spans)
 
@@ -168,6 +171,21 @@ def find_numbers(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> pd.Da
         the digits, or the whole negative phrase for a stated zero), start, end, is_approx,
         is_cumulative, is_negation, sentence (the clause, for display). Sorted by start.
     """
+    rows = _find_records(text, exclude=exclude)
+    if not rows:
+        df = pd.DataFrame([], columns=[*NARRATIVE_COLUMNS, "sent_start"])
+        return df.drop(columns="sent_start").astype(
+            {"value": "float64", "start": "int64", "end": "int64"}
+        )
+    df = pd.DataFrame(rows, columns=NARRATIVE_COLUMNS)
+    return df.astype({"value": "float64", "start": "int64", "end": "int64"})
+
+
+_RANK = {q: i for i, q in enumerate(QUANTITIES)}
+
+
+def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list[dict]:
+    """:func:`find_numbers` as a list of row dicts (keys :data:`NARRATIVE_COLUMNS`), no pandas."""
     exclude = list(exclude)
     rows: list[dict] = []
     seen: set[tuple[str, int]] = set()
@@ -182,7 +200,7 @@ def find_numbers(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> pd.Da
                 start, end, value = m.start(), m.end(), 0.0
             else:
                 start, end = m.start("num"), m.end("num")
-                digits = re.sub(r"[,，]", "", m.group("num"))
+                digits = _DIGIT_SEP.sub("", m.group("num"))
                 try:
                     value = float(int(digits))
                 except ValueError:
@@ -214,18 +232,11 @@ def find_numbers(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> pd.Da
                 )
     # A negation and an explicit number of the same quantity in one clause ("未发生行政复议，
     # 行政诉讼1件" also matches the review+litigation negation): the explicit number wins.
-    df = pd.DataFrame(rows, columns=[*NARRATIVE_COLUMNS, "sent_start"])
-    if df.empty:
-        return df.drop(columns="sent_start").astype(
-            {"value": "float64", "start": "int64", "end": "int64"}
-        )
-    explicit = {(r.quantity, r.sent_start) for r in df.itertuples(index=False) if not r.is_negation}
-    keep = [
-        not (r.is_negation and (r.quantity, r.sent_start) in explicit)
-        for r in df.itertuples(index=False)
+    explicit = {(r["quantity"], r["sent_start"]) for r in rows if not r["is_negation"]}
+    kept = [
+        r for r in rows if not (r["is_negation"] and (r["quantity"], r["sent_start"]) in explicit)
     ]
-    rank = {q: i for i, q in enumerate(QUANTITIES)}
-    df = df[keep].assign(_q=df["quantity"].map(rank))
-    df = df.sort_values(["start", "_q"], kind="stable").drop(columns=["_q", "sent_start"])
-    df = df.reset_index(drop=True)
-    return df.astype({"value": "float64", "start": "int64", "end": "int64"})
+    kept.sort(key=lambda r: (r["start"], _RANK.get(r["quantity"], len(_RANK))))
+    for r in kept:
+        del r["sent_start"]
+    return kept

@@ -217,6 +217,12 @@ def normalize_label(text: str) -> str:
     """
     if not text:
         return ""
+    if type(text) is str and len(text) <= 200:  # noqa: E721 - labels repeat across reports
+        return _normalize_label_cached(text)
+    return _normalize_label(text)
+
+
+def _normalize_label(text: str) -> str:
     s = unicodedata.normalize("NFKC", str(text))
     s = s.translate(_ZERO_WIDTH).translate(_QUOTE_TABLE)
     s = _WHITESPACE.sub("", s)
@@ -225,6 +231,9 @@ def normalize_label(text: str) -> str:
     s = s.replace("其它", "其他")
     s = _TRAILING_COLON.sub("", s)
     return s
+
+
+_normalize_label_cached = functools.lru_cache(maxsize=1 << 16)(_normalize_label)
 
 
 def _strip_enum(norm: str) -> str:
@@ -297,6 +306,26 @@ def _registry() -> pd.DataFrame:
 
 
 _CACHES: list = []  # filled at the end of the module; see clear_cache()
+
+
+def preload() -> None:
+    """Load the registry and fill the per-template caches now (before forking workers).
+
+    Corpus builds call this in the parent process so that worker processes inherit the
+    parsed template files instead of each rebuilding them. Results are unchanged.
+    """
+    _normalized_signatures()
+    variant = ""  # variants (provincial forms) are rare: loaded when first used
+    for template in TEMPLATE_KEYS:
+        _variants(template)
+        for table in TABLES[template]:
+            for axis in ("row", "col", "caption"):
+                _forms(template, table, axis, variant)
+            for data_only in (True, False):
+                _rows(template, table, variant, data_only)
+            _cols(template, table, None, variant)
+        if TABLES[template]:
+            _expected_cells(template, variant)
 
 
 def clear_cache() -> None:
@@ -492,13 +521,19 @@ def cols(template: str, table: str, *, row: str | None = None, variant: str = ""
 
 @functools.cache
 def _cols(template: str, table: str, row: str | None, variant: str) -> tuple[str, ...]:
-    lines = _table_lines(template, table, variant)
-    col_lines = lines[lines["axis"] == "col"]
+    recs = _table_records(template, table, variant)
+    col_lines = [r for r in recs if r["axis"] == "col"]
     if row is not None:
-        group = lines.loc[(lines["axis"] == "row") & (lines["key"] == row), "group"].iloc[0]
+        group = next(r["group"] for r in recs if r["axis"] == "row" and r["key"] == row)
         if group:
-            col_lines = col_lines[col_lines["group"] == group]
-    return tuple(_keys(col_lines))
+            col_lines = [r for r in col_lines if r["group"] == group]
+    return tuple(dict.fromkeys(r["key"] for r in col_lines))
+
+
+@functools.cache
+def _table_records(template: str, table: str, variant: str) -> tuple[dict[str, Any], ...]:
+    """:func:`_table_lines` as plain dicts (read-only; for per-key look-ups without pandas)."""
+    return tuple(_table_lines(template, table, variant).to_dict("records"))
 
 
 def groups(template: str, table: str = "active_disclosure", *, variant: str = "") -> list[str]:
@@ -523,17 +558,17 @@ def _line(template: str, table: str, axis: str, key: str, group: str, variant: s
 def _line_cached(
     template: str, table: str, axis: str, key: str, group: str, variant: str
 ) -> tuple[tuple[str, Any], ...]:
-    lines = _table_lines(template, table, variant)
-    sel = lines[(lines["axis"] == axis) & (lines["key"] == key)]
+    sel = [r for r in _table_records(template, table, variant) if r["axis"] == axis]
+    sel = [r for r in sel if r["key"] == key]
     if group:
-        in_group = sel[sel["group"] == group]
-        if in_group.empty:
+        in_group = [r for r in sel if r["group"] == group]
+        if not in_group:
             raise TemplateError(
                 f"{axis} key {key!r} of table {table} in template {template} is not in group "
-                f"{group!r}; its groups are {_fmt(sel['group'])}"
+                f"{group!r}; its groups are {_fmt(r['group'] for r in sel)}"
             )
         sel = in_group
-    return tuple(sel.iloc[0].to_dict().items())
+    return tuple(sel[0].items())
 
 
 def label(
@@ -594,20 +629,25 @@ def expected_cells(template: str, *, variant: str = "") -> pd.DataFrame:
 def _expected_cells(template: str, variant: str) -> pd.DataFrame:
     out = []
     for table in TABLES[template]:
-        lines = _table_lines(template, table, variant)
-        row_lines = lines[(lines["axis"] == "row") & (lines["is_data"] == 1)]
-        col_lines = lines[(lines["axis"] == "col") & (lines["is_data"] == 1)]
-        for r in row_lines.itertuples(index=False):
-            cl = col_lines[col_lines["group"] == r.group] if r.group else col_lines
-            for c in cl.drop_duplicates("key").itertuples(index=False):
+        # plain records instead of per-row DataFrame filtering (same lines, same order)
+        recs = _table_lines(template, table, variant).to_dict("records")
+        row_lines = [r for r in recs if r["axis"] == "row" and r["is_data"] == 1]
+        col_lines = [c for c in recs if c["axis"] == "col" and c["is_data"] == 1]
+        for r in row_lines:
+            cl = [c for c in col_lines if c["group"] == r["group"]] if r["group"] else col_lines
+            seen: set = set()
+            for c in cl:
+                if c["key"] in seen:  # drop_duplicates("key"): first occurrence wins
+                    continue
+                seen.add(c["key"])
                 out.append(
                     (
                         table,
-                        r.key,
-                        c.key,
-                        c.unit or r.unit,
-                        bool(r.allow_negative or c.allow_negative),
-                        bool(r.allow_decimal or c.allow_decimal),
+                        r["key"],
+                        c["key"],
+                        c["unit"] or r["unit"],
+                        bool(r["allow_negative"] or c["allow_negative"]),
+                        bool(r["allow_decimal"] or c["allow_decimal"]),
                     )
                 )
     df = pd.DataFrame(out, columns=_CELL_COLUMNS)
@@ -814,6 +854,7 @@ _CACHES.extend(
         _axis_keys,
         _rows,
         _cols,
+        _table_records,
         _line_cached,
         _forms,
         _expected_cells,

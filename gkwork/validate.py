@@ -204,6 +204,24 @@ def rules() -> dict[str, dict[str, Any]]:
     return {r["id"]: dict(r) for r in _catalog_data()["rule"]}
 
 
+_RULES_MEMO: list[Any] = [None, None]  # [catalog data it was built from, {id: rule}]
+#: Memoised rule instances (see _instances), valid for the catalog in _RULES_MEMO.
+_INSTANCE_CACHE: dict[tuple, list[tuple[str, list[str], list[str]]]] = {}
+_INSTANCE_CACHE_MAX = 4096
+
+
+def _rules_cached() -> dict[str, dict[str, Any]]:
+    """:func:`rules`, shared (read-only: callers must not modify the dicts).
+
+    Rebuilt when the catalog is reloaded (``_catalog_data.cache_clear()``).
+    """
+    data = _catalog_data()
+    if _RULES_MEMO[0] is not data:
+        _INSTANCE_CACHE.clear()
+        _RULES_MEMO[:] = [data, rules()]
+    return _RULES_MEMO[1]
+
+
 def rule(rule_id: str) -> dict[str, Any]:
     """One rule of the catalog by ID.
 
@@ -298,6 +316,11 @@ def template_for_year(year: Any) -> str | None:
 # Cells and context
 
 
+@lru_cache(maxsize=1024)
+def _flag_set(flag: str) -> frozenset[str]:
+    return frozenset(f for f in flag.split(",") if f)
+
+
 class _Cell(NamedTuple):
     value: float
     flag: str
@@ -307,8 +330,8 @@ class _Cell(NamedTuple):
     end: int | None
 
     @property
-    def flags(self) -> set[str]:
-        return {f for f in self.flag.split(",") if f}
+    def flags(self) -> frozenset[str]:
+        return _flag_set(self.flag)
 
     @property
     def is_number(self) -> bool:
@@ -351,17 +374,15 @@ def _as_year(year: Any) -> int | None:
 
 
 def _index_cells(cells: pd.DataFrame) -> tuple[dict[tuple[str, str, str], _Cell], list]:
-    idx: dict[tuple[str, str, str], _Cell] = {}
-    order: list[tuple[str, str, str]] = []
     if cells is None or len(cells) == 0:
-        return idx, order
+        return {}, []
     n = len(cells)
 
     def column(name: str) -> list[Any]:
         return cells[name].tolist() if name in cells.columns else [None] * n
 
     values = pd.to_numeric(cells["value"], errors="coerce").astype("float64").tolist()
-    for table, row, col, value, flag, raw, unit, start, end in zip(
+    return _index_lists(
         column("table"),
         column("row"),
         column("col"),
@@ -371,19 +392,61 @@ def _index_cells(cells: pd.DataFrame) -> tuple[dict[tuple[str, str, str], _Cell]
         column("unit"),
         column("start"),
         column("end"),
-        strict=True,
+    )
+
+
+def _index_columns(cols: Mapping[str, list]) -> tuple[dict[tuple[str, str, str], _Cell], list]:
+    """:func:`_index_cells` for cells given as column lists (``Report.cell_columns()``)."""
+    n = len(cols.get("table") or [])
+    if n == 0:
+        return {}, []
+
+    def column(name: str) -> list[Any]:
+        got = cols.get(name)
+        return list(got) if got is not None else [None] * n
+
+    values = column("value")
+    if not set(map(type, values)) <= {float}:  # exact type: fast path only
+        values = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+        values = values.astype("float64").tolist()
+    return _index_lists(
+        column("table"),
+        column("row"),
+        column("col"),
+        values,
+        column("flag"),
+        column("raw"),
+        column("unit"),
+        column("start"),
+        column("end"),
+    )
+
+
+def _all_type(col: list[Any], typ: type) -> bool:
+    """Every value has exactly type ``typ`` (bool is not an int here)."""
+    return set(map(type, col)) <= {typ}
+
+
+def _index_lists(
+    tables, rows, cols, values, flags, raws, units, starts, ends
+) -> tuple[dict[tuple[str, str, str], _Cell], list]:
+    # normalise whole columns (the common case, all str / all int, costs one pass each)
+    tables, rows, cols = (
+        c if _all_type(c, str) else [str(x) for x in c] for c in (tables, rows, cols)
+    )
+    flags, raws, units = (
+        c if _all_type(c, str) else [_text(x) for x in c] for c in (flags, raws, units)
+    )
+    starts, ends = (c if _all_type(c, int) else [_opt_int(x) for x in c] for c in (starts, ends))
+    idx: dict[tuple[str, str, str], _Cell] = {}
+    order: list[tuple[str, str, str]] = []
+    new = _Cell
+    for key, value, flag, raw, unit, start, end in zip(
+        zip(tables, rows, cols, strict=True), values, flags, raws, units, starts, ends, strict=True
     ):
-        key = (str(table), str(row), str(col))
         if key in idx:
             continue
-        idx[key] = _Cell(
-            value=value,
-            flag=_text(flag),
-            raw=_text(raw),
-            unit=_text(unit),
-            start=_opt_int(start),
-            end=_opt_int(end),
-        )
+        idx[key] = new(value, flag, raw, unit, start, end)
         order.append(key)
     return idx, order
 
@@ -397,10 +460,12 @@ class _Ctx:
     cells: dict[tuple[str, str, str], _Cell]
     order: list[tuple[str, str, str]]
     text: str | None
-    sections: pd.DataFrame | None
+    sections: list[dict[str, Any]] | None  # section records (SECTION_COLUMNS)
     settings: CheckSettings
     to_text_offset: Callable[[int], int] | None = None
     out: list[dict[str, Any]] = field(default_factory=list)
+    by_table: dict[str, list[tuple[str, str, str]]] | None = None  # order keys per table
+    any_inferred: bool | None = None  # does any cell carry the inferred_split flag?
 
     @property
     def known_template(self) -> bool:
@@ -507,7 +572,21 @@ def _expected_info(template: str) -> dict[tuple[str, str, str], tuple[bool, bool
 # Formatting
 
 
+_NUM_MEMO: dict[float, str] = {}
+
+
 def _num(x: float | None) -> str:
+    if type(x) is float and x == x:  # noqa: E721 - exact float, not NaN: memoised
+        got = _NUM_MEMO.get(x)
+        if got is None:
+            if len(_NUM_MEMO) > 65536:
+                _NUM_MEMO.clear()
+            got = _NUM_MEMO[x] = _num_uncached(x)
+        return got
+    return _num_uncached(x)
+
+
+def _num_uncached(x: float | None) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "NA"
     if float(x).is_integer():
@@ -626,6 +705,10 @@ def _inference_state(
     ctx: _Ctx, r: Mapping[str, Any], inputs: Iterable[tuple[str, str, str, _Cell | None]]
 ) -> str:
     """'' (no inferred input), 'circular' (inferred with this rule) or 'depends'."""
+    if ctx.any_inferred is None:
+        ctx.any_inferred = any(_INFERRED_FLAG in c.flags for c in ctx.cells.values())
+    if not ctx.any_inferred:
+        return ""
     state = ""
     for table, row, col, cell in inputs:
         if cell is None or _INFERRED_FLAG not in cell.flags:
@@ -647,7 +730,7 @@ def _substitute(ctx: _Ctx, r: Mapping[str, Any], table: str, terms: list[str]) -
     the 2019 single row ``other`` instead of ``other_no_correction`` / ``other_no_fee`` /
     ``other_other``.
     """
-    have = {k[1] for k in ctx.order if k[0] == table}
+    have = {k[1] for k in _table_keys(ctx, table)}
     for single, *group in r.get("substitutes", []):
         has_single, has_group = single in have, any(g in have for g in group)
         if set(group) <= set(terms) and single not in terms and has_single and not has_group:
@@ -661,6 +744,32 @@ def _substitute(ctx: _Ctx, r: Mapping[str, Any], table: str, terms: list[str]) -
 
 
 def _instances(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple[str, list[str], list[str]]]:
+    """:func:`_instances_of`, memoised when the result depends on the template only.
+
+    ``per = "col"``: the result depends on the rows present (``substitutes``), which are part
+    of the key. ``per = "row"``: memoised when the rule lists its rows or the report has no
+    row beyond its template. Callers must not modify the returned lists.
+    """
+    table, per = r["table"], r["per"]
+    if r is not _rules_cached().get(r.get("id")):  # not a catalog rule: no memo
+        return _instances_of(ctx, r)
+    if per == "col":
+        key = (r["id"], ctx.template, frozenset(k[1] for k in _table_keys(ctx, table)))
+    else:
+        if not r.get("rows"):
+            tpl_rows = set(_rows_cached(ctx.template, table)) if ctx.template else set()
+            if any(k[1] not in tpl_rows for k in _table_keys(ctx, table)):
+                return _instances_of(ctx, r)
+        key = (r["id"], ctx.template, None)
+    hit = _INSTANCE_CACHE.get(key)
+    if hit is None:
+        if len(_INSTANCE_CACHE) >= _INSTANCE_CACHE_MAX:
+            _INSTANCE_CACHE.clear()
+        hit = _INSTANCE_CACHE[key] = _instances_of(ctx, r)
+    return hit
+
+
+def _instances_of(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple[str, list[str], list[str]]]:
     """(instance key, left terms, right terms) for a sum/le rule on the report's template.
 
     ``per = "col"``: one instance per column, terms are the template's rows (with
@@ -682,7 +791,7 @@ def _instances(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple[str, list[str], li
         tpl_rows = _rows(ctx.template, table)
         keys = r.get("rows") or tpl_rows
         if not r.get("rows"):
-            extra = [k[1] for k in ctx.order if k[0] == table and k[1] not in tpl_rows]
+            extra = [k[1] for k in _table_keys(ctx, table) if k[1] not in tpl_rows]
             keys = [*keys, *dict.fromkeys(extra)]
         for k in keys:
             if k in tpl_rows:
@@ -716,7 +825,6 @@ def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     tol = ctx.tolerance(r)
     for key, left, right in _instances(ctx, r):
         label = _label(ctx, table, label_axis, key)
-        where = _where(axis, key, label)
         lcells = [_get(ctx, table, per, key, t) for t in left]
         rcells = [_get(ctx, table, per, key, t) for t in right]
         obs_cell = lcells[0][1] if lcells else (rcells[0][1] if rcells else None)
@@ -724,7 +832,6 @@ def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
         row_key, col_key = ("", key) if per == "col" else (key, "")
         if table == "legacy_stats" and left:
             row_key, col_key = left[0], key
-        inputs = [(*tk, c) for tk, c in lcells + rcells]
         missing = [(tk, c) for tk, c in lcells + rcells if c is None or not c.is_number]
         # A blank total beside numeric parts: 'total not filled' (domain.md §5.0), not an error.
         tm_id = r.get("total_missing_rule")
@@ -735,7 +842,7 @@ def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
             and "blank" in lcells[0][1].flags
             and all(c is not None and c.is_number for _, c in rcells)
         ):
-            tm = rule(tm_id)
+            tm = _rules_cached()[tm_id] if tm_id in _rules_cached() else rule(tm_id)
             parts = [c.value for _, c in rcells]
             status = FAIL if sum(parts) > tol else PASS
             _emit(
@@ -765,7 +872,9 @@ def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
                 col=col_key,
                 expected=sum(parts),
                 span=span,
-                message=_na_message(r, where, f"total {left[0]} is blank (see {tm_id})"),
+                message=_na_message(
+                    r, _where(axis, key, label), f"total {left[0]} is blank (see {tm_id})"
+                ),
             )
             continue
         if missing:
@@ -782,10 +891,10 @@ def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
                 row=row_key,
                 col=col_key,
                 span=span,
-                message=_na_message(r, where, desc),
+                message=_na_message(r, _where(axis, key, label), desc),
             )
             continue
-        state = _inference_state(ctx, r, inputs)
+        state = _inference_state(ctx, r, ((*tk, c) for tk, c in lcells + rcells))
         if state == "circular":
             _emit(
                 ctx,
@@ -795,7 +904,9 @@ def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
                 row=row_key,
                 col=col_key,
                 span=span,
-                message=_na_message(r, where, "values were inferred using this identity"),
+                message=_na_message(
+                    r, _where(axis, key, label), "values were inferred using this identity"
+                ),
             )
             continue
         lv = [c.value for _, c in lcells]
@@ -889,7 +1000,13 @@ def _check_le_pairs(ctx: _Ctx, r: Mapping[str, Any]) -> None:
 
 
 def _table_keys(ctx: _Ctx, table: str) -> list[tuple[str, str, str]]:
-    return [k for k in ctx.order if k[0] == table]
+    by_table = ctx.by_table
+    if by_table is None:
+        by_table = {}
+        for k in ctx.order:
+            by_table.setdefault(k[0], []).append(k)
+        ctx.by_table = by_table
+    return by_table.get(table, [])
 
 
 def _check_domain(ctx: _Ctx, r: Mapping[str, Any]) -> None:
@@ -1316,8 +1433,17 @@ def _check_template(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     _emit(ctx, r, FAIL, span=span, fields={"detail": detail})
 
 
+_WS_RE = re.compile(r"\s+")
+
+
 def _norm(s: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(s or "")))
+    return _WS_RE.sub("", unicodedata.normalize("NFKC", str(s or "")))
+
+
+@lru_cache(maxsize=4)
+def _section_items_cached(era: str) -> tuple[dict[str, Any], ...]:
+    """:func:`section_items` (read-only; callers must not modify the dicts)."""
+    return tuple(section_items(era))
 
 
 def _check_sections(ctx: _Ctx, r: Mapping[str, Any]) -> None:
@@ -1325,14 +1451,14 @@ def _check_sections(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     if year is None:
         _emit(ctx, r, NA, message=_na_message(r, "", "report year unknown"))
         return
-    if ctx.sections is None or len(ctx.sections) == 0:
+    if not ctx.sections:
         _emit(ctx, r, NA, message=_na_message(r, "", "no sections found"))
         return
     era = "2008" if year < FIRST_YEAR_GOV2019 else "2019"
-    secs = ctx.sections.to_dict("records")
+    secs = ctx.sections
     norm_titles = [_norm(s.get("title")) for s in secs]
-    body = _norm(ctx.text) if ctx.text else ""
-    for item in section_items(era):
+    body: str | None = None  # normalised text, computed only when an item needs it
+    for item in _section_items_cached(era):
         hit = next(
             (i for i, t in enumerate(norm_titles) if any(k in t for k in item["keywords"])), None
         )
@@ -1350,6 +1476,8 @@ def _check_sections(ctx: _Ctx, r: Mapping[str, Any]) -> None:
             )
             continue
         tk = item.get("text_keywords") or []
+        if tk and body is None:
+            body = _norm(ctx.text) if ctx.text else ""
         if tk and any(k in body for k in tk):
             _emit(
                 ctx,
@@ -1394,7 +1522,7 @@ def _alt_reading(ctx: _Ctx, r: Mapping[str, Any], quantity: str, value: float) -
 
 
 def _check_narrative(ctx: _Ctx, r: Mapping[str, Any]) -> None:
-    from gkwork.narrative import find_numbers
+    from gkwork.narrative import _find_records
 
     if not ctx.text:
         _emit(ctx, r, NA, message=_na_message(r, "", "no text"))
@@ -1407,9 +1535,8 @@ def _check_narrative(ctx: _Ctx, r: Mapping[str, Any]) -> None:
         en = [c.end for c in cs if c.end is not None]
         if st and en:
             table_spans.append((min(st), max(en)))
-    found = find_numbers(ctx.text)
     stated = []
-    for s in found.to_dict("records"):
+    for s in _find_records(ctx.text):
         start, end = s["start"], s["end"]
         if ctx.to_text_offset is not None:
             start, end = ctx.to_text_offset(start), ctx.to_text_offset(end)
@@ -1537,10 +1664,35 @@ _CHECK_DTYPES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=1)
+def _arrow_string_type() -> Any:
+    """The pyarrow type behind ``pd.array(..., dtype="string")`` (None: not arrow-backed)."""
+    try:
+        import pyarrow as pa
+
+        probe = pd.array(["x"], dtype="string")
+        if isinstance(probe, pd.arrays.ArrowStringArray):
+            chunked = probe._pa_array
+            if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks == 1:
+                return chunked.type
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other pandas builds
+        pass
+    return None
+
+
+def _array(values: list[Any], dtype: str) -> Any:
+    """``pd.array(values, dtype=dtype)``; all-str string columns skip pandas' inference."""
+    if dtype == "string" and values and set(map(type, values)) == {str}:
+        pa_type = _arrow_string_type()
+        if pa_type is not None:
+            import pyarrow as pa
+
+            return pd.arrays.ArrowStringArray(pa.chunked_array([pa.array(values, type=pa_type)]))
+    return pd.array(values, dtype=dtype)
+
+
 def _to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {c: pd.array([r[c] for r in rows], dtype=_CHECK_DTYPES[c]) for c in CHECK_COLUMNS}
-    )
+    return pd.DataFrame({c: _array([r[c] for r in rows], _CHECK_DTYPES[c]) for c in CHECK_COLUMNS})
 
 
 def _template_order(
@@ -1602,7 +1754,6 @@ def check_cells(
         One row per check performed, columns :data:`gkwork.model.CHECK_COLUMNS`, in catalog
         order then template order.
     """
-    settings = settings or CheckSettings()
     if cells is not None and len(cells.columns):
         lacking = [c for c in ("table", "row", "col", "value") if c not in cells.columns]
         if lacking:
@@ -1610,7 +1761,23 @@ def check_cells(
                 f"cells must have columns table, row, col, value (see gkwork.model.CELL_COLUMNS); "
                 f"missing {lacking}; got {list(cells.columns)}"
             )
-    catalog = rules()
+    idx, order = _index_cells(cells)
+    out = _run_checks(
+        idx,
+        order,
+        meta,
+        text=text,
+        sections=None if sections is None else sections.to_dict("records"),
+        report_id=report_id,
+        settings=settings,
+        rules_to_run=rules_to_run,
+        to_text_offset=to_text_offset,
+    )
+    return _to_frame(out)
+
+
+def _selected_rules(rules_to_run: Iterable[str] | None) -> list[dict[str, Any]]:
+    catalog = _rules_cached()
     if rules_to_run is not None:
         wanted = list(rules_to_run)
         unknown = [w for w in wanted if w not in catalog]
@@ -1618,10 +1785,25 @@ def check_cells(
             raise GkworkError(
                 f"rules_to_run names unknown rules {unknown}; see gkwork.validate.rule_catalog()"
             )
-        selected = [catalog[w] for w in catalog if w in set(wanted)]
-    else:
-        selected = list(catalog.values())
-    idx, order = _index_cells(cells)
+        return [catalog[w] for w in catalog if w in set(wanted)]
+    return list(catalog.values())
+
+
+def _run_checks(
+    idx: dict[tuple[str, str, str], _Cell],
+    order: list[tuple[str, str, str]],
+    meta: Mapping[str, Any],
+    *,
+    text: str | None,
+    sections: list[dict[str, Any]] | None,
+    report_id: str | None,
+    settings: CheckSettings | None,
+    rules_to_run: Iterable[str] | None = None,
+    to_text_offset: Callable[[int], int] | None = None,
+) -> list[dict[str, Any]]:
+    """Run the selected rules over indexed cells; the result rows (CHECK_COLUMNS dicts)."""
+    settings = settings or CheckSettings()
+    selected = _selected_rules(rules_to_run)
     template = _text(meta.get("template")).strip() or None
     order = _template_order(order, template)
     ctx = _Ctx(
@@ -1653,7 +1835,60 @@ def check_cells(
                 )
             continue
         _DISPATCH[kind](ctx, r)
-    return _to_frame(ctx.out)
+    return ctx.out
+
+
+def _section_records(cols: Mapping[str, list]) -> list[dict[str, Any]]:
+    names = list(cols)
+    return [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
+
+
+def _report_rows(report: Report, settings: CheckSettings | None) -> list[dict[str, Any]] | None:
+    """Check result rows of a report (None when its status is not ok)."""
+    if report.status != "ok":
+        logger.debug("check_report: %s has status %s; no checks", report.report_id, report.status)
+        return None
+    doc = report.document
+    text, mapper = report.text, None
+    if doc is not None and doc.plain is not None:
+        text, mapper = doc.plain, doc.to_text_offset
+    frames = getattr(report, "_frames", None) or {}
+    if isinstance(frames.get("cells"), pd.DataFrame):  # built from (or given as) a DataFrame
+        cells = frames["cells"]
+        if len(cells.columns):
+            lacking = [c for c in ("table", "row", "col", "value") if c not in cells.columns]
+            if lacking:
+                raise GkworkError(
+                    "cells must have columns table, row, col, value (see "
+                    f"gkwork.model.CELL_COLUMNS); missing {lacking}; got {list(cells.columns)}"
+                )
+        idx, order = _index_cells(cells)
+    else:
+        idx, order = _index_columns(report.cell_columns())
+    if isinstance(frames.get("sections"), pd.DataFrame):
+        sections = frames["sections"].to_dict("records")
+    else:
+        sections = _section_records(report.section_columns())
+    return _run_checks(
+        idx,
+        order,
+        report.meta,
+        text=text,
+        sections=sections,
+        report_id=report.report_id,
+        settings=settings,
+        to_text_offset=mapper,
+    )
+
+
+def check_columns(report: Report, *, settings: CheckSettings | None = None) -> dict[str, list]:
+    """:func:`check_report` as column lists (``{column: list}``, CHECK_COLUMNS order).
+
+    Internal fast path for corpus builds: no DataFrame is built. Missing numbers are NaN
+    (expected, observed, delta) or None (start, end).
+    """
+    rows = _report_rows(report, settings) or []
+    return {c: [r[c] for r in rows] for c in CHECK_COLUMNS}
 
 
 def check_report(report: Report, *, settings: CheckSettings | None = None) -> pd.DataFrame:
@@ -1666,22 +1901,8 @@ def check_report(report: Report, *, settings: CheckSettings | None = None) -> pd
     pandas.DataFrame
         As :func:`check_cells`.
     """
-    if report.status != "ok":
-        logger.debug("check_report: %s has status %s; no checks", report.report_id, report.status)
-        return _empty_checks()
-    doc = report.document
-    text, mapper = report.text, None
-    if doc is not None and doc.plain is not None:
-        text, mapper = doc.plain, doc.to_text_offset
-    return check_cells(
-        report.cells,
-        report.meta,
-        text=text,
-        sections=report.sections,
-        report_id=report.report_id,
-        settings=settings,
-        to_text_offset=mapper,
-    )
+    rows = _report_rows(report, settings)
+    return _empty_checks() if rows is None else _to_frame(rows)
 
 
 def summarize_checks(checks: pd.DataFrame) -> pd.DataFrame:

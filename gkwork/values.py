@@ -24,6 +24,7 @@ ParsedValue(value=61.0, unit='件', flag='unit_stripped')
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -74,8 +75,19 @@ def normalize_cell_text(raw: str) -> str:
 
 def looks_numeric(raw: str) -> bool:
     """True when ``raw`` is a value cell: a number (with optional unit), blank or a nil token."""
+    if type(raw) is str and len(raw) <= _CACHE_MAX_LEN:  # noqa: E721 - cells repeat a lot
+        return _looks_numeric_cached(raw)
+    return _looks_numeric(raw)
+
+
+def _looks_numeric(raw: str) -> bool:
     s = normalize_cell_text(raw)
     return s == "" or s in NIL_TOKENS or _NUM_RE.match(s) is not None
+
+
+#: Longer cell texts are not cached (they rarely repeat).
+_CACHE_MAX_LEN = 64
+_looks_numeric_cached = functools.lru_cache(maxsize=1 << 16)(_looks_numeric)
 
 
 def is_number(raw: str) -> bool:
@@ -107,6 +119,12 @@ def parse_value(
         ``unparseable``, ``unit_stripped``, ``fullwidth``, ``thousands_sep``, ``signed``,
         ``negative_not_allowed``, ``decimal_not_allowed``.
     """
+    if type(raw) is str and len(raw) <= _CACHE_MAX_LEN:  # noqa: E721 - cells repeat a lot
+        return _parse_value_cached(raw, bool(allow_negative), bool(allow_decimal))
+    return _parse_value(raw, allow_negative, allow_decimal)
+
+
+def _parse_value(raw: str, allow_negative: bool, allow_decimal: bool) -> ParsedValue:
     nfkc = unicodedata.normalize("NFKC", raw)
     s = _SPACE_RE.sub("", nfkc)
     if s == "":
@@ -138,3 +156,6 @@ def parse_value(
     if any("\uff10" <= ch <= "\uff19" for ch in raw):
         flags.append("fullwidth")
     return ParsedValue(value, unit, ",".join(flags))
+
+
+_parse_value_cached = functools.lru_cache(maxsize=1 << 16)(_parse_value)

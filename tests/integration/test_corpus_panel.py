@@ -1,0 +1,61 @@
+"""Corpus.checks holds report-level and panel-level (cross-year) check results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from gkwork.corpus import build_corpus, read_corpus
+
+APP_HEAD = (
+    "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和) | 申请人情况 |\n"
+    "自然人 | 法人或其他组织 | 总计 |\n"
+    "商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 |\n"
+)
+
+
+def _report(year: int, carried_over: int, carried_forward: int) -> str:
+    return (
+        f"示例县人民政府{year}年政府信息公开工作年度报告\n"
+        "二、主动公开政府信息情况\n"
+        "第二十条第(一)项 |\n信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量 |\n"
+        "规章 | 0 | 0 | 0 |\n"
+        "三、收到和处理政府信息公开申请情况\n"
+        + APP_HEAD
+        + f"一、本年新收政府信息公开申请数量 | 5 | 0 | 0 | 0 | 0 | 0 | 5 |\n"
+        f"二、上年结转政府信息公开申请数量 | {carried_over} | 0 | 0 | 0 | 0 | 0 | {carried_over} |\n"
+        f"四、结转下年度继续办理 | {carried_forward} | 0 | 0 | 0 | 0 | 0 | {carried_forward} |\n"
+    )
+
+
+def _write(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "a2019.txt").write_text(_report(2019, 0, 2), encoding="utf-8")
+    (folder / "a2020.txt").write_text(_report(2020, 2, 3), encoding="utf-8")  # continues
+    (folder / "a2021.txt").write_text(_report(2021, 1, 0), encoding="utf-8")  # 3 -> 1: a break
+
+
+def _panel(checks: pd.DataFrame) -> pd.DataFrame:
+    return checks[checks["rule"] == "panel.continuity"]
+
+
+def test_read_corpus_adds_panel_checks(tmp_path: Path) -> None:
+    _write(tmp_path / "in")
+    corpus = read_corpus(tmp_path / "in")
+    panel = _panel(corpus.checks)
+    assert set(panel["report_id"]) == {"a2020", "a2021"}
+    fails = panel[panel["status"] == "fail"]
+    assert set(fails["report_id"]) == {"a2021"}
+    assert set(fails["col"]) == {"natural_person", "total"}
+    assert (fails["expected"] == 3).all() and (fails["observed"] == 1).all()
+    assert (corpus.checks["rule"] == "app.balance").any()  # report-level checks are there too
+
+
+def test_build_corpus_writes_panel_checks(tmp_path: Path) -> None:
+    _write(tmp_path / "in")
+    build_corpus([tmp_path / "in"], tmp_path / "out", engine="serial", progress=False)
+    checks = pd.read_parquet(tmp_path / "out" / "checks.parquet")
+    memory = read_corpus(tmp_path / "in").checks
+    assert len(_panel(checks)) == len(_panel(memory)) > 0
+    assert (_panel(checks)["status"] == "fail").sum() == 2
