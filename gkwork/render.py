@@ -240,15 +240,7 @@ def _ad_structure(
 
 
 _APP_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-_APP_COLS = (
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-    "total",
-)
+_APP_COLS = tuple(templates.cols("gov2019", "applications"))
 #: Group cells (label, first row key, rows covered) of Section 三.
 _APP_GROUPS = {
     "gov2019": (

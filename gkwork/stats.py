@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as ss
 
+from gkwork import templates
 from gkwork.errors import GkworkError
 
 logger = logging.getLogger("gkwork")
@@ -80,16 +81,7 @@ APP = "applications"
 RL = "review_litigation"
 LEG = "legacy_stats"
 
-_WITHHELD = (
-    "withheld_state_secret",
-    "withheld_prohibited_by_law",
-    "withheld_security_stability",
-    "withheld_third_party",
-    "withheld_internal_affairs",
-    "withheld_process_info",
-    "withheld_enforcement_file",
-    "withheld_admin_inquiry",
-)
+_WITHHELD = tuple(r for r in templates.outcome_rows("gov2019") if r.startswith("withheld_"))
 _UNAVAILABLE = ("unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear")
 _NOT_PROCESSED = (
     "not_processed_petition",

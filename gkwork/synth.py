@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from gkwork import templates
 from gkwork.errors import InputError
 from gkwork.render import (
     SYNTHETIC_MARKER,
@@ -224,48 +225,25 @@ _DEMAND: dict[tuple[str, bool], tuple[float, float, float]] = {
     ("province", False): (0.04, 4.5, 1.2),
 }
 _APPLICANT_P = np.array([0.82, 0.09, 0.005, 0.01, 0.03, 0.045])
-_APP_COLS6 = (
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-)
-_OUTCOME_ROWS_COMMON = (
-    "granted",
-    "partially_granted",
-    "withheld_state_secret",
-    "withheld_prohibited_by_law",
-    "withheld_security_stability",
-    "withheld_third_party",
-    "withheld_internal_affairs",
-    "withheld_process_info",
-    "withheld_enforcement_file",
-    "withheld_admin_inquiry",
-    "unavailable_not_held",
-    "unavailable_needs_creation",
-    "unavailable_unclear",
-    "not_processed_petition",
-    "not_processed_duplicate",
-    "not_processed_publication",
-    "not_processed_excessive",
-    "not_processed_confirmation",
-)
-_OUTCOME_P_COMMON = [
-    0.42, 0.08,
-    0.005, 0.01, 0.003, 0.01, 0.01, 0.015, 0.003, 0.004,
-    0.17, 0.03, 0.02,
-    0.05, 0.03, 0.01, 0.005, 0.005,
-]  # fmt: skip
-_OUTCOMES = {
-    "gov2019": (_OUTCOME_ROWS_COMMON + ("other",), np.array(_OUTCOME_P_COMMON + [0.12])),
-    "gov2021": (
-        _OUTCOME_ROWS_COMMON + ("other_no_correction", "other_no_fee", "other_other"),
-        np.array(_OUTCOME_P_COMMON + [0.06, 0.005, 0.055]),
-    ),
-}
-for _k, (_rows, _p) in _OUTCOMES.items():
+_APP_COLS6 = tuple(templates.applicant_cols())
+#: Share of each outcome among processed requests (rows of templates.outcome_rows).
+_OUTCOME_P = {
+    "granted": 0.42, "partially_granted": 0.08,
+    "withheld_state_secret": 0.005, "withheld_prohibited_by_law": 0.01,
+    "withheld_security_stability": 0.003, "withheld_third_party": 0.01,
+    "withheld_internal_affairs": 0.01, "withheld_process_info": 0.015,
+    "withheld_enforcement_file": 0.003, "withheld_admin_inquiry": 0.004,
+    "unavailable_not_held": 0.17, "unavailable_needs_creation": 0.03,
+    "unavailable_unclear": 0.02,
+    "not_processed_petition": 0.05, "not_processed_duplicate": 0.03,
+    "not_processed_publication": 0.01, "not_processed_excessive": 0.005,
+    "not_processed_confirmation": 0.005,
+    "other": 0.12, "other_no_correction": 0.06, "other_no_fee": 0.005, "other_other": 0.055,
+}  # fmt: skip
+_OUTCOMES = {}
+for _k in ("gov2019", "gov2021"):
+    _rows = tuple(templates.outcome_rows(_k))
+    _p = np.array([_OUTCOME_P[r] for r in _rows])
     _OUTCOMES[_k] = (_rows, _p / _p.sum())
 
 _TRUNCATE_AT = (

@@ -536,6 +536,24 @@ def _table_records(template: str, table: str, variant: str) -> tuple[dict[str, A
     return tuple(_table_lines(template, table, variant).to_dict("records"))
 
 
+#: Section 三 rows that are not outcomes of this year's handling (A3 sums the others).
+_NON_OUTCOME_ROWS = ("new_received", "carried_over", "total_processed", "carried_forward")
+
+
+def outcome_rows(template: str) -> list[str]:
+    """The Section 三 outcome rows whose sum is （七）总计 (``app.outcome_sum``), in order.
+
+    >>> outcome_rows("gov2021")[-3:]
+    ['other_no_correction', 'other_no_fee', 'other_other']
+    """
+    return [r for r in rows(template, "applications") if r not in _NON_OUTCOME_ROWS]
+
+
+def applicant_cols(template: str = "gov2019") -> list[str]:
+    """The six applicant columns of Section 三 (总计 excluded), in order."""
+    return [c for c in cols(template, "applications") if c != "total"]
+
+
 def groups(template: str, table: str = "active_disclosure", *, variant: str = "") -> list[str]:
     """Sub-table (group) ids of a table in document order; [] for tables without groups.
 
