@@ -11,25 +11,22 @@ from gkwork.errors import FileFormatError, InputError
 from gkwork.readers import clean_text, decode_bytes, read_document
 
 
-@pytest.mark.parametrize(
-    ("encode", "name"),
-    [
-        (lambda t: t.encode("gb18030"), "gb18030"),
-        (lambda t: t.encode("gbk", errors="strict"), "gbk"),
-        (lambda t: t.encode("utf-16"), "utf16-bom"),
-        (lambda t: t.encode("utf-16-le"), "utf16le-nobom"),
-        (lambda t: codecs.BOM_UTF8 + t.encode("utf-8"), "utf8-bom"),
-        (lambda t: t.replace("\n", "\r\n").encode("utf-8"), "crlf"),
-    ],
-)
-@pytest.mark.parametrize("seed", ["000", "002", "004"])
-def test_encoded_copies_give_identical_cells(tmp_path, seed, encode, name):
+ENCODINGS = {
+    "gb18030": lambda t: t.encode("gb18030"),
+    "utf16-bom": lambda t: t.encode("utf-16"),
+    "utf16le-nobom": lambda t: t.encode("utf-16-le"),
+    "utf8-bom": lambda t: codecs.BOM_UTF8 + t.encode("utf-8"),
+    "crlf": lambda t: t.replace("\n", "\r\n").encode("utf-8"),
+    # GBK cannot encode the NBSPs of seeds 002 and 004: only seed 000 is tested in it
+    "gbk": lambda t: t.encode("gbk", errors="strict"),
+}
+CASES = [(s, e) for s in ("000", "002", "004") for e in ENCODINGS if e != "gbk" or s == "000"]
+
+
+@pytest.mark.parametrize(("seed", "name"), CASES)
+def test_encoded_copies_give_identical_cells(tmp_path, seed, name):
     original = seed_path(seed)
-    text = original.read_text(encoding="utf-8")
-    try:
-        data = encode(text)
-    except UnicodeEncodeError:
-        pytest.skip(f"seed {seed} has characters outside {name}")
+    data = ENCODINGS[name](original.read_text(encoding="utf-8"))
     copy = tmp_path / f"{seed}_{name}.txt"
     copy.write_bytes(data)
     a = gkwork.read_report(original)
