@@ -10,7 +10,6 @@ import gkwork
 from gkwork.errors import FileFormatError, InputError
 from gkwork.readers import clean_text, decode_bytes, read_document
 
-
 ENCODINGS = {
     "gb18030": lambda t: t.encode("gb18030"),
     "utf16-bom": lambda t: t.encode("utf-16"),
