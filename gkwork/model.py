@@ -84,7 +84,7 @@ CHECK_COLUMNS: list[str] = [
 STATUSES = ("ok", "error", "needs_ocr", "empty")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GridCell:
     """One raw cell of a reconstructed grid.
 
