@@ -210,8 +210,11 @@ def _nfkc(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch)
 
 
+@functools.lru_cache(maxsize=4)
 def _compact(text: str) -> tuple[str, list[int]]:
     """The text as :func:`gkwork.templates.normalize_label` would write it, with a map.
+
+    Cached: the detector and the extractors of one document share it (treat as read-only).
 
     Returns the compact string and, for each of its characters, the offset in ``text``.
     """
