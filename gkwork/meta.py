@@ -287,6 +287,7 @@ def extract_meta(doc: Document) -> dict:
         meta["year"] = _most_mentioned_year(text)
 
     meta["signed_date"] = _signed_date(text) or _iso(meta.get("written_date"))
+    meta["signer"] = _signer(text)
     code = None
     idx = meta.get("index_no")
     if idx:
@@ -303,6 +304,7 @@ def extract_meta(doc: Document) -> dict:
         division_code=place.division_code or code,
     )
     meta["agency_kind"] = agency_kind(meta["agency"])
+    meta["signer_kind"] = agency_kind(meta["signer"])
     meta["admin_level"] = admin_level(meta["agency"], place)
     meta["synthetic"] = bool(_SYNTHETIC_RE.search(text[:300]))
     return meta
@@ -335,6 +337,23 @@ def _signed_date(text: str) -> str | None:
     Dates in the 统计表 footer (填报日期) and in trailing attachments are skipped: the search
     runs over the text before an ``附件`` line when one follows the signature.
     """
+    found = _signature(text)
+    return found[1] if found else None
+
+
+_ORG_END_RE = re.compile(
+    r"(人民政府|政府|办事处|委员会|党委|局|委|办公室|办|中心|管委会|管理局|街道|镇|乡)$"
+)
+
+
+def _signer(text: str) -> str | None:
+    """The organisation named on the line above the signature date (may be a Party body)."""
+    found = _signature(text)
+    return found[0] if found else None
+
+
+def _signature(text: str) -> tuple[str | None, str | None] | None:
+    """(signer, ISO date) of the signature block, or None."""
     body = text
     att = re.search(r"\n\s*附件\s*[:：]?\s*\n", text)
     if att and att.start() > len(text) * 0.3:
@@ -347,7 +366,10 @@ def _signed_date(text: str) -> str | None:
         line_end = tail.find("\n", m.end())
         line = tail[line_start : line_end if line_end != -1 else len(tail)].strip()
         if len(line) <= 20:
-            return _date(m.group("y"), m.group("m"), m.group("d"))
+            prev = tail[:line_start].rstrip("\n").rsplit("\n", 1)[-1].strip()
+            prev = re.sub(r"\s+", "", prev)
+            signer = prev if 2 <= len(prev) <= 30 and _ORG_END_RE.search(prev) else None
+            return signer, _date(m.group("y"), m.group("m"), m.group("d"))
     return None
 
 

@@ -63,3 +63,10 @@ def test_sections_in_both_numbering_systems():
     ]
     for s in r.sections.itertuples():
         assert r.text[s.start : s.end].startswith(s.number)
+
+
+def test_party_body_as_signer_is_kept_apart_from_the_agency(seed_reports):
+    meta = seed_reports["000"].meta
+    assert meta["agency"] == "桃源县陬市镇" and meta["agency_kind"] == "government"
+    assert meta["signer"] == "中共陬市镇委员会" and meta["signer_kind"] == "party_body"
+    assert meta["signed_date"] == "2021-01-18"
