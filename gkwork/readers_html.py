@@ -24,7 +24,8 @@ import html as _html
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from bisect import bisect_left
+from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
@@ -46,6 +47,10 @@ _BLOCK_TAGS = frozenset(
     "form center caption thead tbody tfoot main aside figure figcaption address".split()
 )
 _WS = " \t\n\r\f\v\xa0\u3000"
+#: Tags that :func:`_build_plain` acts on (any other tag leaves ``plain`` as it is).
+_PLAIN_TAGS = CHROME_TAGS | _BLOCK_TAGS | {"table", "tr", "td", "th"}
+_NONWS_RE = re.compile("[^" + re.escape(_WS) + "]+")
+_WS_DELETE = str.maketrans("", "", _WS)
 _ENTITY_RE = re.compile(r"&(#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};?)")
 _NUMERIC_RE = re.compile(
     r"^[+\-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?(万元|元|件|条|项|个|次|人次|人|篇|%)?$"
@@ -218,7 +223,7 @@ def decode_html(data: bytes) -> tuple[str, str]:
 # Source tokenizer: decoded text with a map back to source offsets
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tag:
     name: str
     is_end: bool
@@ -235,94 +240,108 @@ class _Scan:
     tags: list[_Tag]
 
 
+#: The body of a tag as :func:`_tag_end` reads it: a quote right after ``=`` (spaces allowed
+#: between) opens a quoted value; an unclosed quote there stops the match short of ``>``.
+_TAG_BODY = r"""(?:[^>=]++|=\s*+(?:"[^"]*+"|'[^']*+'|(?!["'])))*+"""
+_TAG_BODY_RE = re.compile(_TAG_BODY)
+#: The next '<' in the source: a comment, a declaration/PI, a tag with an ASCII name (with its
+#: '>' when the body regex reaches it), or anything else (a literal '<' or a non-ASCII name).
+_TOKEN_RE = re.compile(r"<(?:(!--)|([!?])|(/?)([A-Za-z][\w\-:]*+)" + _TAG_BODY + r"(>)?|)")
+_TAG_NAME_RE = re.compile(r"[\w\-:]*")
+_RAWTEXT_CLOSE = {name: re.compile("</" + re.escape(name), re.IGNORECASE) for name in _RAWTEXT}
+
+
 def _tag_end(src: str, i: int) -> int:
-    """Offset after the '>' that closes the tag starting at ``i`` (quotes after '=' respected)."""
-    n = len(src)
-    j = i + 1
-    after_eq = False
-    while j < n:
-        c = src[j]
-        if c == ">":
-            return j + 1
-        if c == "=":
-            after_eq = True
-        elif after_eq and c in "\"'":
-            close = src.find(c, j + 1)
-            if close < 0:
-                break
-            j = close
-            after_eq = False
-        elif not c.isspace():
-            after_eq = False
-        j += 1
+    """Offset after the '>' that closes the tag starting at ``i`` (quotes after '=' respected).
+
+    When the tag runs to the end of the source, or a quote after '=' is never closed, the
+    first '>' after ``i`` closes it (end of source if there is none).
+    """
+    j = _TAG_BODY_RE.match(src, i + 1).end()
+    if j < len(src) and src[j] == ">":
+        return j + 1
     close = src.find(">", i + 1)
-    return n if close < 0 else close + 1
+    return len(src) if close < 0 else close + 1
 
 
 def _scan(src: str) -> _Scan:
     """Tokenize the source: decoded text chars with their source spans, and the tags."""
-    out: list[str] = []
+    out: list[str] = []  # decoded text, in runs
     ds: list[int] = []
     de: list[int] = []
     tags: list[_Tag] = []
     n = len(src)
     i = 0
     text_start = 0
+    n_out = 0  # len("".join(out))
+    find = src.find
+    entity_match = _ENTITY_RE.match
+    unescape = _html.unescape
 
     def flush(upto: int) -> None:
+        nonlocal n_out
         k = text_start
         while k < upto:
-            amp = src.find("&", k, upto)
+            amp = find("&", k, upto)
             stop = upto if amp < 0 else amp
-            for p in range(k, stop):
-                out.append(src[p])
-                ds.append(p)
-                de.append(p + 1)
+            if stop > k:
+                out.append(src[k:stop])
+                ds.extend(range(k, stop))
+                de.extend(range(k + 1, stop + 1))
+                n_out += stop - k
             if amp < 0:
                 break
-            m = _ENTITY_RE.match(src, amp, upto)
-            decoded = _html.unescape(m.group(0)) if m else "&"
+            m = entity_match(src, amp, upto)
+            decoded = unescape(m.group(0)) if m else "&"
             if not m or decoded == m.group(0):
                 out.append("&")
                 ds.append(amp)
                 de.append(amp + 1)
+                n_out += 1
                 k = amp + 1
                 continue
-            for ch in decoded:
-                out.append(ch)
-                ds.append(amp)
-                de.append(m.end())
-            k = m.end()
+            end = m.end()
+            out.append(decoded)
+            nd = len(decoded)
+            ds.extend([amp] * nd)
+            de.extend([end] * nd)
+            n_out += nd
+            k = end
 
+    token = _TOKEN_RE.search
     while i < n:
-        lt = src.find("<", i)
-        if lt < 0:
+        t = token(src, i)
+        if t is None:
             break
-        nxt = src[lt + 1 : lt + 2]
-        if src.startswith("<!--", lt):
+        lt = t.start()
+        comment, decl, slash, ascii_name, gt = t.groups()
+        if comment is not None:  # <!-- comment -->
             flush(lt)
-            close = src.find("-->", lt + 4)
+            close = find("-->", lt + 4)
             i = text_start = n if close < 0 else close + 3
             continue
-        if nxt in ("!", "?"):
+        if decl is not None:  # <!DOCTYPE ...>, <?pi ...?>
             flush(lt)
             i = text_start = _tag_end(src, lt)
             continue
-        is_end = nxt == "/"
-        k = lt + 2 if is_end else lt + 1
-        if k >= n or not src[k].isalpha():
-            i = lt + 1  # a literal '<'
-            continue
-        m = k
-        while m < n and (src[m].isalnum() or src[m] in "-:_"):
-            m += 1
-        name = src[k:m].lower()
-        flush(lt)
-        end = _tag_end(src, lt)
-        tags.append(_Tag(name, is_end, lt, end, len(out)))
+        if ascii_name is not None:  # a tag with an ASCII name
+            is_end = slash == "/"
+            name = ascii_name.lower()
+            end = t.end() if gt is not None else _tag_end(src, lt)
+        else:  # a literal '<', or a tag whose name starts with a non-ASCII letter
+            is_end = src[lt + 1 : lt + 2] == "/"
+            k = lt + 2 if is_end else lt + 1
+            if k >= n or not src[k].isalpha():
+                i = lt + 1  # a literal '<'
+                continue
+            name = src[k : _TAG_NAME_RE.match(src, k + 1).end()].lower()
+            end = _tag_end(src, lt)
+        if text_start < lt:
+            flush(lt)
+        tags.append(_Tag(name, is_end, lt, end, n_out))
         i = text_start = end
         if not is_end and name in _RAWTEXT:
-            m_close = re.compile("</" + re.escape(name), re.IGNORECASE).search(src, end)
+            m_close = _RAWTEXT_CLOSE[name].search(src, end)
             i = text_start = n if m_close is None else m_close.start()
     flush(n)
     return _Scan("".join(out), ds, de, tags)
@@ -440,22 +459,56 @@ def _build_plain(scan: _Scan) -> tuple[str, list[int]]:
                 return
             newline(tag.start)
 
-    for k, ch in enumerate(dec):
-        while ti < len(tags) and tags[ti].dpos <= k:
-            handle(ti, tags[ti])
+    dstart = scan.dstart
+    nonws = _NONWS_RE.finditer
+
+    def text(a: int, b: int) -> None:
+        """Add the decoded chars ``dec[a:b]``: whitespace runs become one pending space."""
+        nonlocal pending_space
+        if b - a <= 8:  # short runs (often a lone newline between tags): char by char
+            for k in range(a, b):
+                ch = dec[k]
+                if ch in _WS:
+                    if pending_space is None and chars and chars[-1] not in "\n\t":
+                        pending_space = dstart[k]
+                    continue
+                if pending_space is not None:
+                    chars.append(" ")
+                    pmap.append(pending_space)
+                    pending_space = None
+                chars.append(ch)
+                pmap.append(dstart[k])
+            return
+        prev = a
+        for m in nonws(dec, a, b):
+            s, e = m.span()
+            if s > prev and pending_space is None and chars and chars[-1] not in "\n\t":
+                pending_space = dstart[prev]
+            if pending_space is not None:
+                chars.append(" ")
+                pmap.append(pending_space)
+                pending_space = None
+            chars.extend(dec[s:e])
+            pmap.extend(dstart[s:e])
+            prev = e
+        if b > prev and pending_space is None and chars and chars[-1] not in "\n\t":
+            pending_space = dstart[prev]
+
+    pos = 0
+    n_tags = len(tags)
+    while ti < n_tags:
+        tag = tags[ti]
+        if tag.name not in _PLAIN_TAGS:  # handle() would do nothing with it
             ti += 1
-        if skip_depth:
             continue
-        if ch in _WS:
-            if pending_space is None and chars and chars[-1] not in "\n\t":
-                pending_space = scan.dstart[k]
-            continue
-        if pending_space is not None:
-            chars.append(" ")
-            pmap.append(pending_space)
-            pending_space = None
-        chars.append(ch)
-        pmap.append(scan.dstart[k])
+        if tag.dpos > pos:
+            if not skip_depth:
+                text(pos, tag.dpos)
+            pos = tag.dpos
+        handle(ti, tag)
+        ti += 1
+    if pos < len(dec) and not skip_depth:
+        text(pos, len(dec))
     while ti < len(tags):
         handle(ti, tags[ti])
         ti += 1
@@ -469,32 +522,33 @@ def _build_plain(scan: _Scan) -> tuple[str, list[int]]:
 # Tables
 
 
-def _find_flex(dec: str, chars: str, lo: int, hi: int) -> tuple[int, int] | None:
+class _Compact:
+    """The decoded text without whitespace, for finding cell text with whitespace in between.
+
+    ``text[i]`` is the decoded char at ``index[i]``; a match of a whitespace-free string in
+    ``text`` is a match in the decoded text with any whitespace between its chars.
+    """
+
+    __slots__ = ("index", "text")
+
+    def __init__(self, dec: str) -> None:
+        index: list[int] = []
+        parts: list[str] = []
+        for m in _NONWS_RE.finditer(dec):
+            s, e = m.span()
+            parts.append(m.group())
+            index.extend(range(s, e))
+        self.text = "".join(parts)
+        self.index = index
+
+
+def _find_flex(compact: _Compact, chars: str, lo: int, hi: int) -> tuple[int, int] | None:
     """First match of ``chars`` (no whitespace) in ``dec[lo:hi]`` allowing whitespace between."""
-    first = chars[0]
-    p = dec.find(first, lo, hi)
-    while p != -1:
-        last = p
-        ok = True
-        for c in chars[1:]:
-            q = last + 1
-            while q < hi and dec[q] in _WS:
-                q += 1
-            if q >= hi or dec[q] != c:
-                ok = False
-                break
-            last = q
-        if ok:
-            return p, last + 1
-        p = dec.find(first, p + 1, hi)
-    return None
-
-
-def _nearest_table(el: etree._Element) -> etree._Element | None:
-    for anc in el.iterancestors():
-        if anc.tag == "table":
-            return anc
-    return None
+    index = compact.index
+    p = compact.text.find(chars, bisect_left(index, lo), bisect_left(index, hi))
+    if p < 0:
+        return None
+    return index[p], index[p + len(chars) - 1] + 1
 
 
 def _in_chrome(el: etree._Element) -> bool:
@@ -502,12 +556,22 @@ def _in_chrome(el: etree._Element) -> bool:
 
 
 def _cell_text(td: etree._Element) -> str:
-    return "".join(t for t in td.itertext() if isinstance(t, str))
+    return "".join(td.itertext())
 
 
-def _locate_cells(root: etree._Element, src: str, scan: _Scan) -> dict[etree._Element, GridCell]:
+def _owners(root: etree._Element) -> dict[etree._Element, etree._Element]:
+    """The nearest enclosing table of every tr/td/th inside a table."""
+    owner: dict[etree._Element, etree._Element] = {}
+    for table in root.iter("table"):  # document order: inner tables overwrite outer ones
+        for el in table.iter("tr", "td", "th"):
+            owner[el] = table
+    return owner
+
+
+def _locate_cells(
+    cells: list[etree._Element], nested: set[etree._Element], src: str, scan: _Scan
+) -> dict[etree._Element, GridCell]:
     """Source span of every td/th (raw, start, end, text)."""
-    cells = [el for el in root.iter("td", "th")]
     opens = [t for t in scan.tags if not t.is_end and t.name in ("td", "th")]
     aligned = len(opens) == len(cells)
     if not aligned:
@@ -518,45 +582,52 @@ def _locate_cells(root: etree._Element, src: str, scan: _Scan) -> dict[etree._El
         )
     located: dict[etree._Element, GridCell] = {}
     dec = scan.decoded
+    n_dec = len(dec)
+    dstart = scan.dstart
+    compact_dec = _Compact(dec)
     pos = 0
     for i, td in enumerate(cells):
         if aligned:
             lo = max(pos, opens[i].dpos) if i else opens[i].dpos
-            hi = opens[i + 1].dpos if i + 1 < len(opens) else len(dec)
+            hi = opens[i + 1].dpos if i + 1 < len(opens) else n_dec
             anchor_src = opens[i].end
         else:
-            lo, hi = pos, len(dec)
-            anchor_src = scan.dstart[lo] if lo < len(dec) else len(src)
-        if td.find(".//table") is not None:
+            lo, hi = pos, n_dec
+            anchor_src = dstart[lo] if lo < n_dec else len(src)
+        if td in nested:
             located[td] = GridCell(raw="", start=anchor_src, end=anchor_src, text="")
             continue
         full = _cell_text(td)
-        text = normalize_label(full)
-        compact = "".join(ch for ch in full if ch not in _WS)
+        compact = full.translate(_WS_DELETE)
         if not compact:
             # blank (&nbsp; or empty): zero-width span at the first decoded char of the cell
-            at = scan.dstart[lo] if lo < hi else anchor_src
+            at = dstart[lo] if lo < hi else anchor_src
             located[td] = GridCell(raw="", start=at, end=at, text="")
             continue
-        hit = _find_flex(dec, compact, lo, hi)
+        text = normalize_label(full)
+        hit = _find_flex(compact_dec, compact, lo, hi)
         if hit is None and aligned:
-            hit = _find_flex(dec, compact, lo, len(dec))
+            hit = _find_flex(compact_dec, compact, lo, n_dec)
         if hit is None:
             log.debug("html: cell text %r not found in source after %d", compact[:20], lo)
             located[td] = GridCell(raw="", start=anchor_src, end=anchor_src, text=text)
             continue
         p, q = hit
-        start, end = scan.dstart[p], scan.dend[q - 1]
+        start, end = dstart[p], scan.dend[q - 1]
         located[td] = GridCell(raw=src[start:end], start=start, end=end, text=text)
         pos = q
     return located
 
 
-def _expand(table: etree._Element, located: dict[etree._Element, GridCell]) -> list[list[GridCell]]:
+def _expand(
+    table: etree._Element,
+    trs: list[etree._Element],
+    located: dict[etree._Element, GridCell],
+) -> list[list[GridCell]]:
     """Full grid of a table: rowspan/colspan expanded, copies marked ``is_copy``."""
-    trs = [tr for tr in table.iter("tr") if _nearest_table(tr) is table]
     grid: dict[tuple[int, int], GridCell] = {}
     n_cols = 0
+    n_rows = len(trs)
     for r, tr in enumerate(trs):
         c = 0
         for td in tr:
@@ -565,41 +636,52 @@ def _expand(table: etree._Element, located: dict[etree._Element, GridCell]) -> l
             while (r, c) in grid:
                 c += 1
             try:
-                rs = max(1, min(int(td.get("rowspan", "1") or 1), len(trs) - r))
+                rs = max(1, min(int(td.get("rowspan", "1") or 1), n_rows - r))
             except ValueError:
                 rs = 1
             try:
                 cs = max(1, min(int(td.get("colspan", "1") or 1), 1000))
             except ValueError:
                 cs = 1
-            base = located[td]
-            origin = replace(base, rowspan=rs, colspan=cs)
-            for dr in range(rs):
-                for dc in range(cs):
-                    grid[(r + dr, c + dc)] = (
-                        origin if (dr, dc) == (0, 0) else replace(origin, is_copy=True)
-                    )
+            base = located[td]  # rowspan=colspan=1, not a copy; used by this table only
+            if rs == 1 and cs == 1:
+                grid[(r, c)] = base
+            else:
+                raw, start, end, text = base.raw, base.start, base.end, base.text
+                grid[(r, c)] = GridCell(raw, start, end, text, rs, cs, False)
+                for dr in range(rs):
+                    for dc in range(cs):
+                        if dr or dc:
+                            grid[(r + dr, c + dc)] = GridCell(raw, start, end, text, rs, cs, True)
             c += cs
             n_cols = max(n_cols, c)
     rows: list[list[GridCell]] = []
-    for r in range(len(trs)):
+    for r in range(n_rows):
         row = [grid[(r, c)] for c in range(n_cols) if (r, c) in grid]
         rows.append(row)
     return rows
 
 
 def _table_grids(root: etree._Element, src: str, scan: _Scan) -> list[Grid]:
-    located = _locate_cells(root, src, scan)
+    cells = list(root.iter("td", "th"))
+    nested: set[etree._Element] = set()
+    for inner in root.iter("table"):
+        for anc in inner.iterancestors("td", "th"):
+            nested.add(anc)
+    located = _locate_cells(cells, nested, src, scan)
+    owner = _owners(root)
+    own_cells: dict[etree._Element, list[etree._Element]] = {}
+    own_rows: dict[etree._Element, list[etree._Element]] = {}
+    for el, table in owner.items():  # insertion order is document order
+        (own_rows if el.tag == "tr" else own_cells).setdefault(table, []).append(el)
     grids: list[Grid] = []
     for table in root.iter("table"):
         if _in_chrome(table):
             continue
-        own = [td for td in table.iter("td", "th") if _nearest_table(td) is table]
-        if not any(
-            td.find(".//table") is None and is_numeric_cell(located[td].label) for td in own
-        ):
+        own = own_cells.get(table, [])
+        if not any(td not in nested and is_numeric_cell(located[td].label) for td in own):
             continue  # layout or metadata table: no numbers of its own
-        rows = _expand(table, located)
+        rows = _expand(table, own_rows.get(table, []), located)
         spans = [located[td] for td in own if located[td].end > located[td].start]
         start = min((c.start for c in spans), default=0)
         end = max((c.end for c in spans), default=0)
@@ -646,11 +728,15 @@ def read_html(data: bytes, path: str) -> Document:
     if not data.strip():
         raise FileFormatError(Reason.EMPTY_FILE, f"{path}: the HTML file is empty")
     text, encoding = decode_html(data)
-    parser = lxml.html.HTMLParser(
+    # etree's HTML parser builds the same tree as lxml.html's without its Python-level element
+    # class lookup (HtmlElement proxies), which costs a Python call per element touched.
+    parser = etree.HTMLParser(
         encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True
     )
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser)
+        if root is None:  # as lxml.html.document_fromstring reports it
+            raise etree.ParserError("Document is empty")
     except (etree.ParserError, ValueError) as exc:
         raise FileFormatError(
             Reason.CORRUPT_FILE, f"{path}: not a parseable HTML page ({exc}); check the file"
