@@ -50,10 +50,11 @@ import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from gkwork.errors import GkworkError
@@ -218,6 +219,7 @@ def _rules_cached() -> dict[str, dict[str, Any]]:
     data = _catalog_data()
     if _RULES_MEMO[0] is not data:
         _INSTANCE_CACHE.clear()
+        _PLAN_CACHE.clear()
         _RULES_MEMO[:] = [data, rules()]
     return _RULES_MEMO[1]
 
@@ -344,6 +346,10 @@ class _Cell(NamedTuple):
         return "no value"
 
 
+#: _Cell from a 6-tuple without a Python-level call (tuple.__new__ on the subclass).
+_new_cell = partial(tuple.__new__, _Cell)
+
+
 def _opt_int(x: Any) -> int | None:
     try:
         if x is None or pd.isna(x):
@@ -403,7 +409,9 @@ def _index_columns(cols: Mapping[str, list]) -> tuple[dict[tuple[str, str, str],
 
     def column(name: str) -> list[Any]:
         got = cols.get(name)
-        return list(got) if got is not None else [None] * n
+        if got is None:
+            return [None] * n
+        return got if type(got) is list else list(got)  # read only below: no copy needed
 
     values = column("value")
     if not set(map(type, values)) <= {float}:  # exact type: fast path only
@@ -438,6 +446,18 @@ def _index_lists(
         c if _all_type(c, str) else [_text(x) for x in c] for c in (flags, raws, units)
     )
     starts, ends = (c if _all_type(c, int) else [_opt_int(x) for x in c] for c in (starts, ends))
+    n = len(tables)
+    if all(len(c) == n for c in (rows, cols, values, flags, raws, units, starts, ends)):
+        keys = list(zip(tables, rows, cols, strict=True))
+        fast = dict(
+            zip(
+                keys,
+                map(_new_cell, zip(values, flags, raws, units, starts, ends, strict=True)),
+                strict=True,
+            )
+        )
+        if len(fast) == n:  # no repeated key: the common case
+            return fast, keys
     idx: dict[tuple[str, str, str], _Cell] = {}
     order: list[tuple[str, str, str]] = []
     new = _Cell
@@ -463,9 +483,12 @@ class _Ctx:
     sections: list[dict[str, Any]] | None  # section records (SECTION_COLUMNS)
     settings: CheckSettings
     to_text_offset: Callable[[int], int] | None = None
-    out: list[dict[str, Any]] = field(default_factory=list)
+    out: list[tuple] = field(default_factory=list)  # result rows, CHECK_COLUMNS order
     by_table: dict[str, list[tuple[str, str, str]]] | None = None  # order keys per table
     any_inferred: bool | None = None  # does any cell carry the inferred_split flag?
+    msg_key: str = "message_en"  # rule key of the message template (settings.lang)
+    table_rows: dict[str, frozenset[str]] = field(default_factory=dict)  # rows present per table
+    flagged: dict[str, list[tuple[str, str, str]]] | None = None  # keys of flagged cells per table
 
     @property
     def known_template(self) -> bool:
@@ -600,8 +623,26 @@ def _signed(x: float | None) -> str:
     return "0" if x == 0 else ("+" if x > 0 else "-") + _num(abs(x))
 
 
+_EXPR_MEMO: dict[tuple, str] = {}
+_FLOAT_ONLY = frozenset({float})
+
+
 def _expr(values: list[float], settings: CheckSettings) -> str:
-    """'5 + 1 = 6' (long sums: only non-zero terms and a count of zeros)."""
+    """'5 + 1 = 6' (long sums: only non-zero terms and a count of zeros); memoised."""
+    if not values:
+        return "0"
+    if not set(map(type, values)) <= _FLOAT_ONLY:  # exact floats only
+        return _expr_uncached(values, settings)
+    key = (settings.long_sum_terms, *values)
+    got = _EXPR_MEMO.get(key)
+    if got is None:
+        if len(_EXPR_MEMO) > 65536:
+            _EXPR_MEMO.clear()
+        got = _EXPR_MEMO[key] = _expr_uncached(values, settings)
+    return got
+
+
+def _expr_uncached(values: list[float], settings: CheckSettings) -> str:
     if not values:
         return "0"
     total = sum(values)
@@ -644,33 +685,39 @@ def _emit(
     fields: Mapping[str, Any] | None = None,
     suffix: str = "",
 ) -> None:
+    """Append one result row (a tuple in CHECK_COLUMNS order) to ``ctx.out``."""
+    rid = r["id"]
     if message is None:
-        f = {
-            "rule": r["id"],
-            "table": table,
-            "observed": _num(observed),
-            "expected": _num(expected),
-            "delta": _signed(delta),
-        }
-        f.update(fields or {})
-        message = _format(r[f"message_{ctx.settings.lang}"], f)
+        f = _Fields(
+            rule=rid,
+            table=table,
+            observed=_num(observed),
+            expected=_num(expected),
+            delta=_signed(delta),
+        )
+        if fields:
+            f.update(fields)
+        message = r[ctx.msg_key].format_map(f)
     ctx.out.append(
-        {
-            "report_id": ctx.report_id,
-            "rule": r["id"],
-            "status": status,
-            "severity": r["severity"],
-            "table": table,
-            "row": row,
-            "col": col,
-            "expected": math.nan if expected is None else float(expected),
-            "observed": math.nan if observed is None else float(observed),
-            "delta": math.nan if delta is None else float(delta),
-            "start": span[0],
-            "end": span[1],
-            "message": message + suffix,
-        }
+        (
+            ctx.report_id,
+            rid,
+            status,
+            r["severity"],
+            table,
+            row,
+            col,
+            _NAN if expected is None else float(expected),
+            _NAN if observed is None else float(observed),
+            _NAN if delta is None else float(delta),
+            span[0],
+            span[1],
+            message + suffix if suffix else message,
+        )
     )
+
+
+_NAN = math.nan
 
 
 def _na_message(r: Mapping[str, Any], where: str, reason: str) -> str:
@@ -701,12 +748,17 @@ def _span(cell: _Cell | None) -> tuple[int | None, int | None]:
     return (cell.start, cell.end) if cell is not None else (None, None)
 
 
+def _any_inferred(ctx: _Ctx) -> bool:
+    """Does any cell carry the inferred_split flag? (substring test first: cheap)"""
+    return any(_INFERRED_FLAG in c.flag and _INFERRED_FLAG in c.flags for c in ctx.cells.values())
+
+
 def _inference_state(
     ctx: _Ctx, r: Mapping[str, Any], inputs: Iterable[tuple[str, str, str, _Cell | None]]
 ) -> str:
     """'' (no inferred input), 'circular' (inferred with this rule) or 'depends'."""
     if ctx.any_inferred is None:
-        ctx.any_inferred = any(_INFERRED_FLAG in c.flags for c in ctx.cells.values())
+        ctx.any_inferred = _any_inferred(ctx)
     if not ctx.any_inferred:
         return ""
     state = ""
@@ -743,6 +795,63 @@ def _substitute(ctx: _Ctx, r: Mapping[str, Any], table: str, terms: list[str]) -
     return terms
 
 
+def _table_rows(ctx: _Ctx, table: str) -> frozenset[str]:
+    """Rows the report has in ``table`` (memoised on the context)."""
+    got = ctx.table_rows.get(table)
+    if got is None:
+        got = ctx.table_rows[table] = frozenset(k[1] for k in _table_keys(ctx, table))
+    return got
+
+
+def _instance_key(ctx: _Ctx, r: Mapping[str, Any]) -> tuple | None:
+    """Memo key of the rule's instances on this report (None: not memoisable)."""
+    table = r["table"]
+    if r is not _rules_cached().get(r.get("id")):  # not a catalog rule: no memo
+        return None
+    if r["per"] == "col":
+        return (r["id"], ctx.template, _table_rows(ctx, table))
+    if not r.get("rows"):
+        tpl_rows = _rows_cached(ctx.template, table) if ctx.template else ()
+        if not _table_rows(ctx, table) <= frozenset(tpl_rows):
+            return None
+    return (r["id"], ctx.template, None)
+
+
+#: Memoised _sum_plan results, same keys as _INSTANCE_CACHE.
+_PLAN_CACHE: dict[tuple, list[tuple]] = {}
+
+
+def _sum_plan(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple]:
+    """Per instance of a sum/le rule: (key, left, right, label, left keys, right keys,
+    row_key, col_key), memoised like :func:`_instances`. Callers must not modify it."""
+    key = _instance_key(ctx, r)
+    if key is not None:
+        hit = _PLAN_CACHE.get(key)
+        if hit is not None:
+            return hit
+    table, is_col = r["table"], r["per"] == "col"
+    label_axis = "col" if is_col else "row"
+    legacy = table == "legacy_stats"
+    plan = []
+    for k, left, right in _instances(ctx, r):
+        if is_col:
+            lkeys = [(table, t, k) for t in left]
+            rkeys = [(table, t, k) for t in right]
+        else:
+            lkeys = [(table, k, t) for t in left]
+            rkeys = [(table, k, t) for t in right]
+        row_key, col_key = ("", k) if is_col else (k, "")
+        if legacy and left:
+            row_key, col_key = left[0], k
+        label = _label(ctx, table, label_axis, k)
+        plan.append((k, left, right, label, lkeys, rkeys, row_key, col_key))
+    if key is not None:
+        if len(_PLAN_CACHE) >= _INSTANCE_CACHE_MAX:
+            _PLAN_CACHE.clear()
+        _PLAN_CACHE[key] = plan
+    return plan
+
+
 def _instances(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple[str, list[str], list[str]]]:
     """:func:`_instances_of`, memoised when the result depends on the template only.
 
@@ -750,17 +859,9 @@ def _instances(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple[str, list[str], li
     of the key. ``per = "row"``: memoised when the rule lists its rows or the report has no
     row beyond its template. Callers must not modify the returned lists.
     """
-    table, per = r["table"], r["per"]
-    if r is not _rules_cached().get(r.get("id")):  # not a catalog rule: no memo
+    key = _instance_key(ctx, r)
+    if key is None:
         return _instances_of(ctx, r)
-    if per == "col":
-        key = (r["id"], ctx.template, frozenset(k[1] for k in _table_keys(ctx, table)))
-    else:
-        if not r.get("rows"):
-            tpl_rows = set(_rows_cached(ctx.template, table)) if ctx.template else set()
-            if any(k[1] not in tpl_rows for k in _table_keys(ctx, table)):
-                return _instances_of(ctx, r)
-        key = (r["id"], ctx.template, None)
     hit = _INSTANCE_CACHE.get(key)
     if hit is None:
         if len(_INSTANCE_CACHE) >= _INSTANCE_CACHE_MAX:
@@ -820,30 +921,32 @@ def _get(
 
 def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     table, per, kind = r["table"], r["per"], r["kind"]
-    axis = "column" if per == "col" else "row"
-    label_axis = "col" if per == "col" else "row"
+    is_col = per == "col"
+    axis = "column" if is_col else "row"
     tol = ctx.tolerance(r)
-    for key, left, right in _instances(ctx, r):
-        label = _label(ctx, table, label_axis, key)
-        lcells = [_get(ctx, table, per, key, t) for t in left]
-        rcells = [_get(ctx, table, per, key, t) for t in right]
-        obs_cell = lcells[0][1] if lcells else (rcells[0][1] if rcells else None)
-        span = _span(obs_cell)
-        row_key, col_key = ("", key) if per == "col" else (key, "")
-        if table == "legacy_stats" and left:
-            row_key, col_key = left[0], key
-        missing = [(tk, c) for tk, c in lcells + rcells if c is None or not c.is_number]
+    get = ctx.cells.get
+    settings = ctx.settings
+    is_sum = kind == "sum"
+    tm_id = r.get("total_missing_rule")
+    if ctx.any_inferred is None:
+        ctx.any_inferred = _any_inferred(ctx)
+    any_inferred = ctx.any_inferred
+    isnan = math.isnan
+    out = ctx.out
+    rid, severity, report_id = r["id"], r["severity"], ctx.report_id
+    template = r[ctx.msg_key]
+    for key, left, right, label, lkeys, rkeys, row_key, col_key in _sum_plan(ctx, r):
+        lc = list(map(get, lkeys))
+        rc = list(map(get, rkeys))
+        obs_cell = lc[0] if lc else (rc[0] if rc else None)
+        span = (obs_cell.start, obs_cell.end) if obs_cell is not None else (None, None)
+        # every term present and a number (None never equals a _Cell: `in` is exact here)
+        r_ok = None not in rc and not any(map(isnan, rv := [c.value for c in rc]))
+        l_ok = None not in lc and not any(map(isnan, lv := [c.value for c in lc]))
         # A blank total beside numeric parts: 'total not filled' (domain.md §5.0), not an error.
-        tm_id = r.get("total_missing_rule")
-        if (
-            tm_id
-            and len(lcells) == 1
-            and lcells[0][1] is not None
-            and "blank" in lcells[0][1].flags
-            and all(c is not None and c.is_number for _, c in rcells)
-        ):
+        if tm_id and len(lc) == 1 and lc[0] is not None and "blank" in lc[0].flags and r_ok:
             tm = _rules_cached()[tm_id] if tm_id in _rules_cached() else rule(tm_id)
-            parts = [c.value for _, c in rcells]
+            parts = rv
             status = FAIL if sum(parts) > tol else PASS
             _emit(
                 ctx,
@@ -860,7 +963,7 @@ def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
                     "axis": axis,
                     "key": key,
                     "label": label,
-                    "right_expr": _expr(parts, ctx.settings),
+                    "right_expr": _expr(parts, settings),
                 },
             )
             _emit(
@@ -877,11 +980,15 @@ def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
                 ),
             )
             continue
-        if missing:
+        if not (l_ok and r_ok):
             desc = _describe_missing(
-                [(tk[1] if per == "col" else tk[2], c) for tk, c in missing],
-                len(lcells) + len(rcells),
-                ctx.settings,
+                [
+                    (t, c)
+                    for t, c in zip([*left, *right], lc + rc, strict=True)
+                    if c is None or c.value != c.value
+                ],
+                len(lc) + len(rc),
+                settings,
             )
             _emit(
                 ctx,
@@ -894,7 +1001,11 @@ def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
                 message=_na_message(r, _where(axis, key, label), desc),
             )
             continue
-        state = _inference_state(ctx, r, ((*tk, c) for tk, c in lcells + rcells))
+        state = (
+            _inference_state(ctx, r, ((*k, c) for k, c in zip(lkeys + rkeys, lc + rc, strict=True)))
+            if any_inferred
+            else ""
+        )
         if state == "circular":
             _emit(
                 ctx,
@@ -909,30 +1020,41 @@ def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
                 ),
             )
             continue
-        lv = [c.value for _, c in lcells]
-        rv = [c.value for _, c in rcells]
         observed, expected = sum(lv), sum(rv)
         delta = observed - expected
-        ok = abs(delta) <= tol if kind == "sum" else delta <= tol
-        _emit(
-            ctx,
-            r,
-            PASS if ok else FAIL,
-            table=table,
-            row=row_key,
-            col=col_key,
-            expected=expected,
-            observed=observed,
-            delta=delta,
-            span=span,
-            fields={
-                "axis": axis,
-                "key": key,
-                "label": label,
-                "left_expr": _expr(lv, ctx.settings),
-                "right_expr": _expr(rv, ctx.settings),
-            },
-            suffix=_INFERRED_SUFFIX if state == "depends" else "",
+        ok = abs(delta) <= tol if is_sum else delta <= tol
+        # as _emit(ctx, r, PASS/FAIL, ..., fields={axis, key, label, left_expr, right_expr}),
+        # inlined: this is the hot path of the checks
+        message = template.format_map(
+            _Fields(
+                rule=rid,
+                table=table,
+                observed=_num(observed),
+                expected=_num(expected),
+                delta=_signed(delta),
+                axis=axis,
+                key=key,
+                label=label,
+                left_expr=_expr(lv, settings),
+                right_expr=_expr(rv, settings),
+            )
+        )
+        out.append(
+            (
+                report_id,
+                rid,
+                PASS if ok else FAIL,
+                severity,
+                table,
+                row_key,
+                col_key,
+                float(expected),
+                float(observed),
+                float(delta),
+                span[0],
+                span[1],
+                message + _INFERRED_SUFFIX if state == "depends" else message,
+            )
         )
 
 
@@ -1013,19 +1135,24 @@ def _check_domain(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     table = r["table"]
     allow = _expected_info(ctx.template or "")
     n_checked, failures = 0, 0
+    cells = ctx.cells
     for key in _table_keys(ctx, table):
-        cell = ctx.cells[key]
-        if not cell.is_number:
+        cell = cells[key]
+        value = cell.value
+        if value != value:  # NaN: not a number
             continue
         n_checked += 1
-        if key in allow:
-            allow_neg, allow_dec = allow[key][0], allow[key][1]
+        if value >= 0 and value.is_integer():  # nothing to object to, whatever is allowed
+            continue
+        a = allow.get(key)
+        if a is not None:
+            allow_neg, allow_dec = a[0], a[1]
         else:  # a row the registry does not know (provincial variant): be conservative
             allow_neg, allow_dec = key[2] == "change", cell.unit in ("万元", "元")
         problems = []
-        if cell.value < 0 and not allow_neg:
+        if value < 0 and not allow_neg:
             problems.append("negative")
-        if not float(cell.value).is_integer() and not allow_dec:
+        if not value.is_integer() and not allow_dec:
             problems.append("not an integer")
         if problems:
             failures += 1
@@ -1056,12 +1183,23 @@ def _check_domain(ctx: _Ctx, r: Mapping[str, Any]) -> None:
 
 def _check_flag(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     flag = r["flag"]
-    tables = list(dict.fromkeys(k[0] for k in ctx.order))
+    _table_keys(ctx, "")  # builds ctx.by_table: its keys are the tables in order
+    tables = list(ctx.by_table)
     if not tables:
         _emit(ctx, r, NA, message=_na_message(r, "", "the report has no cells"))
         return
+    cells = ctx.cells
+    flagged = ctx.flagged
+    if flagged is None:  # keys of cells with any flag, per table, in order (once per report)
+        flagged = ctx.flagged = {
+            t: [k for k in keys if cells[k].flag] for t, keys in ctx.by_table.items()
+        }
     for table in tables:
-        bad = [k for k in _table_keys(ctx, table) if flag in ctx.cells[k].flags]
+        bad = [
+            k
+            for k in flagged[table]
+            if flag in cells[k].flag and flag in cells[k].flags  # substring test first: cheap
+        ]
         for key in bad:
             cell = ctx.cells[key]
             label = _label(ctx, table, "row", key[1])
@@ -1288,6 +1426,25 @@ def _lab(ctx: _Ctx, table: str, axis: str, key: str) -> str:
     return f"{key} ({lab})" if lab else key
 
 
+@lru_cache(maxsize=32)
+def _expected_by_table(
+    template: str,
+) -> tuple[tuple[str, list[tuple[str, str]], list[tuple[str, str, str]]], ...]:
+    """(table, [(row, col)], [(table, row, col)]) per table of the template's expected cells.
+
+    Read-only (callers must not modify the lists).
+    """
+    info = _expected_info(template)
+    return tuple(
+        (
+            table,
+            [(k[1], k[2]) for k in info if k[0] == table],
+            [k for k in info if k[0] == table],
+        )
+        for table in dict.fromkeys(k[0] for k in info)
+    )
+
+
 def _check_completeness(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     if not ctx.known_template:
         _emit(
@@ -1299,13 +1456,11 @@ def _check_completeness(ctx: _Ctx, r: Mapping[str, Any]) -> None:
             ),
         )
         return
-    info = _expected_info(ctx.template)
     lim = ctx.settings.max_listed
-    for table in dict.fromkeys(k[0] for k in info):
-        expected = [(k[1], k[2]) for k in info if k[0] == table]
-        present = [(rw, c) for rw, c in expected if (table, rw, c) in ctx.cells]
-        n_exp, n_have = len(expected), len(present)
-        have_spans = [ctx.cells[(table, rw, c)] for rw, c in present]
+    cells = ctx.cells
+    for table, expected, full_keys in _expected_by_table(ctx.template):
+        have_spans = [c for c in map(cells.get, full_keys) if c is not None]
+        n_exp, n_have = len(expected), len(have_spans)
         ends = [c.end for c in have_spans if c.end is not None]
         starts = [c.start for c in have_spans if c.start is not None]
         if n_have == n_exp:
@@ -1334,16 +1489,18 @@ def _check_completeness(ctx: _Ctx, r: Mapping[str, Any]) -> None:
                 fields={"detail": detail},
             )
             continue
+        present = [rc for rc, k in zip(expected, full_keys, strict=True) if k in cells]
         rows_order = list(dict.fromkeys(rw for rw, _ in expected))
         cols_order = list(dict.fromkeys(c for _, c in expected))
         have = set(present)
         missing_rows = [rw for rw in rows_order if not any((rw, c) in have for c in cols_order)]
         present_rows = [rw for rw in rows_order if rw not in missing_rows]
+        exp_set = set(expected)
         missing_cols = [
             c
             for c in cols_order
             if not any((rw, c) in have for rw in present_rows)
-            and any((rw, c) in set(expected) for rw in present_rows)
+            and any((rw, c) in exp_set for rw in present_rows)
         ]
         other = [
             f"{rw}/{c}"
@@ -1437,7 +1594,14 @@ _WS_RE = re.compile(r"\s+")
 
 
 def _norm(s: Any) -> str:
+    if type(s) is str and len(s) <= 200:  # noqa: E721 - titles: memoised
+        return _norm_str(s)
     return _WS_RE.sub("", unicodedata.normalize("NFKC", str(s or "")))
+
+
+@lru_cache(maxsize=8192)
+def _norm_str(s: str) -> str:
+    return _WS_RE.sub("", unicodedata.normalize("NFKC", s or ""))
 
 
 @lru_cache(maxsize=4)
@@ -1529,8 +1693,10 @@ def _check_narrative(ctx: _Ctx, r: Mapping[str, Any]) -> None:
         return
     # Ignore numbers inside tables: spans of each table's cells (text offsets).
     table_spans = []
-    for table in dict.fromkeys(k[0] for k in ctx.order):
-        cs = [ctx.cells[k] for k in _table_keys(ctx, table)]
+    _table_keys(ctx, "")  # builds ctx.by_table: its keys are the tables in order
+    cells = ctx.cells
+    for keys in ctx.by_table.values():
+        cs = [cells[k] for k in keys]
         st = [c.start for c in cs if c.start is not None]
         en = [c.end for c in cs if c.end is not None]
         if st and en:
@@ -1692,7 +1858,46 @@ def _array(values: list[Any], dtype: str) -> Any:
 
 
 def _to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Result rows given as CHECK_COLUMNS dicts (gkwork.panel) as a DataFrame."""
     return pd.DataFrame({c: _array([r[c] for r in rows], _CHECK_DTYPES[c]) for c in CHECK_COLUMNS})
+
+
+def _columns(rows: list[tuple]) -> dict[str, list]:
+    """Result rows (tuples in CHECK_COLUMNS order, see _emit) as ``{column: list}``."""
+    if not rows:
+        return {c: [] for c in CHECK_COLUMNS}
+    return dict(zip(CHECK_COLUMNS, map(list, zip(*rows, strict=True)), strict=True))
+
+
+def _tuples_frame(rows: list[tuple]) -> pd.DataFrame:
+    """Result rows (tuples in CHECK_COLUMNS order) as a DataFrame (as :func:`_to_frame`)."""
+    cols = _columns(rows)
+    if not rows:
+        return pd.DataFrame({c: _array(cols[c], _CHECK_DTYPES[c]) for c in CHECK_COLUMNS})
+    return pd.DataFrame({c: _fast_array(cols[c], _CHECK_DTYPES[c]) for c in CHECK_COLUMNS})
+
+
+_NONE_TYPE = type(None)
+
+
+def _fast_array(values: list[Any], dtype: str) -> Any:
+    """:func:`_array` for non-empty result columns: float64 and Int64 without inference.
+
+    Gives the same column as ``pd.array(values, dtype=dtype)`` (masked Int64 slots hold 1,
+    as pandas fills them).
+    """
+    types = set(map(type, values))
+    if dtype == "float64" and types == {float}:
+        return np.array(values, dtype=np.float64)
+    if dtype == "Int64" and types <= {int, _NONE_TYPE}:
+        n = len(values)
+        try:
+            data = np.fromiter((1 if v is None else v for v in values), dtype=np.int64, count=n)
+        except OverflowError:
+            return pd.array(values, dtype=dtype)
+        mask = np.fromiter((v is None for v in values), dtype=np.bool_, count=n)
+        return pd.arrays.IntegerArray(data, mask)
+    return _array(values, dtype)
 
 
 def _template_order(
@@ -1704,6 +1909,22 @@ def _template_order(
     """
     if not keys:
         return keys
+    memo_key = (template, tuple(keys))
+    hit = _ORDER_MEMO.get(memo_key)
+    if hit is None:
+        if len(_ORDER_MEMO) >= 512:
+            _ORDER_MEMO.clear()
+        hit = _ORDER_MEMO[memo_key] = _template_order_uncached(keys, template)
+    return hit
+
+
+#: Memo of _template_order: {(template, keys): ordered keys} (callers must not modify).
+_ORDER_MEMO: dict[tuple, list[tuple[str, str, str]]] = {}
+
+
+def _template_order_uncached(
+    keys: list[tuple[str, str, str]], template: str | None
+) -> list[tuple[str, str, str]]:
     info = _expected_info(template or "")
     rank = {k: v[3] for k, v in info.items()}
     tables = list(dict.fromkeys([*(k[0] for k in rank), *(k[0] for k in keys)]))
@@ -1773,7 +1994,7 @@ def check_cells(
         rules_to_run=rules_to_run,
         to_text_offset=to_text_offset,
     )
-    return _to_frame(out)
+    return _tuples_frame(out)
 
 
 def _selected_rules(rules_to_run: Iterable[str] | None) -> list[dict[str, Any]]:
@@ -1800,8 +2021,8 @@ def _run_checks(
     settings: CheckSettings | None,
     rules_to_run: Iterable[str] | None = None,
     to_text_offset: Callable[[int], int] | None = None,
-) -> list[dict[str, Any]]:
-    """Run the selected rules over indexed cells; the result rows (CHECK_COLUMNS dicts)."""
+) -> list[tuple]:
+    """Run the selected rules over indexed cells; the result rows (CHECK_COLUMNS tuples)."""
     settings = settings or CheckSettings()
     selected = _selected_rules(rules_to_run)
     template = _text(meta.get("template")).strip() or None
@@ -1817,6 +2038,7 @@ def _run_checks(
         sections=sections,
         settings=settings,
         to_text_offset=to_text_offset,
+        msg_key=f"message_{settings.lang}",
     )
     for r in selected:
         kind = r["kind"]
@@ -1843,7 +2065,7 @@ def _section_records(cols: Mapping[str, list]) -> list[dict[str, Any]]:
     return [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
 
 
-def _report_rows(report: Report, settings: CheckSettings | None) -> list[dict[str, Any]] | None:
+def _report_rows(report: Report, settings: CheckSettings | None) -> list[tuple] | None:
     """Check result rows of a report (None when its status is not ok)."""
     if report.status != "ok":
         logger.debug("check_report: %s has status %s; no checks", report.report_id, report.status)
@@ -1887,8 +2109,7 @@ def check_columns(report: Report, *, settings: CheckSettings | None = None) -> d
     Internal fast path for corpus builds: no DataFrame is built. Missing numbers are NaN
     (expected, observed, delta) or None (start, end).
     """
-    rows = _report_rows(report, settings) or []
-    return {c: [r[c] for r in rows] for c in CHECK_COLUMNS}
+    return _columns(_report_rows(report, settings) or [])
 
 
 def check_report(report: Report, *, settings: CheckSettings | None = None) -> pd.DataFrame:
@@ -1902,7 +2123,7 @@ def check_report(report: Report, *, settings: CheckSettings | None = None) -> pd
         As :func:`check_cells`.
     """
     rows = _report_rows(report, settings)
-    return _empty_checks() if rows is None else _to_frame(rows)
+    return _empty_checks() if rows is None else _tuples_frame(rows)
 
 
 def summarize_checks(checks: pd.DataFrame) -> pd.DataFrame:
