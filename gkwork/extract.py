@@ -85,11 +85,26 @@ def split_row(row: list[GridCell]) -> tuple[list[GridCell], list[GridCell]]:
     Merged-cell placeholders (empty cells before the first label) are dropped from the labels.
     """
     k = len(row)
-    while k > 0 and looks_numeric(row[k - 1].raw):
+    cache = _NUMERIC
+    while k > 0:
+        raw = row[k - 1].raw
+        hit = cache.get(raw) if type(raw) is str else None  # noqa: E721
+        if hit is None:
+            hit = looks_numeric(raw)
+            if type(raw) is str and len(raw) <= 64:  # noqa: E721
+                if len(cache) >= 1 << 16:
+                    cache.clear()
+                cache[raw] = hit
+        if not hit:
+            break
         k -= 1
-    labels = [c for c in row[:k] if c.label.strip()]
+    labels = [c for c in row[:k] if (c.raw if c.text is None else c.text).strip()]
     # a value cell merged over several grid columns is one value: drop its expanded copies
     return labels, [c for c in row[k:] if not c.is_copy]
+
+
+#: raw cell text -> looks_numeric(raw) (cell texts repeat across reports).
+_NUMERIC: dict[str, bool] = {}
 
 
 def _trim(values: list[GridCell], n: int) -> list[GridCell]:
@@ -116,7 +131,7 @@ class _Ctx:
     app_header: list[list[tuple[str, str]]] = field(default_factory=list)
     rl_header: list[list[GridCell]] = field(default_factory=list)
     last_order: dict[str, int] = field(default_factory=dict)
-    out: dict[tuple[str, str, str], dict] = field(default_factory=dict)
+    out: dict[tuple[str, str, str], list] = field(default_factory=dict)
     duplicates: int = 0
     context: str = ""
     rectangular: bool = False
@@ -126,24 +141,28 @@ def _emit(
     ctx: _Ctx, table: str, row: str, col: str, cell: GridCell, template: str | None = None
 ) -> None:
     key = (table, row, col)
-    if key in ctx.out:
+    out = ctx.out
+    if key in out:
         ctx.duplicates += 1
         return
-    spec = _cell_spec(template or ctx.template, table, row, col)
-    pv = parse_value(cell.raw, allow_negative=spec[1], allow_decimal=spec[2])
-    unit = pv.unit or spec[0]
-    ctx.out[key] = {
-        "report_id": ctx.report_id,
-        "table": table,
-        "row": row,
-        "col": col,
-        "value": pv.value,
-        "unit": unit,
-        "raw": cell.raw,
-        "flag": pv.flag,
-        "start": cell.start,
-        "end": cell.end,
-    }
+    raw = cell.raw
+    tpl = template or ctx.template
+    ck = (tpl, key, raw)
+    hit = _PARSED.get(ck) if type(raw) is str else None  # noqa: E721
+    if hit is None:
+        spec = _cell_spec(tpl, table, row, col)
+        pv = parse_value(raw, allow_negative=spec[1], allow_decimal=spec[2])
+        hit = (pv.value, pv.unit or spec[0], pv.flag)
+        if type(raw) is str and len(raw) <= 64:  # noqa: E721
+            if len(_PARSED) >= 1 << 16:
+                _PARSED.clear()
+            _PARSED[ck] = hit
+    # [value, unit, raw, flag, start, end] (see _out_columns)
+    out[key] = [hit[0], hit[1], raw, hit[2], cell.start, cell.end]
+
+
+#: (template, cell key, raw) -> (value, unit, flag) of a parsed cell.
+_PARSED: dict[tuple, tuple] = {}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -259,9 +278,9 @@ def _app_header(ctx: _Ctx, labels: list[GridCell]) -> bool:
 
 
 def _app_col_order(ctx: _Ctx) -> list[str]:
-    default = T.cols(ctx.template, "applications")
     if ctx.app_cols is not None:
         return ctx.app_cols
+    default = T.cols(ctx.template, "applications")
     order: list[str] | None = None
     for keys in ctx.app_header:
         cols = [k[1] for k in keys if k[0] == "col"]
@@ -342,28 +361,14 @@ def _data_row(
     ctx: _Ctx, labels: list[GridCell], values: list[GridCell], row: list[GridCell] | None = None
 ) -> None:
     label = labels[-1]
-    tables = ["applications", "active_disclosure"]
-    if ctx.table == "active_disclosure":
-        tables = ["active_disclosure", "applications"]
+    in_ad = ctx.table == "active_disclosure"
     best: tuple[float, str, str, str] | None = None  # score, table, key, template
-    for table in tables:
-        group = (
-            ctx.ad_group
-            if table == "active_disclosure" and ctx.table == "active_disclosure"
-            else None
-        )
-        templates = [ctx.template] + (
-            [t for t in _GOV if t != ctx.template] if table == "applications" else []
-        )
-        for tpl in templates:
-            cands = _match(tpl, table, "row", label.label, group)
-            if table == "active_disclosure" and group and not cands:
-                cands = _match(tpl, table, "row", label.label, None)
-            m = _pick_in_order(ctx, table, cands)
-            if m and m[1] >= MIN_ROW_SCORE and (best is None or m[1] > best[0]):
-                best = (m[1], table, m[0], tpl)
-            if best is not None and best[0] >= 95:
-                break
+    for table, tpl, cands in _row_plan(
+        ctx.template, in_ad, ctx.ad_group if in_ad else None, label.label
+    ):
+        m = _pick_in_order(ctx, table, cands)
+        if m and m[1] >= MIN_ROW_SCORE and (best is None or m[1] > best[0]):
+            best = (m[1], table, m[0], tpl)
         if best is not None and best[0] >= 95:
             break
     if best is None:
@@ -393,14 +398,57 @@ def _data_row(
         vals = values[-len(cols) :]
     else:
         vals = _trim(values, len(cols))
+    _emit_row(ctx, table, key, cols, vals, tpl)
+
+
+def _emit_row(
+    ctx: _Ctx, table: str, row: str, cols: list[str], vals: list[GridCell], template: str
+) -> None:
+    """``_emit(ctx, table, row, col, cell, template)`` for each (col, cell) pair."""
+    out = ctx.out
+    parsed = _PARSED
     for col, cell in zip(cols, vals, strict=False):
-        _emit(ctx, table, key, col, cell, tpl)
+        key = (table, row, col)
+        if key in out:
+            ctx.duplicates += 1
+            continue
+        raw = cell.raw
+        hit = parsed.get((template, key, raw)) if type(raw) is str else None  # noqa: E721
+        if hit is None:
+            _emit(ctx, table, row, col, cell, template)
+        else:
+            out[key] = [hit[0], hit[1], raw, hit[2], cell.start, cell.end]
+
+
+@functools.lru_cache(maxsize=65536)
+def _row_plan(
+    template: str, in_ad: bool, ad_group: str | None, text: str
+) -> tuple[tuple[str, str, tuple], ...]:
+    """(table, template, candidates) in the order :func:`_data_row` tries them."""
+    tables = (
+        ["active_disclosure", "applications"] if in_ad else ["applications", "active_disclosure"]
+    )
+    plan = []
+    for table in tables:
+        group = ad_group if table == "active_disclosure" and in_ad else None
+        templates = [template] + (
+            [t for t in _GOV if t != template] if table == "applications" else []
+        )
+        for tpl in templates:
+            cands = _match(tpl, table, "row", text, group)
+            if table == "active_disclosure" and group and not cands:
+                cands = _match(tpl, table, "row", text, None)
+            plan.append((table, tpl, cands))
+    return tuple(plan)
 
 
 def _pick_in_order(ctx: _Ctx, table: str, cands: tuple) -> tuple[str, float] | None:
     if not cands:
         return None
     top = cands[0][1]
+    if len(cands) == 1 or cands[1][1] != top:
+        # candidates come best first (match_label without parent): nothing tied with the top
+        return cands[0]
     tied = [c for c in cands if c[1] == top]
     last = ctx.last_order.get(table, -1)
     for c in tied:
@@ -453,9 +501,10 @@ def _extract_gov(grids: list[Grid], ctx: _Ctx, text: str = "") -> None:
         ctx.ad_pos = {}
         for row in grid.rows:
             labels, values = split_row(row)
-            if not labels and not any(v.raw for v in values):
+            has_value = any(v.raw for v in values)
+            if not labels and not has_value:
                 continue
-            if labels and not any(v.raw for v in values):
+            if labels and not has_value:
                 g = _caption_group(ctx, labels)
                 if g:
                     ctx.ad_group = g
@@ -500,7 +549,7 @@ def _extract_legacy(grids: list[Grid], ctx: _Ctx, variant: str = "") -> None:
                 continue
             unit = ""
             names = labels
-            if len(labels) >= 2 and T.normalize_label(labels[-1].label) in (*UNITS, "——", "—"):
+            if len(labels) >= 2 and T.normalize_label(labels[-1].label) in _UNIT_LABELS:
                 unit = labels[-1].label
                 names = labels[:-1]
             text = "".join(c.label for c in names)
@@ -519,7 +568,10 @@ def _extract_legacy(grids: list[Grid], ctx: _Ctx, variant: str = "") -> None:
             if len(vals) == 1:
                 _emit(ctx, "legacy_stats", m[0], "value", vals[0])
                 if unit and unit not in ("——", "—"):
-                    ctx.out[("legacy_stats", m[0], "value")]["unit"] = unit
+                    ctx.out[("legacy_stats", m[0], "value")][1] = unit
+
+
+_UNIT_LABELS = frozenset((*UNITS, "——", "—"))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -567,7 +619,32 @@ def _cell_columns(
         _extract_gov(grids, ctx, text)
     elif template == "legacy":
         _extract_legacy(grids, ctx)
-    return _to_columns(ctx.out.values(), template)
+    return _out_columns(ctx.out, template, report_id)
+
+
+def _out_columns(out: dict[tuple[str, str, str], list], template: str, report_id: str) -> Columns:
+    """:func:`_to_columns` for the emitted cells of a context (key -> value list)."""
+    keys = list(out)
+    if keys:
+        order = _template_order(template)
+        big = 10**6
+        get = order.get
+        ranks = [get(k, big) for k in keys]
+        # stable: keys not in the template keep their emission order, after the others
+        keys = [keys[i] for i in sorted(range(len(keys)), key=ranks.__getitem__)]
+    recs = [out[k] for k in keys]
+    return {
+        "report_id": [report_id] * len(keys),
+        "table": [k[0] for k in keys],
+        "row": [k[1] for k in keys],
+        "col": [k[2] for k in keys],
+        "value": [r[0] for r in recs],
+        "unit": [r[1] for r in recs],
+        "raw": [r[2] for r in recs],
+        "flag": [r[3] for r in recs],
+        "start": [r[4] for r in recs],
+        "end": [r[5] for r in recs],
+    }
 
 
 @functools.lru_cache(maxsize=8)

@@ -29,7 +29,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from gkwork.model import Grid, GridCell
+from gkwork.model import Grid, GridCell, _GridCellDraft
+from gkwork.model import _new_grid_cell as _new_cell
 
 #: Layout names this module can produce.
 TEXT_LAYOUTS = ("pipe", "markdown", "cell_per_line", "tsv")
@@ -68,13 +69,33 @@ def _cell(text: str, a: int, b: int) -> GridCell:
 
 def _cell_of(seg: str, a: int) -> GridCell:
     """:func:`_cell` for ``seg == text[a:a + len(seg)]``."""
+    hit = _SEG_CACHE.get(seg)
+    if hit is None:
+        hit = _seg_info(seg)
+    raw, lead, label = hit
+    a += lead
+    return _new_cell(raw, a, a + len(raw), label)
+
+
+#: seg -> (raw, offset of raw in seg, label or None); cell texts repeat across reports.
+_SEG_CACHE: dict[str, tuple[str, int, str | None]] = {}
+_SEG_CACHE_MAX = 1 << 16
+_SEG_CACHE_MAX_LEN = 128
+
+
+def _seg_info(seg: str) -> tuple[str, int, str | None]:
+    """(raw, lead, label) of a cell segment: trimmed text, its offset in ``seg``, and the
+    whitespace-free label when it differs from ``raw`` (else None)."""
     raw = seg.strip(_WS)
-    if len(raw) != len(seg):
-        a += len(seg) - len(seg.lstrip(_WS))
-    b = a + len(raw)
-    label = _squeeze(raw) if len(raw) <= 200 else _WS_RE.sub("", raw)
-    # positional arguments: measurably cheaper than keywords for a frozen dataclass
-    return GridCell(raw, a, b, label if label != raw else None)
+    lead = len(seg) - len(seg.lstrip(_WS)) if len(raw) != len(seg) else 0
+    # str.split() splits on exactly the characters of _WS_RE (str.isspace)
+    label = "".join(raw.split())
+    info = (raw, lead, label if label != raw else None)
+    if len(seg) <= _SEG_CACHE_MAX_LEN:
+        if len(_SEG_CACHE) >= _SEG_CACHE_MAX:
+            _SEG_CACHE.clear()
+        _SEG_CACHE[seg] = info
+    return info
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -96,10 +117,11 @@ def _line_spans(text: str) -> tuple[list[tuple[int, int]], list[str]]:
     parts = text.split("\n")
     n = len(text)
     spans: list[tuple[int, int]] = []
+    append = spans.append
     pos = 0
     for part in parts:
         end = pos + len(part)
-        spans.append((pos, end))
+        append((pos, end))
         pos = end + 1
     if spans and spans[-1][0] >= n:  # the empty remainder after a final newline
         spans.pop()
@@ -108,10 +130,30 @@ def _line_spans(text: str) -> tuple[list[tuple[int, int]], list[str]]:
 
 
 def _split_cells(text: str, a: int, b: int, sep: str) -> list[GridCell]:
-    cells = []
+    cells: list[GridCell] = []
+    append = cells.append
+    cache_get = _SEG_CACHE.get
+    # _new_cell inlined: GridCell(raw, s, e, label) without the frozen __init__
+    new = object.__new__
+    draft = _GridCellDraft
+    cls = GridCell
     start = a
     for part in text[a:b].split(sep):  # sep is one character
-        cells.append(_cell_of(part, start))
+        hit = cache_get(part)
+        if hit is None:
+            hit = _seg_info(part)
+        raw, lead, label = hit
+        s = start + lead
+        c = new(draft)
+        c.raw = raw
+        c.start = s
+        c.end = s + len(raw)
+        c.text = label
+        c.rowspan = 1
+        c.colspan = 1
+        c.is_copy = False
+        c.__class__ = cls
+        append(c)
         start += len(part) + 1
     return cells
 
@@ -125,13 +167,15 @@ def _line_kind(text: str, a: int, b: int) -> str:
 
 
 def _kind_of(line: str) -> str:
+    if "\t" not in line and "|" not in line:
+        return "blank" if line.strip(_WS) == "" else "text"
     if line.startswith("\t") and line.count("\t", 1) == 0:
         return "tab"  # one cell per line; a lone TAB is a merged-cell placeholder
     if line.strip(_WS) == "":
         return "blank"
     if "|" in line:
         stripped = line.strip()
-        if _MD_SEP_RE.match(stripped):
+        if "---" in line and _MD_SEP_RE.match(stripped):  # the separator needs ---
             return "mdsep"
         if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 3:
             return "md"
@@ -163,7 +207,8 @@ def find_grids(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> list[G
     ('pipe', ['规章', '30', '30', '30', '', ''])
     """
     lines, line_texts = _line_spans(text)
-    kinds = [_kind_of(t) for t in line_texts]
+    kind_of = _kind_of
+    kinds = [kind_of(t) for t in line_texts]
     grids: list[Grid] = []
     i = 0
     n = len(lines)

@@ -195,6 +195,7 @@ _SPLIT_TITLE_RE = re.compile(
     r"^\s*(?P<agency>[^\n。，,；;]{2,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*政府信息公开(?:工作)?\s*\n\s*\n?\s*(?:年度)?报告",
     re.M,
 )
+_SPLIT_TITLE_HINT_RE = re.compile(r"政府信息公开(?:工作)?\s*\n")
 _COMPILED_BY_RE = re.compile(
     r"由(?P<agency>[^，,。；;（(]{2,40}?)(?:政府信息公开工作机构|政务公开办公室|办公室)?编制"
 )
@@ -258,7 +259,10 @@ def extract_meta(doc: Document) -> dict:
     m2 = _TITLE_YEAR_FIRST_RE.search(head[:1500])
     if m2 and (m is None or m2.start() < m.start()):
         m = m2
-    split = _SPLIT_TITLE_RE.search(head[:1500])
+    # every split title contains 政府信息公开(工作) and a line break: skip the slow search without
+    split = (
+        _SPLIT_TITLE_RE.search(head[:1500]) if _SPLIT_TITLE_HINT_RE.search(head[:1500]) else None
+    )
     if split and (m is None or split.start() < m.start()):
         meta["title"] = re.sub(r"\s+", "", split.group(0))
         meta["agency"] = _clean_agency(split.group("agency"))
@@ -424,6 +428,29 @@ _HEAD_INLINE_RE = re.compile(
 )
 
 
+#: Where a _HEAD_RE match can start after position 0 (a prefix of the pattern's \\n branch).
+_HEAD_START_RE = re.compile(r"\n[ \t\u3000]*[（(]?[一二三四五六七八九十]")
+
+
+def _head_matches(text: str) -> list[re.Match]:
+    """``list(_HEAD_RE.finditer(text))``, trying only the positions where a match can start."""
+    out = []
+    end = 0
+    m = _HEAD_RE.match(text, 0)
+    if m:
+        out.append(m)
+        end = m.end()
+    for c in _HEAD_START_RE.finditer(text):
+        p = c.start()
+        if p == 0 or p < end:
+            continue
+        m = _HEAD_RE.match(text, p)
+        if m:
+            out.append(m)
+            end = m.end()
+    return out
+
+
 def _num(s: str) -> int:
     return cn_number(s) or 0
 
@@ -444,7 +471,7 @@ def extract_section_columns(doc: Document, report_id: str) -> dict[str, list]:
     """
     text = doc.narrative
     cands = []
-    for m in _HEAD_RE.finditer(text):
+    for m in _head_matches(text):
         title = m.group("title")
         key = _classify(title)
         if key is None:
@@ -504,6 +531,7 @@ def extract_section_columns(doc: Document, report_id: str) -> dict[str, list]:
     return {c: [r[c] for r in rows] for c in SECTION_COLUMNS}
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _classify(title: str) -> str | None:
     t = unicodedata.normalize("NFKC", title)
     if len(t) > 40:

@@ -31,8 +31,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
+from rapidfuzz import process as rf_process
 
 from gkwork import validate
 from gkwork.errors import GkworkError
@@ -248,6 +250,7 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
                 best[k] = (rank, conf)
 
     order = sorted(range(n), key=lambda i: str(recs[i]["report_id"]))
+    order_pos = {i: k for k, i in enumerate(order)}
 
     def by_key(keys: list[str], method: str, *, allow_same_year: bool) -> None:
         groups: dict[str, list[int]] = {}
@@ -275,20 +278,37 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
                         i, j, "division_code", settings.conf("division_code"), allow_same_year=False
                     )
 
-    # Fuzzy: blocked by the last two characters (the kind of body: 政府, 中心, 务局 ...).
-    blocks: dict[str, list[int]] = {}
+    # Fuzzy: blocked by the last two characters (the kind of body: 政府, 中心, 务局 ...); the
+    # distinct names of a block are scored at once (rapidfuzz cdist), so a block of thousands
+    # of reports costs one matrix of its distinct names, not a Python loop over report pairs.
+    blocks: dict[str, dict[str, list[int]]] = {}
     for i in order:
         if len(norm[i]) >= 2:
-            blocks.setdefault(norm[i][-2:], []).append(i)
-    for members in blocks.values():
-        for a_pos, i in enumerate(members):
-            for j in members[a_pos + 1 :]:
-                if uf.find(i) == uf.find(j):
-                    continue
-                score = fuzz.ratio(norm[i], norm[j])
-                if score >= settings.fuzzy_cutoff:
+            blocks.setdefault(norm[i][-2:], {}).setdefault(norm[i], []).append(i)
+    for by_name in blocks.values():
+        names = list(by_name)
+        if len(names) < 2:
+            continue
+        scores = rf_process.cdist(
+            names, names, scorer=fuzz.ratio, score_cutoff=settings.fuzzy_cutoff, dtype=np.float64
+        )
+        hits = sorted(
+            (min(by_name[names[a]][0], by_name[names[b]][0]), a, b)
+            for a, b in zip(*np.nonzero(np.triu(scores, 1)), strict=True)
+        )
+        for _, a, b in hits:
+            score = float(scores[a, b])
+            for i in by_name[names[a]]:
+                for j in by_name[names[b]]:
+                    if uf.find(i) == uf.find(j):
+                        continue
+                    i2, j2 = (i, j) if order_pos[i] < order_pos[j] else (j, i)
                     link(
-                        i, j, "fuzzy", settings.conf("fuzzy") * score / 100.0, allow_same_year=False
+                        i2,
+                        j2,
+                        "fuzzy",
+                        settings.conf("fuzzy") * score / 100.0,
+                        allow_same_year=False,
                     )
 
     clusters: dict[int, list[int]] = {}
@@ -589,26 +609,39 @@ def check_panel(
         reps = reps.merge(matched[["report_id", "panel_id"]], on="report_id", how="left")
     reps["_year"] = reps["year"].map(validate._as_year)
     reps = reps[reps["_year"].notna()]
-    by_report = {rid: g for rid, g in cells.groupby("report_id", sort=False)}
+    # positions of each report's cells: sub-frames are taken only for reports that have a
+    # consecutive year in their panel (a dict of 100k sub-DataFrames would cost gigabytes)
+    positions = cells.groupby("report_id", sort=False).indices if len(cells) else {}
     empty = cells.iloc[0:0]
     panel_rules = [r for r in validate.rules().values() if r["kind"] == "panel"]
-    out: list[dict[str, Any]] = []
-    for _, g in sorted(reps.groupby("panel_id", sort=False), key=lambda kv: str(kv[0])):
-        g = g.sort_values(["_year", "report_id"], kind="stable")
-        firsts = g.drop_duplicates("_year", keep="first")
-        if len(firsts) < len(g):
-            logger.info(
-                "panel %s: several reports in one year; using the first by report_id",
-                g["panel_id"].iloc[0],
-            )
-        seq = []
-        for rec in firsts.to_dict("records"):
-            rc = by_report.get(rec["report_id"], empty)
+    panels: dict[Any, list[dict[str, Any]]] = {}
+    for rec in reps.to_dict("records"):
+        pid = rec.get("panel_id")
+        if pid is None or (isinstance(pid, float) and pid != pid):
+            continue  # unmatched (NaN) panel ids take no part, as in a groupby
+        panels.setdefault(pid, []).append(rec)
+    made: dict[str, _Rep] = {}
+
+    def rep_of(rec: dict[str, Any]) -> _Rep:
+        rid = str(rec["report_id"])
+        if rid not in made:
+            pos = positions.get(rec["report_id"])
+            rc = cells.take(pos) if pos is not None else empty
             tpl = _text(rec.get("template")) or (_infer_template(rc) if len(rc) else "none")
-            seq.append(_Rep(str(rec["report_id"]), int(rec["_year"]), tpl, rc))
-        for early, later in zip(seq, seq[1:], strict=False):
-            if later.year != early.year + 1:
+            made[rid] = _Rep(rid, int(rec["_year"]), tpl, rc)
+        return made[rid]
+
+    out: list[dict[str, Any]] = []
+    for pid in sorted(panels, key=str):
+        g = sorted(panels[pid], key=lambda r: (r["_year"], str(r["report_id"])))
+        firsts = [r for k, r in enumerate(g) if k == 0 or r["_year"] != g[k - 1]["_year"]]
+        if len(firsts) < len(g):
+            logger.info("panel %s: several reports in one year; using the first by report_id", pid)
+        for early, later in zip(firsts, firsts[1:], strict=False):
+            if int(later["_year"]) != int(early["_year"]) + 1:
                 continue
+            a, b = rep_of(early), rep_of(later)
             for r in panel_rules:
-                out.extend(_pair_rows(r, early, later, lang))
+                out.extend(_pair_rows(r, a, b, lang))
+        made.clear()
     return validate._to_frame(out)
