@@ -1099,10 +1099,15 @@ def _staged_panel_checks(staging: Path) -> pd.DataFrame:
         .to_table(columns=_PANEL_REPORT_COLUMNS)
         .to_pandas()
     )
+    # only the columns the panel rules read, strings dictionary-encoded: a few dozen cells per
+    # report, so the slice stays small even for a million reports
     cells = (
         ds.dataset(staging / "cells.parquet", format="parquet")
-        .to_table(filter=ds.field("row").isin(list(_PANEL_CELL_ROWS)))
-        .to_pandas()
+        .to_table(
+            columns=["report_id", "table", "row", "col", "value", "start", "end"],
+            filter=ds.field("row").isin(list(_PANEL_CELL_ROWS)),
+        )
+        .to_pandas(strings_to_categorical=True)
     )
     return panel_checks(reports, cells)
 
