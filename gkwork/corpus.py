@@ -539,9 +539,7 @@ def _report_columns(
 
 def _cols(report: Report, kind: str) -> dict[str, list] | pd.DataFrame:
     """A report's cells or sections as column lists when the Report offers them."""
-    getter = getattr(report, f"{kind[:-1] if kind == 'cells' else 'section'}_columns", None)
-    if kind == "cells":
-        getter = getattr(report, "cell_columns", None)
+    getter = getattr(report, {"cells": "cell_columns", "sections": "section_columns"}[kind], None)
     return getter() if callable(getter) else getattr(report, kind)
 
 
