@@ -784,8 +784,13 @@ class _Ctx:
 
 
 def _texts(table: TableBlock, ctx: _Ctx) -> list[list[str]]:
-    """Cell texts with the label quirks (split headers, short captions) applied."""
-    texts = [[c.text for c in row] for row in table.rows]
+    """Cell texts with the label quirks (split headers, short captions) applied.
+
+    Layouts that print one table row per line cannot hold a line break inside a cell: there a
+    multi-line cell text (``本年新\n制作数量``) is joined with a space, as converters do.
+    """
+    one_line = ctx.layout in ("pipe", "markdown", "tsv")
+    texts = [[c.text.replace("\n", " ") if one_line else c.text for c in row] for row in table.rows]
     if not (ctx.p_split or ctx.p_caption):
         return texts
     nhdr = _header_rows(table)
