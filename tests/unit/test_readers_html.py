@@ -157,3 +157,19 @@ def test_helpers():
     )
     assert normalize_label("结果\n维持") == "结果维持"
     assert normalize_label("Open  Data 2") == "Open Data 2"
+
+
+def test_gbk_page_gives_agency_index_and_dates_in_report_meta(tmp_path):
+    """Issue 4: a GBK government page with a portal block, read as a whole report."""
+    import gkwork
+
+    path = tmp_path / "page.html"
+    path.write_bytes(write_html(report_blocks("gov2021"), encoding="gbk", portal_meta=PORTAL_META))
+    meta = gkwork.read_report(path).meta
+    assert meta["encoding"] == "gbk" and meta["status"] == "ok"
+    assert meta["agency"] == "示例县人民政府"
+    assert meta["index_no"] == PORTAL_META["index_no"]
+    assert meta["division_code"] == "330803"
+    assert meta["written_date"] == PORTAL_META["written_date"]
+    assert meta["published_date"] == PORTAL_META["published_date"]
+    assert meta["year"] == 2021 and meta["template"] == "gov2021"
