@@ -258,14 +258,34 @@ def _as_list(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Pa
     return [Path(p) for p in inputs]
 
 
-def _is_within(path: Path, parent: Path | None) -> bool:
-    if parent is None:
-        return False
-    try:
-        path.resolve().relative_to(parent)
-    except ValueError:
-        return False
-    return True
+def _walk(root: Path, exclude: Path | None) -> list[tuple[Path, str, str]]:
+    """Files under ``root`` as (path, relative path, resolved path), hidden entries skipped.
+
+    One ``os.scandir`` pass: the resolved path is the resolved root joined with the relative
+    path, so that only symbolic links need a per-file ``resolve()``.
+    """
+    real_root = root.resolve()
+    out: list[tuple[Path, str, str]] = []
+    stack = [(str(root), str(real_root), "")]
+    while stack:
+        path, real, rel = stack.pop()
+        if exclude is not None and Path(real).is_relative_to(exclude):
+            continue
+        with os.scandir(path) as it:
+            for e in it:
+                if e.name.startswith("."):
+                    continue
+                sub_rel = f"{rel}/{e.name}" if rel else e.name
+                if e.is_symlink():  # a linked file counts; a linked directory is not entered
+                    target = Path(e.path).resolve()
+                    if target.is_file() and not (exclude and target.is_relative_to(exclude)):
+                        out.append((Path(e.path), sub_rel, str(target)))
+                elif e.is_dir():
+                    stack.append((e.path, os.path.join(real, e.name), sub_rel))
+                elif e.is_file():
+                    if exclude is None or not Path(real, e.name).is_relative_to(exclude):
+                        out.append((Path(e.path), sub_rel, os.path.join(real, e.name)))
+    return out
 
 
 def discover_files(
@@ -294,7 +314,7 @@ def discover_files(
     """
     excl = exclude.resolve() if exclude is not None else None
     found: list[tuple[Path, str]] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for p in _as_list(inputs):
         if not p.exists():
             raise InputError(
@@ -302,18 +322,10 @@ def discover_files(
                 "reports (txt, md, html, docx, pdf); check the path"
             )
         if p.is_dir():
-            candidates = []
-            for f in p.rglob("*"):
-                rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts) or not f.is_file():
-                    continue
-                if _is_within(f, excl):
-                    continue
-                candidates.append((f, rel.as_posix()))
+            candidates = _walk(p, excl)
         else:
-            candidates = [(p, p.name)]
-        for f, rel in candidates:
-            key = f.resolve()
+            candidates = [(p, p.name, str(p.resolve()))]
+        for f, rel, key in candidates:
             if key not in seen:
                 seen.add(key)
                 found.append((f, rel))
@@ -575,10 +587,28 @@ class _Task:
 @dataclass(slots=True)
 class _Result:
     key: str
-    blob: bytes  # pickled dict[table, dict[column, list]]
+    blob: bytes | None  # pickled dict[table, dict[column, list]]; None once written to `stored`
     status: str
     error: str | None
     cacheable: bool
+    stored: str | None = None  # where the worker wrote the blob (local engines)
+
+
+@dataclass(frozen=True, slots=True)
+class _Store:
+    """Where workers write their results: the cache, or the run's spool when not cacheable.
+
+    Local engines (serial, process pool) write from the worker, so that the build's parent
+    process only dispatches; dask workers may not see the output directory and return blobs.
+    """
+
+    cache_dir: str | None  # None: cache off, every result goes to the spool
+    spool: str
+
+    def path(self, key: str, cacheable: bool) -> Path:
+        if self.cache_dir is not None and cacheable:
+            return _cache_path(Path(self.cache_dir), key)
+        return Path(self.spool) / f"{key}.pkl"
 
 
 class _Timeout(BaseException):
@@ -692,8 +722,13 @@ def process_file(
     parse_fn: ParseFn | None = None,
     check_fn: CheckFn | None = None,
     timeout: float | None = None,
+    store: _Store | None = None,
 ) -> _Result:
-    """Parse one file into a :class:`_Result`; never raises (runs inside workers)."""
+    """Parse one file into a :class:`_Result`; never raises (runs inside workers).
+
+    With ``store`` the pickled columns are written to the cache (or the spool) here, in the
+    worker, and the result carries only the file's status and where its columns are.
+    """
     hook = os.environ.get(CRASH_HOOK_ENV)
     if hook and hook in task.path and _in_child_process():
         os._exit(1)  # test hook: simulate a worker dying (segfault, OOM kill)
@@ -718,7 +753,12 @@ def process_file(
             status="error",
             error=f"{Reason.INTERNAL_ERROR}: {type(exc).__name__}: {exc}",
         )
-    return _make_result(task, columns)
+    res = _make_result(task, columns)
+    if store is not None:
+        dest = store.path(res.key, res.cacheable)
+        _atomic_write_bytes(dest, res.blob)
+        res.blob, res.stored = None, str(dest)
+    return res
 
 
 def _make_result(task: _Task, columns: dict[str, dict[str, list]]) -> _Result:
@@ -789,44 +829,63 @@ def _run_suspects(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _call_batch(call: Callable[[_Task], _Result], batch: tuple[_Task, ...]) -> list[_Result]:
+    return [call(t) for t in batch]
+
+
+#: Most files a process-pool worker takes at once: batches amortise the pool's per-call cost
+#: (about 1 ms of the parent's time per call, as much as parsing a short report).
+_MAX_BATCH = 16
+
+
+def _batches(tasks: Sequence[_Task], jobs: int) -> list[tuple[_Task, ...]]:
+    """Split tasks into batches small enough that every worker gets at least 8 of them."""
+    size = max(1, min(_MAX_BATCH, len(tasks) // (8 * jobs)))
+    return [tuple(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+
+
 def _run_process(
     tasks: Sequence[_Task], call: Callable[[_Task], _Result], jobs: int, hard_limit: float
 ) -> Iterator[_Result]:
-    """Process pool with a bounded in-flight window; survives worker crashes.
+    """Process pool with a bounded in-flight window of batches; survives worker crashes.
 
-    When the pool breaks, the tasks that were in flight are suspects: each is re-run alone in
-    a fresh pool, so that only the culprit is recorded as ``worker_crashed``; then a new pool
-    takes the remaining tasks.
+    When the pool breaks, the files of the batches in flight are suspects: each is re-run
+    alone in a fresh pool, so that only the culprit is recorded as ``worker_crashed``; then a
+    new pool takes the remaining batches. A batch is killed when it runs longer than
+    ``hard_limit`` per file.
     """
-    pending = deque(tasks)
+    pending = deque(_batches(tasks, jobs))
     window = max(2, 2 * jobs)
+    run_batch = partial(_call_batch, call)
     pool = cf.ProcessPoolExecutor(max_workers=jobs)
-    inflight: dict[cf.Future, _Task] = {}
+    inflight: dict[cf.Future, tuple[_Task, ...]] = {}
     started: dict[cf.Future, float] = {}
     try:
         while pending or inflight:
             while pending and len(inflight) < window:
-                t = pending.popleft()
-                inflight[pool.submit(call, t)] = t
+                batch = pending.popleft()
+                inflight[pool.submit(run_batch, batch)] = batch
             done, _ = cf.wait(inflight, timeout=1.0, return_when=cf.FIRST_COMPLETED)
             now = time.monotonic()
             broken = False
             for fut in done:
-                t = inflight.pop(fut)
+                batch = inflight.pop(fut)
                 started.pop(fut, None)
                 exc = fut.exception()
                 if exc is None:
-                    yield fut.result()
+                    yield from fut.result()
                 elif isinstance(exc, BrokenProcessPool):
-                    inflight[fut] = t  # keep as a suspect
+                    inflight[fut] = batch  # keep as suspects
                     broken = True
                 else:
-                    yield _crash_result(t, f"{type(exc).__name__}: {exc}", Reason.INTERNAL_ERROR)
+                    for t in batch:
+                        msg = f"{type(exc).__name__}: {exc}"
+                        yield _crash_result(t, msg, Reason.INTERNAL_ERROR)
             if not broken:
                 for fut in inflight:
                     if fut.running():
                         started.setdefault(fut, now)
-                overdue = [f for f, s in started.items() if now - s > hard_limit]
+                overdue = [f for f, s in started.items() if now - s > hard_limit * len(inflight[f])]
                 if overdue:
                     log.warning("killing a worker pool stuck for more than %.0f s", hard_limit)
                     _kill_pool(pool)
@@ -834,11 +893,11 @@ def _run_process(
             if broken:
                 cf.wait(inflight)
                 suspects = []
-                for fut, t in inflight.items():
+                for fut, batch in inflight.items():
                     if fut.exception() is None:
-                        yield fut.result()
+                        yield from fut.result()
                     else:
-                        suspects.append(t)
+                        suspects.extend(batch)
                 inflight.clear()
                 started.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -932,10 +991,13 @@ def _run_engine(
     timeout: float | None,
     parse_fn: ParseFn | None,
     check_fn: CheckFn | None,
+    store: _Store | None = None,
 ) -> Iterator[_Result]:
     call = partial(process_file, parse_fn=parse_fn, check_fn=check_fn, timeout=timeout)
     if not tasks:
         return iter(())
+    if store is not None and engine != "dask":
+        call = partial(call, store=store)
     if engine == "serial" or (engine == "process" and jobs == 1):
         return _run_serial(tasks, call)
     if engine == "process":
@@ -1012,8 +1074,12 @@ def _hash_entries(entries: Sequence[_Entry], threads: int = 8) -> list[str | Non
             log.warning("cannot read %s: %s", e.path, exc)
             return None
 
+    out: list[str | None] = []
     with cf.ThreadPoolExecutor(max_workers=threads) as ex:
-        return list(ex.map(_one, entries))
+        # in slices: Executor.map submits everything at once, one future per file
+        for i in range(0, len(entries), 1024):
+            out.extend(ex.map(_one, entries[i : i + 1024]))
+    return out
 
 
 def _make_tasks(entries: Sequence[_Entry], check: bool) -> list[_Task]:
@@ -1209,13 +1275,102 @@ def _cache_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / key[:2] / f"{key}.pkl"
 
 
-def _write_part(staging: Path, index: int, frames: dict[str, pd.DataFrame]) -> str:
+#: Arrow schemas of the dataset tables (with the pandas metadata ``pandas.read_parquet`` uses to
+#: restore the dtypes), derived once from an empty frame of each table.
+_SCHEMAS: dict[str, pa.Schema] = {}
+
+
+def _schema(table: str) -> pa.Schema:
+    if table not in _SCHEMAS:
+        empty = _frame(table, {c: [] for c in TABLES[table]})
+        _SCHEMAS[table] = pa.Table.from_pandas(empty, preserve_index=False).schema
+    return _SCHEMAS[table]
+
+
+def _arrow_table(table: str, columns: dict[str, list]) -> pa.Table:
+    """Column lists -> an Arrow table with the dataset schema (no pandas round trip)."""
+    schema = _schema(table)
+    arrays = [pa.array(columns[c], type=schema.field(c).type) for c in TABLES[table]]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _write_part(staging: Path, index: int, columns: dict[str, dict[str, list]]) -> str:
     name = f"part-{index:05d}.parquet"
-    for t, df in frames.items():
+    for t in TABLES:
         d = staging / f"{t}.parquet"
         d.mkdir(exist_ok=True)
-        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), d / name)
+        pq.write_table(_arrow_table(t, columns[t]), d / name)
     return name
+
+
+@dataclass(frozen=True, slots=True)
+class _PartJob:
+    """One part of the dataset: consecutive files and where each one's columns are stored."""
+
+    staging: str
+    index: int
+    items: tuple[tuple[_Task, str], ...]
+
+
+def _assemble_part(job: _PartJob) -> tuple[list[dict[str, Any]], list[str]]:
+    """Write part ``job.index`` of every table; return its manifest entries.
+
+    Runs in a worker process. When a stored result cannot be read (e.g. a cache file
+    truncated by a full disk), nothing is written and the keys of the unreadable results are
+    returned instead, for the caller to parse those files again.
+    """
+    chunk = _Chunk()
+    entries: list[dict[str, Any]] = []
+    damaged: list[str] = []
+    part = f"part-{job.index:05d}.parquet"
+    for task, where in job.items:
+        try:
+            columns = pickle.loads(Path(where).read_bytes())
+        except Exception as exc:  # noqa: BLE001 - any damage means: parse again
+            log.warning("stored result %s unreadable (%s); %s is parsed again", where, exc,
+                        task.path)  # fmt: skip
+            damaged.append(task.key)
+            continue
+        if damaged:
+            continue
+        columns = _fix_ids(columns, task)
+        rep = columns["reports"]
+        entries.append(
+            {
+                "report_id": task.report_id,
+                "path": task.path,
+                "sha256": task.sha256,
+                "cache_key": task.key,
+                "part": part,
+                "status": rep["status"][0] or "error",
+                "template": rep["template"][0],
+                "error": rep["error"][0],
+            }
+        )
+        chunk.add(columns)
+    if damaged:
+        return [], damaged
+    _write_part(Path(job.staging), job.index, chunk.columns)
+    return entries, []
+
+
+def _run_parts(
+    part_jobs: Iterable[_PartJob], workers: int
+) -> Iterator[tuple[_PartJob, list[dict[str, Any]], list[str]]]:
+    """Assemble parts, yielding results in part order; in a process pool when workers > 1."""
+    if workers <= 1:
+        for job in part_jobs:
+            yield (job, *_assemble_part(job))
+        return
+    it = iter(part_jobs)
+    with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+        window = deque((job, pool.submit(_assemble_part, job)) for job in islice(it, 2 * workers))
+        while window:
+            job, fut = window.popleft()
+            nxt = next(it, None)
+            if nxt is not None:
+                window.append((nxt, pool.submit(_assemble_part, nxt)))
+            yield (job, *fut.result())
 
 
 _PUBLISHED = [*(f"{t}.parquet" for t in TABLES), MANIFEST_NAME]
@@ -1287,18 +1442,6 @@ def _locked(out: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _load_blob(location: dict[str, Path], task: _Task, call: Callable[[_Task], _Result]) -> dict:
-    """Columns of one file's result; a damaged cache entry is replaced by parsing again."""
-    path = location[task.key]
-    try:
-        return pickle.loads(path.read_bytes())
-    except Exception as exc:  # noqa: BLE001 - e.g. a cache file truncated by a full disk
-        log.warning("cache entry %s unreadable (%s); parsing %s again", path, exc, task.path)
-        res = call(task)
-        _atomic_write_bytes(path, res.blob)
-        return pickle.loads(res.blob)
 
 
 def _package_version() -> str:
@@ -1442,6 +1585,38 @@ def _unchanged_result(
     )
 
 
+def _parse_todo(
+    todo: dict[str, _Task],
+    store: _Store,
+    *,
+    engine: str,
+    jobs: int,
+    scheduler: Any,
+    timeout: float | None,
+    parse_fn: ParseFn | None,
+    check_fn: CheckFn | None,
+    progress: bool | None,
+) -> set[str]:
+    """Parse the files not in the cache; return the keys whose results went to the spool."""
+    results = _run_engine(
+        engine, list(todo.values()), jobs=jobs, scheduler=scheduler, timeout=timeout,
+        parse_fn=parse_fn, check_fn=check_fn, store=store,
+    )  # fmt: skip
+    spooled: set[str] = set()
+    n_failed = 0
+    with _progress_bar(len(todo), _show_progress(progress), "gkwork parse") as bar:
+        for res in results:
+            if res.stored is None:  # dask, or a crash recorded by the parent
+                _atomic_write_bytes(store.path(res.key, res.cacheable), res.blob)
+            if store.cache_dir is None or not res.cacheable:
+                spooled.add(res.key)
+            if res.status != "ok":
+                n_failed += 1
+                bar.set_postfix(failed=n_failed, refresh=False)
+            bar.update(1)
+    return spooled
+
+
 def _build_locked(
     entries: list[_Entry],
     out: Path,
@@ -1463,89 +1638,73 @@ def _build_locked(
     staging = out / f".staging-{uuid.uuid4().hex[:12]}"
     spool = staging / "_spool"
     spool.mkdir(parents=True)
+    store = _Store(str(cache_dir) if cache else None, str(spool))
     try:
         tasks = _make_tasks(entries, check)
-        location: dict[str, Path] = {}
+        cached: set[str] = set()
         todo: dict[str, _Task] = {}
         for t in tasks:
-            if cache and t.key not in location and _cache_path(cache_dir, t.key).is_file():
-                location[t.key] = _cache_path(cache_dir, t.key)
-            elif t.key not in location:
-                todo.setdefault(t.key, t)
-        n_cached = sum(1 for t in tasks if t.key in location)  # before parsing
+            if t.key in cached or t.key in todo:
+                continue
+            if cache and _cache_path(cache_dir, t.key).is_file():
+                cached.add(t.key)
+            else:
+                todo[t.key] = t
+        n_cached = sum(1 for t in tasks if t.key in cached)  # before parsing
         if cache and not todo:
             unchanged = _unchanged_result(out, tasks, check=check, chunk_size=chunk_size, t0=t0)
             if unchanged is not None:
                 return unchanged
-        call = partial(
-            process_file,
-            parse_fn=parse_fn,
-            check_fn=check_fn if check else None,
-            timeout=timeout,
-        )
-        results = _run_engine(
-            engine,
-            list(todo.values()),
-            jobs=jobs,
-            scheduler=scheduler,
-            timeout=timeout,
-            parse_fn=parse_fn,
-            check_fn=check_fn if check else None,
-        )
-        n_failed_live = 0
-        with _progress_bar(len(todo), _show_progress(progress), "gkwork parse") as bar:
-            for res in results:
-                dest = (
-                    _cache_path(cache_dir, res.key)
-                    if cache and res.cacheable
-                    else spool / f"{res.key}.pkl"
-                )
-                _atomic_write_bytes(dest, res.blob)
-                location[res.key] = dest
-                if res.status != "ok":
-                    n_failed_live += 1
-                    bar.set_postfix(failed=n_failed_live, refresh=False)
-                bar.update(1)
+        workers = 1 if engine == "serial" else jobs
+        spooled = _parse_todo(
+            todo, store, engine=engine, jobs=jobs, scheduler=scheduler, timeout=timeout,
+            parse_fn=parse_fn, check_fn=check_fn if check else None, progress=progress,
+        )  # fmt: skip
+        del cached, todo
 
-        # Write parts in sorted report_id order: identical output whatever the engine. The
-        # manifest is streamed too, so memory does not grow with the corpus.
+        def where(t: _Task) -> str:
+            return str(store.path(t.key, t.key not in spooled))
+
+        # Parts hold tasks in sorted report_id order: identical output whatever the engine.
+        # Workers write the parts; the manifest is streamed, so memory does not grow.
         by_status: Counter[str] = Counter()
         by_template: Counter[str] = Counter()
         failures: list[tuple[str, str, str]] = []
         header = _manifest_header(check, chunk_size, len(tasks))
         head = json.dumps(header, ensure_ascii=False, indent=1, sort_keys=True)
+        part_jobs = (
+            _PartJob(
+                str(staging),
+                i // chunk_size,
+                tuple((t, where(t)) for t in tasks[i : i + chunk_size]),
+            )
+            for i in range(0, len(tasks), chunk_size)
+        )
         with open(staging / MANIFEST_NAME, "w", encoding="utf-8") as manifest:
             manifest.write(head[: head.rindex("}")].rstrip() + ',\n "files": [')
             sep = "\n  "
-            for i in range(0, len(tasks), chunk_size):
-                chunk = _Chunk()
-                part = f"part-{i // chunk_size:05d}.parquet"
-                for t in tasks[i : i + chunk_size]:
-                    columns = _fix_ids(_load_blob(location, t, call), t)
-                    status = columns["reports"]["status"][0] or "error"
-                    by_status[status] += 1
-                    if status == "ok":
-                        by_template[columns["reports"]["template"][0] or "unknown"] += 1
+            for job, files, damaged in _run_parts(part_jobs, workers):
+                if damaged:  # parse those files again (in this process), then redo the part
+                    for t, _ in job.items:
+                        if t.key in damaged:
+                            process_file(
+                                t, parse_fn=parse_fn, check_fn=check_fn if check else None,
+                                timeout=timeout, store=store,
+                            )  # fmt: skip
+                    files, damaged = _assemble_part(job)
+                    if damaged:
+                        raise RuntimeError(f"cannot read results just written: {damaged}")
+                for f in files:
+                    by_status[f["status"]] += 1
+                    if f["status"] == "ok":
+                        by_template[f["template"] or "unknown"] += 1
                     else:
-                        error = columns["reports"]["error"][0] or ""
-                        failures.append((t.report_id, status, error))
-                    entry = {
-                        "report_id": t.report_id,
-                        "path": t.path,
-                        "sha256": t.sha256,
-                        "cache_key": t.key,
-                        "part": part,
-                        "status": status,
-                        "template": columns["reports"]["template"][0],
-                        "error": columns["reports"]["error"][0],
-                    }
-                    manifest.write(sep + json.dumps(entry, ensure_ascii=False, sort_keys=True))
+                        failures.append((f["report_id"], f["status"], f["error"] or ""))
+                    manifest.write(sep + json.dumps(f, ensure_ascii=False, sort_keys=True))
                     sep = ",\n  "
-                    chunk.add(columns)
-                _write_part(staging, i // chunk_size, chunk.frames())
             manifest.write("\n ]\n}\n")
         if not tasks:  # an empty corpus still gets readable (empty) tables
-            _write_part(staging, 0, _Chunk().frames())
+            _write_part(staging, 0, _Chunk().columns)
         elif check:
             # cross-year checks need every report: computed over the staged dataset, written as
             # one more part of checks.parquet

@@ -189,6 +189,23 @@ def test_discover_single_file_list_and_missing(corpus_dir: Path) -> None:
         discover_files(corpus_dir / "nope")
 
 
+def test_discover_skips_hidden_dirs_output_dir_and_linked_dirs(corpus_dir: Path) -> None:
+    _write(corpus_dir, ".git/objects/x.txt", "x,y,1\n")  # inside a hidden directory
+    _write(corpus_dir, "out/reports.txt", "x,y,1\n")  # the build's output directory
+    outside = _write(corpus_dir.parent / "elsewhere", "z.txt", "x,y,1\n")
+    (corpus_dir / "linked.txt").symlink_to(outside)  # a linked file counts
+    (corpus_dir / "again.txt").symlink_to(corpus_dir / "b.md")  # the same file twice: once
+    (corpus_dir / "linkdir").symlink_to(corpus_dir / "sub", target_is_directory=True)
+    found = discover_files(corpus_dir, exclude=corpus_dir / "out")
+    rels = {rel for _, rel, _ in found}
+    assert "linked.txt" in rels and "sub/c.txt" in rels
+    assert not any(r.startswith((".git", "out/", "linkdir")) for r in rels)
+    assert len({"again.txt", "b.md"} & rels) == 1
+    # a file reached through two inputs (the directory and itself) is listed once
+    twice = discover_files([corpus_dir, corpus_dir / "sub" / "c.txt"], exclude=corpus_dir / "out")
+    assert [rel for _, rel, _ in twice] == [rel for _, rel, _ in found]
+
+
 # ---------------------------------------------------------------------------------------------
 # read_corpus / report_frames
 
