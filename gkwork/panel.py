@@ -21,14 +21,17 @@ Examples
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
 import logging
 import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -114,7 +117,12 @@ def normalize_agency(name: Any) -> str:
     """
     if name is None or (isinstance(name, float) and math.isnan(name)):
         return ""
-    s = unicodedata.normalize("NFKC", str(name))
+    return _normalize_name(str(name))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalize_name(name: str) -> str:
+    s = unicodedata.normalize("NFKC", name)
     s = _PUNCT_RE.sub("", s)
     s = _YEAR_RE.sub("", s)
     for w in _REPORT_WORDS:
@@ -146,6 +154,7 @@ def _strip_places(name: str, places: list[str]) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=65536)
 def _code_prefix(code: str) -> str:
     """GB/T 2260 code without its trailing zero pairs: '350000' -> '35', '350128' -> '350128'."""
     code = re.sub(r"\D", "", code)[:6]
@@ -159,8 +168,19 @@ def _codes_compatible(codes: set[str]) -> bool:
 
     '350000' (Fujian) is compatible with '350128' (Pingtan); '350128' and '350102' are not.
     """
+    return len(codes) < 2 or _prefixes_compatible(frozenset(codes))
+
+
+@functools.lru_cache(maxsize=65536)
+def _prefixes_compatible(codes: frozenset[str]) -> bool:
     prefixes = sorted({_code_prefix(c) for c in codes if c}, key=len)
     return all(prefixes[-1].startswith(p) for p in prefixes)
+
+
+def _names_match(x: str, y: str, min_suffix_len: int) -> bool:
+    """Agency names (places stripped) equal, or the shorter one ends the longer one."""
+    a, b = sorted((x, y), key=len)
+    return a == b or (len(a) >= min_suffix_len and b.endswith(a))
 
 
 class _Clusters:
@@ -201,6 +221,13 @@ class _Clusters:
         self.years[a] += self.years[b]
 
 
+def _column(frame: pd.DataFrame, name: str) -> list[Any]:
+    """A column as a list with None for missing values (as ``to_dict('records')`` gives)."""
+    if name not in frame.columns:
+        return [None] * len(frame)
+    return [None if v is pd.NA or v is pd.NaT else v for v in frame[name].tolist()]
+
+
 def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = None) -> pd.DataFrame:
     """Assign a panel (agency) ID to each report.
 
@@ -228,11 +255,13 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
     n = len(reports)
     if n == 0:
         return pd.DataFrame(columns=MATCH_COLUMNS)
-    recs = reports.to_dict("records")
-    raw = [re.sub(r"\s+", "", _text(r.get("agency"))) for r in recs]
-    norm = [normalize_agency(r.get("agency")) for r in recs]
-    locs = [{k: _text(r.get(k)) for k in LOCATION_COLUMNS} for r in recs]
-    years = [validate._as_year(r.get("year")) for r in recs]
+    column = partial(_column, reports)
+    report_ids, agencies = column("report_id"), column("agency")
+    raw = [re.sub(r"\s+", "", _text(a)) for a in agencies]
+    norm = [normalize_agency(a) for a in agencies]
+    locs = [dict(zip(LOCATION_COLUMNS, v, strict=True))
+            for v in zip(*([_text(x) for x in column(k)] for k in LOCATION_COLUMNS), strict=True)]  # fmt: skip
+    years = [validate._as_year(y) for y in column("year")]
     places = [
         [normalize_agency(locs[i][k]) for k in ("province", "city", "county")] for i in range(n)
     ]
@@ -240,16 +269,20 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
     uf = _Clusters(locs, years)
     best: list[tuple[int, float]] = [(len(METHODS), 0.0)] * n  # (method rank, confidence)
 
-    def link(i: int, j: int, method: str, conf: float, *, allow_same_year: bool) -> None:
+    def link(i: int, j: int, method: str, conf: float, *, allow_same_year: bool) -> bool:
         if not uf.can_join(i, j, allow_same_year=allow_same_year):
-            return
+            return False
         uf.join(i, j)
-        rank = METHODS.index(method)
+        mark(i, j, METHODS.index(method), conf)
+        return True
+
+    def mark(i: int, j: int, rank: int, conf: float) -> None:
+        """Keep the strongest link of each report (method rank first, then confidence)."""
         for k in (i, j):
             if (rank, -conf) < (best[k][0], -best[k][1]):
                 best[k] = (rank, conf)
 
-    order = sorted(range(n), key=lambda i: str(recs[i]["report_id"]))
+    order = sorted(range(n), key=lambda i: str(report_ids[i]))
     order_pos = {i: k for k, i in enumerate(order)}
 
     def by_key(keys: list[str], method: str, *, allow_same_year: bool) -> None:
@@ -269,14 +302,69 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
     for i in order:
         if locs[i]["division_code"] and stripped[i]:
             by_code.setdefault(locs[i]["division_code"], []).append(i)
+    # Pairs are taken in the order of a loop over all member pairs, but only pairs whose names
+    # match are visited (positions of the members with a matching name, merged and sorted),
+    # and a cluster pair that failed is not tried again until some join changes the clusters
+    # (a pair already in one cluster is still linked: that records its method and confidence).
+    conf_code, rank_code = settings.conf("division_code"), METHODS.index("division_code")
+
+    def improves(k: int) -> bool:  # would a division-code link improve best[k]?
+        return best[k][0] > rank_code or (best[k][0] == rank_code and best[k][1] < conf_code)
+
+    def pairs(i: int, ri: int, js: Iterable[int], failed: set[tuple[int, int]]) -> int:
+        """Link report i (cluster ri) to each of js in turn; return i's cluster after."""
+        for j in js:
+            rj = uf.find(j)
+            if ri == rj:  # what link() does for a pair already joined
+                if improves(i) or improves(j):
+                    mark(i, j, rank_code, conf_code)
+            elif (ri, rj) not in failed:  # a cluster pair that failed fails until a join
+                if link(i, j, "division_code", conf_code, allow_same_year=False):
+                    failed.clear()
+                    ri = uf.find(i)
+                else:
+                    failed.add((ri, rj))
+        return ri
+
     for members in by_code.values():
+        at_name: dict[str, list[int]] = {}
+        for pos, i in enumerate(members):
+            at_name.setdefault(stripped[i], []).append(pos)
+        partners: dict[str, list[int]] = {}
+        for x in at_name:
+            hits = [
+                pos
+                for y, where in at_name.items()
+                if _names_match(x, y, settings.min_suffix_len)
+                for pos in where
+            ]
+            partners[x] = sorted(hits)
+        failed: set[tuple[int, int]] = set()
+        # tails[x]: index into partners[x] from which on every member is in one cluster and
+        # can gain nothing from a division-code link. Both facts only ever become true (best
+        # only improves, clusters only merge), so a tail once found stays valid: a name shared
+        # by hundreds of reports of one agency costs one pass, not one per pair.
+        tails: dict[str, int] = {}
+
         for a_pos, i in enumerate(members):
-            for j in members[a_pos + 1 :]:
-                a, b = sorted((stripped[i], stripped[j]), key=len)
-                if a == b or (len(a) >= settings.min_suffix_len and b.endswith(a)):
-                    link(
-                        i, j, "division_code", settings.conf("division_code"), allow_same_year=False
-                    )
+            x = stripped[i]
+            cand = partners[x]
+            t = tails.get(x, len(cand))
+            while t > 0:
+                k = members[cand[t - 1]]
+                if improves(k) or (t < len(cand) and uf.find(k) != uf.find(members[cand[t]])):
+                    break
+                t -= 1
+            tails[x] = t
+            lo = bisect.bisect_right(cand, a_pos)
+            mid = max(lo, t)
+            ri = pairs(i, uf.find(i), (members[b] for b in cand[lo:mid]), failed)
+            if mid < len(cand):
+                if ri == uf.find(members[cand[mid]]):  # the tail: i's own cluster, settled
+                    if improves(i):
+                        mark(i, members[cand[mid]], rank_code, conf_code)
+                else:
+                    pairs(i, ri, (members[b] for b in cand[mid:]), failed)
 
     # Fuzzy: blocked by the last two characters (the kind of body: 政府, 中心, 务局 ...); the
     # distinct names of a block are scored at once (rapidfuzz cdist), so a block of thousands
@@ -297,19 +385,32 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
             for a, b in zip(*np.nonzero(np.triu(scores, 1)), strict=True)
         )
         for _, a, b in hits:
-            score = float(scores[a, b])
+            conf = settings.conf("fuzzy") * float(scores[a, b]) / 100.0
+            # Every report named a against every report named b, as a pair loop would; but
+            # whether two reports may join depends only on their clusters, so a cluster pair
+            # that failed is not tried again until some join changes the clusters. A name
+            # shared by hundreds of reports then costs its distinct clusters, not its pairs.
+            failed: set[tuple[int, int]] = set()
+            done: set[int] = set()  # clusters of a whose every pair has been tried
             for i in by_name[names[a]]:
+                ri = uf.find(i)
+                if ri in done:
+                    continue
+                joined = False
                 for j in by_name[names[b]]:
-                    if uf.find(i) == uf.find(j):
+                    rj = uf.find(j)
+                    if ri == rj or (ri, rj) in failed:
                         continue
                     i2, j2 = (i, j) if order_pos[i] < order_pos[j] else (j, i)
-                    link(
-                        i2,
-                        j2,
-                        "fuzzy",
-                        settings.conf("fuzzy") * score / 100.0,
-                        allow_same_year=False,
-                    )
+                    if link(i2, j2, "fuzzy", conf, allow_same_year=False):
+                        failed.clear()
+                        done.clear()
+                        joined = True
+                        ri = uf.find(i)
+                    else:
+                        failed.add((ri, rj))
+                if not joined:
+                    done.add(ri)
 
     clusters: dict[int, list[int]] = {}
     for i in range(n):
@@ -321,13 +422,13 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
         where = [",".join(sorted({locs[i][k] for i in members} - {""})) for k in LOCATION_COLUMNS]
         seed = "|".join([agency_norm, *where])
         if not agency_norm:
-            seed += "|" + ",".join(sorted(str(recs[i]["report_id"]) for i in members))
+            seed += "|" + ",".join(sorted(str(report_ids[i]) for i in members))
         panel_id = "p" + hashlib.sha1(seed.encode("utf-8")).hexdigest()[:10]
         for i in members:
             rank, conf = best[i]
             method = METHODS[rank] if rank < len(METHODS) else "exact"
             out[i] = {
-                "report_id": recs[i]["report_id"],
+                "report_id": report_ids[i],
                 "panel_id": panel_id,
                 "agency_norm": agency_norm,
                 "method": method,
