@@ -1163,16 +1163,24 @@ def _staged_panel_checks(staging: Path) -> pd.DataFrame:
         .to_table(columns=_PANEL_REPORT_COLUMNS)
         .to_pandas()
     )
-    # only the columns the panel rules read, strings dictionary-encoded: a few dozen cells per
-    # report, so the slice stays small even for a million reports
-    cells = (
-        ds.dataset(staging / "cells.parquet", format="parquet")
-        .to_table(
-            columns=["report_id", "table", "row", "col", "value", "start", "end"],
-            filter=ds.field("row").isin(list(_PANEL_CELL_ROWS)),
+    # Only the cells the panel rules read (a few dozen per report), one part at a time with
+    # strings dictionary-encoded while reading, so that the scan stays small even for a
+    # million reports; then plain strings again and categoricals, as a whole-table read gives.
+    columns = ["report_id", "table", "row", "col", "value", "start", "end"]
+    strings = ["report_id", "table", "row", "col"]
+    keep = [("row", "in", list(_PANEL_CELL_ROWS))]
+    parts = []
+    for f in sorted((staging / "cells.parquet").glob("*.parquet")):
+        part = pq.read_table(f, columns=columns, filters=keep, read_dictionary=strings)
+        plain = pa.schema(
+            [
+                pa.field(fld.name, fld.type.value_type) if pa.types.is_dictionary(fld.type) else fld
+                for fld in part.schema
+            ],
+            metadata=part.schema.metadata,
         )
-        .to_pandas(strings_to_categorical=True)
-    )
+        parts.append(part.cast(plain))
+    cells = pa.concat_tables(parts).to_pandas(strings_to_categorical=True)
     return panel_checks(reports, cells)
 
 
