@@ -444,16 +444,18 @@ def _columnize(
 def _normalize_column(values: list, dtype: str) -> list:
     """``[_NORMALIZERS[dtype](v) for v in values]``, with fast paths for uniform columns.
 
-    A column of exact ``str`` (string), ``int`` (Int64) or ``float`` (float64) values needs
-    no per-value conversion beyond NaN -> None; the result is the same as the general path.
+    A column of exact ``str`` (string), ``int`` (Int64) or ``float`` (float64) values, with or
+    without None, needs no per-value conversion beyond NaN -> None; the result is the same as
+    the general path.
     """
     types = set(map(type, values))
+    types.discard(type(None))  # None is None in every dtype
     if dtype == "string" and types <= {str}:
         return list(values)
     if dtype == "Int64" and types <= {int}:  # exact int: not bool
         return list(values)
     if dtype == "float64" and types <= {float}:
-        return [None if v != v else v for v in values]
+        return [None if v is None or v != v else v for v in values]
     norm = _NORMALIZERS[dtype]
     return [norm(v) for v in values]
 

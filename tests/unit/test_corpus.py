@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gkwork import corpus
 from gkwork.corpus import TABLES, build_corpus, discover_files, read_corpus, report_frames
@@ -543,3 +545,33 @@ def test_two_builds_cannot_share_an_out_dir(corpus_dir: Path, tmp_path: Path) ->
     with corpus._locked(out), pytest.raises(InputError, match="another gkwork build"):
         _build(corpus_dir, out)
     assert _build(corpus_dir, out).n_files == 7  # lock released
+
+
+# ---------------------------------------------------------------------------------------------
+# Column normalisation: the fast paths give what the per-value converters give
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    dtype=st.sampled_from(["string", "Int64", "float64", "boolean"]),
+    values=st.lists(
+        st.one_of(
+            st.none(),
+            st.text(max_size=3),
+            st.integers(-5, 5),
+            st.floats(allow_infinity=False),
+            st.booleans(),
+        ),
+        max_size=8,
+    ),
+    uniform=st.booleans(),
+)
+def test_normalize_column_fast_paths_match_the_converters(
+    dtype: str, values: list, uniform: bool
+) -> None:
+    if uniform:  # the common case: one type, maybe with None
+        kind = {"string": str, "Int64": int, "float64": float, "boolean": bool}[dtype]
+        values = [v for v in values if v is None or type(v) is kind]
+    got = corpus._normalize_column(values, dtype)
+    want = [corpus._NORMALIZERS[dtype](v) for v in values]
+    assert [(type(v), repr(v)) for v in got] == [(type(v), repr(v)) for v in want]
