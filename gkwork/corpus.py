@@ -908,6 +908,7 @@ def _run_process(
                 )
                 yield from _run_suspects(call, sorted(suspects, key=lambda t: t.path), hard_limit)
                 pool = cf.ProcessPoolExecutor(max_workers=jobs)
+        pool.shutdown(wait=True)  # all done: let the workers exit (and be reaped) now
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
