@@ -50,6 +50,13 @@ _WS = " \t\n\r\f\v\xa0\u3000"
 #: Tags that :func:`_build_plain` acts on (any other tag leaves ``plain`` as it is).
 _PLAIN_TAGS = CHROME_TAGS | _BLOCK_TAGS | {"table", "tr", "td", "th"}
 _NONWS_RE = re.compile("[^" + re.escape(_WS) + "]+")
+_WS_CHAR_RE = re.compile("[" + re.escape(_WS) + "]")
+#: Chrome elements that are not raw text: their content stays in the decoded text but is
+#: hidden from ``plain``.
+_CHROME_BLOCKS = CHROME_TAGS - _RAWTEXT
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+#: Cells whose rowspan/colspan attribute :func:`_expand` has to read.
+_SPANNING_CELLS = etree.XPath("//td[@rowspan or @colspan] | //th[@rowspan or @colspan]")
 _WS_DELETE = str.maketrans("", "", _WS)
 _ENTITY_RE = re.compile(r"&(#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};?)")
 _NUMERIC_RE = re.compile(
@@ -69,6 +76,7 @@ PORTAL_KEYS: dict[str, str] = {
     "文号": "doc_no",
     "主题分类": "topic",
 }
+_LABEL_RE = re.compile("|".join(PORTAL_KEYS))
 _META_RE = re.compile(r"(" + "|".join(sorted(PORTAL_KEYS, key=len, reverse=True)) + r")\s*[:：]\s*")
 _DATE_RE = re.compile(r"(\d{4})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})\s*日?")
 
@@ -102,6 +110,21 @@ def _iso_date(value: str) -> str:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+def _lines_with_labels(plain: str) -> list[str]:
+    """The lines of ``plain`` holding a portal label, in order (no other line has metadata)."""
+    lines: list[str] = []
+    line_end = -1
+    for m in _LABEL_RE.finditer(plain):
+        if m.start() <= line_end:  # in the line already taken
+            continue
+        line_start = plain.rfind("\n", 0, m.start()) + 1
+        line_end = plain.find("\n", m.end())
+        if line_end < 0:
+            line_end = len(plain)
+        lines.append(plain[line_start:line_end])
+    return lines
+
+
 def parse_portal_meta(plain: str) -> dict[str, str]:
     """Read a portal metadata block (索引号, 发布机构, 成文日期, ...) from plain text.
 
@@ -123,7 +146,7 @@ def parse_portal_meta(plain: str) -> dict[str, str]:
     {'index_no': '330803-042/2021-46930', 'published_date': '2021-02-03'}
     """
     found: dict[str, str] = {}
-    for line in plain.split("\n"):
+    for line in _lines_with_labels(plain):
         cells = line.split("\t")
         for i, cell in enumerate(cells):
             matches = list(_META_RE.finditer(cell))
@@ -147,12 +170,23 @@ def parse_portal_meta(plain: str) -> dict[str, str]:
 # Decoding
 
 
+#: A full page to lxml.html.fromstring (it then returns the parsed document as it is).
+_FULL_HTML_RE = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
+
+
 def _declared_charset(head: bytes) -> str | None:
     """The charset declared by ``<meta charset>`` or ``http-equiv`` in the first bytes."""
+    if b"charset" not in head.lower() and b"&" not in head:
+        return None  # no charset attribute, nor a content="...charset=..." (entities aside)
+    text = head.decode("latin-1")
     try:
-        root = lxml.html.fromstring(
-            head.decode("latin-1"), parser=lxml.html.HTMLParser(no_network=True)
-        )
+        if _FULL_HTML_RE.match(text):
+            # what lxml.html.fromstring returns for a full page, without its element classes
+            root = etree.fromstring(text, etree.HTMLParser(no_network=True))
+            if root is None:
+                return None
+        else:
+            root = lxml.html.fromstring(text, parser=lxml.html.HTMLParser(no_network=True))
     except (etree.ParserError, ValueError):
         return None
     for meta in root.iter("meta"):
@@ -222,22 +256,35 @@ def decode_html(data: bytes) -> tuple[str, str]:
 # ---------------------------------------------------------------------------------------------
 # Source tokenizer: decoded text with a map back to source offsets
 
-
-@dataclass(slots=True)
-class _Tag:
-    name: str
-    is_end: bool
-    start: int  # source offset of '<'
-    end: int  # source offset after '>'
-    dpos: int  # position in the decoded stream where the tag occurs
+#: One tag of the source: ``(name, is_end, start, end, dpos)`` -- lower-case name, end tag or
+#: not, source offset of '<', source offset after '>', position in the decoded stream where the
+#: tag occurs. Plain tuples: a report page has about a thousand tags.
+_Tag = tuple[str, bool, int, int, int]
 
 
 @dataclass
 class _Scan:
+    """The decoded source: text outside tags with entities decoded, and the tags.
+
+    ``dstart[i]`` is the source offset of decoded char ``i``. A char decoded from an entity
+    maps to the entity's '&' and ends where the entity ends (``ent_end``); any other char is
+    one source char, so it ends at ``dstart[i] + 1``.
+    """
+
     decoded: str
-    dstart: list[int]  # source start of each decoded char
-    dend: list[int]  # source end of each decoded char
+    dstart: list[int]
+    ent_end: dict[int, int]  # decoded index -> source end, for chars decoded from an entity
     tags: list[_Tag]
+
+    def end_of(self, i: int) -> int:
+        """Source offset after decoded char ``i``."""
+        end = self.ent_end.get(i)
+        return self.dstart[i] + 1 if end is None else end
+
+    @property
+    def dend(self) -> list[int]:
+        """Source end of every decoded char (built on demand; the reader uses :meth:`end_of`)."""
+        return [self.end_of(i) for i in range(len(self.decoded))]
 
 
 #: The body of a tag as :func:`_tag_end` reads it: a quote right after ``=`` (spaces allowed
@@ -247,8 +294,16 @@ _TAG_BODY_RE = re.compile(_TAG_BODY)
 #: The next '<' in the source: a comment, a declaration/PI, a tag with an ASCII name (with its
 #: '>' when the body regex reaches it), or anything else (a literal '<' or a non-ASCII name).
 _TOKEN_RE = re.compile(r"<(?:(!--)|([!?])|(/?)([A-Za-z][\w\-:]*+)" + _TAG_BODY + r"(>)?|)")
+#: The same tokens split for speed: group 1 = a complete end tag's ASCII name, group 2 = a
+#: complete start tag's ASCII name (these are what a page is made of); a bare '<' match is
+#: everything else (comment, declaration, unterminated tag, non-ASCII name, literal '<') and is
+#: re-read with :data:`_TOKEN_RE` by :func:`_slow_token`. Both find the same next '<'.
+_FAST_TOKEN_RE = re.compile(
+    r"</([A-Za-z][\w\-:]*+)" + _TAG_BODY + r">|<([A-Za-z][\w\-:]*+)" + _TAG_BODY + r">|<"
+)
 _TAG_NAME_RE = re.compile(r"[\w\-:]*")
 _RAWTEXT_CLOSE = {name: re.compile("</" + re.escape(name), re.IGNORECASE) for name in _RAWTEXT}
+_LITERAL, _SKIP, _TAG_TOKEN = 0, 1, 2  # kinds of token returned by _slow_token
 
 
 def _tag_end(src: str, i: int) -> int:
@@ -264,30 +319,58 @@ def _tag_end(src: str, i: int) -> int:
     return len(src) if close < 0 else close + 1
 
 
+def _slow_token(src: str, lt: int) -> tuple[int, str, bool, int]:
+    """Read the uncommon token at ``src[lt] == '<'``: ``(kind, name, is_end, end)``.
+
+    ``kind`` is ``_LITERAL`` (a literal '<', part of the text), ``_SKIP`` (a comment or a
+    declaration/PI: no text, no tag; ``end`` is where text resumes) or ``_TAG_TOKEN``.
+    """
+    n = len(src)
+    comment, decl, slash, ascii_name, gt = _TOKEN_RE.match(src, lt).groups()
+    if comment is not None:  # <!-- comment -->
+        close = src.find("-->", lt + 4)
+        return _SKIP, "", False, n if close < 0 else close + 3
+    if decl is not None:  # <!DOCTYPE ...>, <?pi ...?>
+        return _SKIP, "", False, _tag_end(src, lt)
+    if ascii_name is not None:  # an ASCII name whose '>' the body regex does not reach
+        return _TAG_TOKEN, ascii_name.lower(), slash == "/", _tag_end(src, lt)
+    is_end = src[lt + 1 : lt + 2] == "/"
+    k = lt + 2 if is_end else lt + 1
+    if k >= n or not src[k].isalpha():
+        return _LITERAL, "", False, lt + 1
+    name = src[k : _TAG_NAME_RE.match(src, k + 1).end()].lower()  # a non-ASCII name
+    return _TAG_TOKEN, name, is_end, _tag_end(src, lt)
+
+
 def _scan(src: str) -> _Scan:
-    """Tokenize the source: decoded text chars with their source spans, and the tags."""
+    """Tokenize the source: decoded text chars with their source offsets, and the tags.
+
+    Text between tokens is copied in runs (``list.extend(range(...))`` for the offsets); only a
+    run holding '&' is decoded entity by entity. Tags are matched by :data:`_FAST_TOKEN_RE`
+    and read with a few C calls each into plain tuples; anything unusual goes through
+    :func:`_slow_token`. (Reading all tags with one ``findall`` and itertools running sums
+    was tried: more C-level passes per tag, slower.)
+    """
     out: list[str] = []  # decoded text, in runs
     ds: list[int] = []
-    de: list[int] = []
+    ent_end: dict[int, int] = {}
     tags: list[_Tag] = []
     n = len(src)
-    i = 0
     text_start = 0
     n_out = 0  # len("".join(out))
     find = src.find
     entity_match = _ENTITY_RE.match
     unescape = _html.unescape
 
-    def flush(upto: int) -> None:
+    def flush_entities(k: int, upto: int) -> None:
+        """Append ``src[k:upto]`` (which holds '&') with entities decoded."""
         nonlocal n_out
-        k = text_start
         while k < upto:
             amp = find("&", k, upto)
             stop = upto if amp < 0 else amp
             if stop > k:
                 out.append(src[k:stop])
                 ds.extend(range(k, stop))
-                de.extend(range(k + 1, stop + 1))
                 n_out += stop - k
             if amp < 0:
                 break
@@ -296,7 +379,6 @@ def _scan(src: str) -> _Scan:
             if not m or decoded == m.group(0):
                 out.append("&")
                 ds.append(amp)
-                de.append(amp + 1)
                 n_out += 1
                 k = amp + 1
                 continue
@@ -304,47 +386,51 @@ def _scan(src: str) -> _Scan:
             out.append(decoded)
             nd = len(decoded)
             ds.extend([amp] * nd)
-            de.extend([end] * nd)
+            for d in range(n_out, n_out + nd):
+                ent_end[d] = end
             n_out += nd
             k = end
 
-    token = _TOKEN_RE.search
-    while i < n:
-        t = token(src, i)
-        if t is None:
+    tokens = _FAST_TOKEN_RE.finditer
+    i = 0
+    while True:
+        restart = -1  # where to search again after a token that skips source
+        for m in tokens(src, i):
+            lt, end = m.span()
+            li = m.lastindex
+            if li is None:  # not a complete ASCII-named tag
+                kind, name, is_end, end = _slow_token(src, lt)
+                if kind == _LITERAL:
+                    continue  # the '<' stays in the text; the search goes on after it
+                if kind == _SKIP:
+                    if text_start < lt:
+                        flush_entities(text_start, lt)
+                    text_start = restart = end
+                    break
+                restart = end
+            else:
+                is_end = li == 1
+                name = m.group(li).lower()
+            if text_start < lt:
+                if find("&", text_start, lt) < 0:  # the usual run: no entity
+                    out.append(src[text_start:lt])
+                    ds.extend(range(text_start, lt))
+                    n_out += lt - text_start
+                else:
+                    flush_entities(text_start, lt)
+            tags.append((name, is_end, lt, end, n_out))
+            text_start = end
+            if not is_end and name in _RAWTEXT:  # skip the content: it is never markup
+                m_close = _RAWTEXT_CLOSE[name].search(src, end)
+                text_start = restart = n if m_close is None else m_close.start()
+            if restart >= 0:
+                break
+        if restart < 0:
             break
-        lt = t.start()
-        comment, decl, slash, ascii_name, gt = t.groups()
-        if comment is not None:  # <!-- comment -->
-            flush(lt)
-            close = find("-->", lt + 4)
-            i = text_start = n if close < 0 else close + 3
-            continue
-        if decl is not None:  # <!DOCTYPE ...>, <?pi ...?>
-            flush(lt)
-            i = text_start = _tag_end(src, lt)
-            continue
-        if ascii_name is not None:  # a tag with an ASCII name
-            is_end = slash == "/"
-            name = ascii_name.lower()
-            end = t.end() if gt is not None else _tag_end(src, lt)
-        else:  # a literal '<', or a tag whose name starts with a non-ASCII letter
-            is_end = src[lt + 1 : lt + 2] == "/"
-            k = lt + 2 if is_end else lt + 1
-            if k >= n or not src[k].isalpha():
-                i = lt + 1  # a literal '<'
-                continue
-            name = src[k : _TAG_NAME_RE.match(src, k + 1).end()].lower()
-            end = _tag_end(src, lt)
-        if text_start < lt:
-            flush(lt)
-        tags.append(_Tag(name, is_end, lt, end, n_out))
-        i = text_start = end
-        if not is_end and name in _RAWTEXT:
-            m_close = _RAWTEXT_CLOSE[name].search(src, end)
-            i = text_start = n if m_close is None else m_close.start()
-    flush(n)
-    return _Scan("".join(out), ds, de, tags)
+        i = restart
+    if text_start < n:
+        flush_entities(text_start, n)
+    return _Scan("".join(out), ds, ent_end, tags)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,29 +441,29 @@ def _layout_cells(tags: list[_Tag]) -> set[int]:
     """Indices (in ``tags``) of td/th that hold page layout rather than a value.
 
     A cell is a layout cell when it contains a nested table, a heading, or five or more
-    block elements; inside it, block elements start new lines in ``plain``.
+    block elements; inside it, block elements start new lines in ``plain``. Only tags in
+    ``_PLAIN_TAGS`` matter here, so ``tags`` may be just those.
     """
     layout: set[int] = set()
     counts: dict[int, int] = {}
     frames: list[list[int | None]] = [[None]]
-    for k, tag in enumerate(tags):
+    for k, (name, is_end, _, _, _) in enumerate(tags):
         frame = frames[-1]
-        name = tag.name
         if name == "table":
-            if not tag.is_end:
+            if not is_end:
                 if frame[0] is not None:
                     layout.add(frame[0])
                 frames.append([None])
             elif len(frames) > 1:
                 frames.pop()
-        elif name in ("td", "th"):
-            frame[0] = None if tag.is_end else k
-            if not tag.is_end:
+        elif name == "td" or name == "th":
+            frame[0] = None if is_end else k
+            if not is_end:
                 counts[k] = 0
         elif name == "tr":
             frame[0] = None
-        elif not tag.is_end and frame[0] is not None:
-            if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        elif not is_end and frame[0] is not None:
+            if name in _HEADINGS:
                 layout.add(frame[0])
             elif name in _BLOCK_TAGS and name != "br":
                 counts[frame[0]] += 1
@@ -387,135 +473,108 @@ def _layout_cells(tags: list[_Tag]) -> set[int]:
 
 
 def _build_plain(scan: _Scan) -> tuple[str, list[int]]:
-    """Visible text with block elements on their own lines and table rows TAB-joined."""
-    layout_cells = _layout_cells(scan.tags)
-    chars: list[str] = []
-    pmap: list[int] = []
-    pending_space: int | None = None
-    skip_depth = 0
-    skip_stack: list[str] = []
-    ctx: list[dict[str, int]] = [{"in_cell": 0, "cells": 0}]
-    tags = scan.tags
-    ti = 0
+    """Visible text with block elements on their own lines and table rows TAB-joined.
+
+    A whitespace run becomes one space (mapped to the run's first char), dropped at the start
+    of a line or cell. ``plain`` is collected as string pieces and joined once.
+    """
     dec = scan.decoded
-
-    def newline(at: int) -> None:
-        nonlocal pending_space
-        pending_space = None
-        while chars and chars[-1] == " ":
-            chars.pop()
-            pmap.pop()
-        if chars and chars[-1] != "\n":
-            chars.append("\n")
-            pmap.append(at)
-
-    def handle(k: int, tag: _Tag) -> None:
-        nonlocal skip_depth, pending_space
-        name = tag.name
-        if name in CHROME_TAGS and name not in _RAWTEXT:
-            if not tag.is_end:
-                skip_depth += 1
-                skip_stack.append(name)
-            elif skip_stack and name in skip_stack:
-                while skip_stack:
-                    skip_depth -= 1
-                    if skip_stack.pop() == name:
-                        break
-            return
-        if skip_depth:
-            return
-        top = ctx[-1]
-        if name == "table":
-            newline(tag.start)
-            if tag.is_end:
-                if len(ctx) > 1:
-                    ctx.pop()
-            else:
-                ctx.append({"in_cell": 0, "cells": 0})
-            return
-        if name == "tr":
-            newline(tag.start)
-            top["cells"] = 0
-            top["in_cell"] = 0
-            return
-        if name in ("td", "th"):
-            if tag.is_end:
-                top["in_cell"] = 0
-                return
-            top["cells"] += 1
-            top["in_cell"] = 0 if k in layout_cells else 1
-            pending_space = None
-            if top["cells"] > 1:
-                while chars and chars[-1] == " ":
-                    chars.pop()
-                    pmap.pop()
-                chars.append("\t")
-                pmap.append(tag.start)
-            return
-        if name in _BLOCK_TAGS:
-            if top["in_cell"]:
-                if name != "br" and chars and chars[-1] not in "\t\n ":
-                    pending_space = pending_space if pending_space is not None else tag.start
-                return
-            newline(tag.start)
-
+    ptags = [t for t in scan.tags if t[0] in _PLAIN_TAGS]  # any other tag changes nothing
+    layout_cells = _layout_cells(ptags)
+    ptags.append(("", False, 0, 0, len(dec)))  # sentinel: the text after the last tag
+    pieces: list[str] = []
+    pmap: list[int] = []
+    # The last char of plain, "" while plain is empty: ``last not in "\n\t"`` then reads
+    # "plain is not empty and does not end with a line or cell break" ("" is in any string).
+    # A space is only ever added right before a visible char, so plain never ends with one.
+    last = ""
+    pending_space: int | None = None  # source offset of a whitespace run not yet written
+    skip_stack: list[str] = []  # open chrome elements (nav, header, ...): content hidden
+    ctx: list[list[int]] = [[0, 0]]  # per open table: [inside a value cell, cells in the row]
     dstart = scan.dstart
     nonws = _NONWS_RE.finditer
-
-    def text(a: int, b: int) -> None:
-        """Add the decoded chars ``dec[a:b]``: whitespace runs become one pending space."""
-        nonlocal pending_space
-        if b - a <= 8:  # short runs (often a lone newline between tags): char by char
-            for k in range(a, b):
-                ch = dec[k]
-                if ch in _WS:
-                    if pending_space is None and chars and chars[-1] not in "\n\t":
-                        pending_space = dstart[k]
-                    continue
+    pos = 0  # decoded text before pos is done
+    for k, (name, is_end, start, _, dpos) in enumerate(ptags):
+        if dpos > pos and not skip_stack:  # add dec[pos:dpos]
+            seg = dec[pos:dpos]
+            core = seg.strip(_WS)
+            if not core:  # whitespace only: a pending space unless at a line or cell start
+                if pending_space is None and last not in "\n\t":
+                    pending_space = dstart[pos]
+            elif len(core.split()) == 1:  # one word (no whitespace inside), maybe padded
+                a = pos + seg.index(core[0])
+                if a > pos and pending_space is None and last not in "\n\t":
+                    pending_space = dstart[pos]
                 if pending_space is not None:
-                    chars.append(" ")
+                    pieces.append(" ")
                     pmap.append(pending_space)
-                    pending_space = None
-                chars.append(ch)
-                pmap.append(dstart[k])
-            return
-        prev = a
-        for m in nonws(dec, a, b):
-            s, e = m.span()
-            if s > prev and pending_space is None and chars and chars[-1] not in "\n\t":
-                pending_space = dstart[prev]
-            if pending_space is not None:
-                chars.append(" ")
-                pmap.append(pending_space)
-                pending_space = None
-            chars.extend(dec[s:e])
-            pmap.extend(dstart[s:e])
-            prev = e
-        if b > prev and pending_space is None and chars and chars[-1] not in "\n\t":
-            pending_space = dstart[prev]
-
-    pos = 0
-    n_tags = len(tags)
-    while ti < n_tags:
-        tag = tags[ti]
-        if tag.name not in _PLAIN_TAGS:  # handle() would do nothing with it
-            ti += 1
+                b = a + len(core)
+                pieces.append(core)
+                pmap.extend(dstart[a:b])
+                last = core[-1]
+                pending_space = dstart[b] if b < dpos else None
+            else:  # words and whitespace runs
+                prev = pos
+                for m in nonws(dec, pos, dpos):
+                    s, e = m.span()
+                    if s > prev and pending_space is None and last not in "\n\t":
+                        pending_space = dstart[prev]
+                    if pending_space is not None:
+                        pieces.append(" ")
+                        pmap.append(pending_space)
+                        pending_space = None
+                    pieces.append(dec[s:e])
+                    pmap.extend(dstart[s:e])
+                    last = dec[e - 1]
+                    prev = e
+                if dpos > prev and pending_space is None and last not in "\n\t":
+                    pending_space = dstart[prev]
+        pos = dpos
+        if skip_stack or name in _CHROME_BLOCKS:
+            if name in _CHROME_BLOCKS:
+                if not is_end:
+                    skip_stack.append(name)
+                elif name in skip_stack:
+                    while skip_stack.pop() != name:
+                        pass
             continue
-        if tag.dpos > pos:
-            if not skip_depth:
-                text(pos, tag.dpos)
-            pos = tag.dpos
-        handle(ti, tag)
-        ti += 1
-    if pos < len(dec) and not skip_depth:
-        text(pos, len(dec))
-    while ti < len(tags):
-        handle(ti, tags[ti])
-        ti += 1
-    while chars and chars[-1] in " \n":
-        chars.pop()
+        top = ctx[-1]
+        if name == "td" or name == "th":
+            if is_end:
+                top[0] = 0
+                continue
+            top[1] += 1
+            top[0] = 0 if k in layout_cells else 1
+            pending_space = None
+            if top[1] > 1:
+                pieces.append("\t")
+                pmap.append(start)
+                last = "\t"
+            continue
+        if name not in _BLOCK_TAGS:  # script, style (their content is not in dec), sentinel
+            continue
+        if top[0] and name != "table" and name != "tr":
+            # a block inside a value cell separates words, not lines
+            if name != "br" and last not in "\t\n " and pending_space is None:
+                pending_space = start
+            continue
+        # table, tr, or a block outside value cells: a new line
+        pending_space = None
+        if last not in "\n":  # plain is not empty and does not end with a line break
+            pieces.append("\n")
+            pmap.append(start)
+            last = "\n"
+        if name == "table":
+            if not is_end:
+                ctx.append([0, 0])
+            elif len(ctx) > 1:
+                ctx.pop()
+        elif name == "tr":
+            top[0] = top[1] = 0
+    if last == "\n":
+        pieces.pop()
         pmap.pop()
-    return "".join(chars), pmap
+    return "".join(pieces), pmap
 
 
 # ---------------------------------------------------------------------------------------------
@@ -551,28 +610,56 @@ def _find_flex(compact: _Compact, chars: str, lo: int, hi: int) -> tuple[int, in
     return index[p], index[p + len(chars) - 1] + 1
 
 
+class _CellDraft:
+    """A mutable twin of :class:`GridCell` (same slots) for building cells fast.
+
+    A draft is filled attribute by attribute and becomes a GridCell by ``__class__``
+    assignment (Python checks that the layouts match), which skips the frozen dataclass
+    ``__init__`` (one ``object.__setattr__`` per field). A page has hundreds of cells.
+    """
+
+    __slots__ = GridCell.__slots__
+
+
+def _cell(
+    raw: str,
+    start: int,
+    end: int,
+    text: str,
+    rowspan: int = 1,
+    colspan: int = 1,
+    is_copy: bool = False,
+) -> GridCell:
+    """``GridCell(raw, start, end, text, rowspan, colspan, is_copy)``, built fast."""
+    c = object.__new__(_CellDraft)
+    c.raw = raw
+    c.start = start
+    c.end = end
+    c.text = text
+    c.rowspan = rowspan
+    c.colspan = colspan
+    c.is_copy = is_copy
+    c.__class__ = GridCell  # type: ignore[assignment]
+    return c  # type: ignore[return-value]
+
+
 def _in_chrome(el: etree._Element) -> bool:
-    return any(a.tag in CHROME_TAGS for a in el.iterancestors())
+    return next(el.iterancestors(*CHROME_TAGS), None) is not None
 
 
-def _cell_text(td: etree._Element) -> str:
-    return "".join(td.itertext())
+def _text_of(el: etree._Element) -> str:
+    """The text of ``el`` and its descendants, without its tail: ``"".join(el.itertext())``.
 
-
-def _owners(root: etree._Element) -> dict[etree._Element, etree._Element]:
-    """The nearest enclosing table of every tr/td/th inside a table."""
-    owner: dict[etree._Element, etree._Element] = {}
-    for table in root.iter("table"):  # document order: inner tables overwrite outer ones
-        for el in table.iter("tr", "td", "th"):
-            owner[el] = table
-    return owner
+    lxml's text serializer does the join in C (the tree has no comments or PIs to skip).
+    """
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
 def _locate_cells(
     cells: list[etree._Element], nested: set[etree._Element], src: str, scan: _Scan
 ) -> dict[etree._Element, GridCell]:
     """Source span of every td/th (raw, start, end, text)."""
-    opens = [t for t in scan.tags if not t.is_end and t.name in ("td", "th")]
+    opens = [t for t in scan.tags if not t[1] and (t[0] == "td" or t[0] == "th")]
     aligned = len(opens) == len(cells)
     if not aligned:
         log.debug(
@@ -584,57 +671,92 @@ def _locate_cells(
     dec = scan.decoded
     n_dec = len(dec)
     dstart = scan.dstart
-    compact_dec = _Compact(dec)
+    ent_end = scan.ent_end
+    compact_dec: _Compact | None = None  # built when a cell's text has whitespace inside
+    ws_search = _WS_CHAR_RE.search
+    find = dec.find
+    new = object.__new__
     pos = 0
-    for i, td in enumerate(cells):
-        if aligned:
-            lo = max(pos, opens[i].dpos) if i else opens[i].dpos
-            hi = opens[i + 1].dpos if i + 1 < len(opens) else n_dec
-            anchor_src = opens[i].end
+    # with the tags aligned, cell i lies between its own <td> and the next one
+    bounds = zip(opens, opens[1:] + [("", False, 0, 0, n_dec)], strict=True) if aligned else None
+    for td in cells:
+        if bounds is not None:
+            this, nxt = next(bounds)
+            lo = this[4] if this[4] >= pos else pos
+            hi = nxt[4]
+            anchor_src = this[3]
         else:
             lo, hi = pos, n_dec
             anchor_src = dstart[lo] if lo < n_dec else len(src)
         if td in nested:
-            located[td] = GridCell(raw="", start=anchor_src, end=anchor_src, text="")
+            located[td] = _cell("", anchor_src, anchor_src, "")
             continue
-        full = _cell_text(td)
-        compact = full.translate(_WS_DELETE)
-        if not compact:
-            # blank (&nbsp; or empty): zero-width span at the first decoded char of the cell
-            at = dstart[lo] if lo < hi else anchor_src
-            located[td] = GridCell(raw="", start=at, end=at, text="")
-            continue
-        text = normalize_label(full)
-        hit = _find_flex(compact_dec, compact, lo, hi)
-        if hit is None and aligned:
-            hit = _find_flex(compact_dec, compact, lo, n_dec)
-        if hit is None:
-            log.debug("html: cell text %r not found in source after %d", compact[:20], lo)
-            located[td] = GridCell(raw="", start=anchor_src, end=anchor_src, text=text)
-            continue
-        p, q = hit
-        start, end = dstart[p], scan.dend[q - 1]
-        located[td] = GridCell(raw=src[start:end], start=start, end=end, text=text)
+        full = _text_of(td)
+        words = full.split()
+        if len(words) == 1 and words[0] == full:  # no whitespace at all (the usual cell)
+            compact = text = full
+        else:
+            compact = full.translate(_WS_DELETE)
+            if not compact:
+                # blank (&nbsp; or empty): zero-width span at the first decoded char of the cell
+                at = dstart[lo] if lo < hi else anchor_src
+                located[td] = _cell("", at, at, "")
+                continue
+            text = normalize_label(full)
+        # The first match allowing whitespace between chars. A plain match with no whitespace
+        # before it in dec[lo:hi] is that match (an earlier one would be a plain match too).
+        p = find(compact, lo, hi)
+        if p >= 0 and (p == lo or ws_search(dec, lo, p) is None):
+            q = p + len(compact)
+        else:
+            if compact_dec is None:
+                compact_dec = _Compact(dec)
+            hit = _find_flex(compact_dec, compact, lo, hi)
+            if hit is None and aligned:
+                hit = _find_flex(compact_dec, compact, lo, n_dec)
+            if hit is None:
+                log.debug("html: cell text %r not found in source after %d", compact[:20], lo)
+                located[td] = _cell("", anchor_src, anchor_src, text)
+                continue
+            p, q = hit
+        start = dstart[p]
+        end = ent_end.get(q - 1) or dstart[q - 1] + 1
+        c = new(_CellDraft)  # _cell(src[start:end], start, end, text), inlined
+        c.raw = src[start:end]
+        c.start = start
+        c.end = end
+        c.text = text
+        c.rowspan = c.colspan = 1
+        c.is_copy = False
+        c.__class__ = GridCell
+        located[td] = c
         pos = q
     return located
 
 
 def _expand(
-    table: etree._Element,
     trs: list[etree._Element],
     located: dict[etree._Element, GridCell],
+    spanning: set[etree._Element],
 ) -> list[list[GridCell]]:
-    """Full grid of a table: rowspan/colspan expanded, copies marked ``is_copy``."""
-    grid: dict[tuple[int, int], GridCell] = {}
-    n_cols = 0
+    """Full grid of a table: rowspan/colspan expanded, copies marked ``is_copy``.
+
+    ``spanning`` holds the cells with a rowspan or colspan attribute; any other cell takes
+    one position.
+    """
     n_rows = len(trs)
+    grid: list[dict[int, GridCell]] = [{} for _ in range(n_rows)]  # row -> column -> cell
     for r, tr in enumerate(trs):
+        row = grid[r]
         c = 0
-        for td in tr:
-            if td.tag not in ("td", "th"):
-                continue
-            while (r, c) in grid:
+        for td in tr.iterchildren("td", "th"):
+            while c in row:
                 c += 1
+            base = located[td]  # rowspan=colspan=1, not a copy; used by this table only
+            if td not in spanning:
+                row[c] = base
+                c += 1
+                continue
             try:
                 rs = max(1, min(int(td.get("rowspan", "1") or 1), n_rows - r))
             except ValueError:
@@ -643,23 +765,37 @@ def _expand(
                 cs = max(1, min(int(td.get("colspan", "1") or 1), 1000))
             except ValueError:
                 cs = 1
-            base = located[td]  # rowspan=colspan=1, not a copy; used by this table only
             if rs == 1 and cs == 1:
-                grid[(r, c)] = base
+                row[c] = base
             else:
                 raw, start, end, text = base.raw, base.start, base.end, base.text
-                grid[(r, c)] = GridCell(raw, start, end, text, rs, cs, False)
+                row[c] = _cell(raw, start, end, text, rs, cs, False)
                 for dr in range(rs):
                     for dc in range(cs):
                         if dr or dc:
-                            grid[(r + dr, c + dc)] = GridCell(raw, start, end, text, rs, cs, True)
+                            grid[r + dr][c + dc] = _cell(raw, start, end, text, rs, cs, True)
             c += cs
-            n_cols = max(n_cols, c)
-    rows: list[list[GridCell]] = []
-    for r in range(n_rows):
-        row = [grid[(r, c)] for c in range(n_cols) if (r, c) in grid]
-        rows.append(row)
-    return rows
+    # each row in column order; a position no cell covers is left out
+    return [
+        list(row.values()) if _ascending(row) else [row[c] for c in sorted(row)] for row in grid
+    ]
+
+
+def _ascending(row: dict[int, GridCell]) -> bool:
+    keys = list(row)
+    return keys == sorted(keys)
+
+
+def _own(table: etree._Element, inner: list[etree._Element]) -> tuple[list, list]:
+    """The rows and the cells of ``table`` itself (not of the tables ``inner`` to it)."""
+    if not inner:
+        return list(table.iter("tr")), list(table.iter("td", "th"))
+    theirs: set[etree._Element] = set()
+    for t in inner:
+        theirs.update(t.iter("tr", "td", "th"))
+    rows = [el for el in table.iter("tr") if el not in theirs]
+    cells = [el for el in table.iter("td", "th") if el not in theirs]
+    return rows, cells
 
 
 def _table_grids(root: etree._Element, src: str, scan: _Scan) -> list[Grid]:
@@ -669,29 +805,22 @@ def _table_grids(root: etree._Element, src: str, scan: _Scan) -> list[Grid]:
         for anc in inner.iterancestors("td", "th"):
             nested.add(anc)
     located = _locate_cells(cells, nested, src, scan)
-    owner = _owners(root)
-    own_cells: dict[etree._Element, list[etree._Element]] = {}
-    own_rows: dict[etree._Element, list[etree._Element]] = {}
-    for el, table in owner.items():  # insertion order is document order
-        (own_rows if el.tag == "tr" else own_cells).setdefault(table, []).append(el)
+    spanning = set(_SPANNING_CELLS(root))
     grids: list[Grid] = []
     for table in root.iter("table"):
         if _in_chrome(table):
             continue
-        own = own_cells.get(table, [])
+        inner = table.findall(".//table")
+        own_rows, own = _own(table, inner)
         if not any(td not in nested and is_numeric_cell(located[td].label) for td in own):
             continue  # layout or metadata table: no numbers of its own
-        rows = _expand(table, own_rows.get(table, []), located)
-        spans = [located[td] for td in own if located[td].end > located[td].start]
+        rows = _expand(own_rows, located, spanning)
+        spans = [c for c in map(located.__getitem__, own) if c.end > c.start]
         start = min((c.start for c in spans), default=0)
         end = max((c.end for c in spans), default=0)
         grids.append(
             Grid(
-                rows=rows,
-                start=start,
-                end=end,
-                layout="html_table",
-                extra={"n_nested": len(table.findall(".//table"))},
+                rows=rows, start=start, end=end, layout="html_table", extra={"n_nested": len(inner)}
             )
         )
     grids.sort(key=lambda g: g.start)
