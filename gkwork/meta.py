@@ -136,8 +136,18 @@ def place_from_text(text: str) -> Place:
 
 _TOWNSHIP_RE = re.compile(r"(镇|乡|街道|街道办事处|苏木|片区管理局)(人民政府|政府|党委|办事处)?$")
 _GOV_RE = re.compile(r"(人民政府|政府)(办公厅|办公室)?$")
+_KIND_GOV_RE = re.compile(r"人民政府$|政府$")
+_KIND_TOWN_RE = re.compile(r"(镇|乡)$")
+_KIND_DISPATCHED_RE = re.compile(r"(管委会|管理委员会|实验区|开发区|高新区|新区|片区管理局)$")
+_LEVEL_TOWNSHIP_RE = re.compile(r"(镇|乡|街道)(人民政府|政府)?(办公室)?$")
+_LEVEL_CORE_RE = re.compile(r"(人民政府|政府).*$")
+_LEVEL_COUNTY_CORE_RE = re.compile(r"(县|旗|区)$")
+_LEVEL_COUNTY_RE = re.compile(r"(县|区)(人民政府)")
 
 
+# Memoised (bounded): a corpus names the same agencies again and again, and each call
+# normalises the name and runs several regexes.
+@functools.lru_cache(maxsize=1 << 14)
 def agency_kind(agency: str | None) -> str | None:
     """people's government / subdistrict office / department / party body / dispatched body."""
     if not agency:
@@ -147,22 +157,23 @@ def agency_kind(agency: str | None) -> str | None:
         return "party_body"
     if a.endswith("街道办事处") or a.endswith("街道"):
         return "subdistrict_office"
-    if re.search(r"人民政府$|政府$", a) or re.search(r"(镇|乡)$", a):
+    if _KIND_GOV_RE.search(a) or _KIND_TOWN_RE.search(a):
         return "government"
-    if re.search(r"(管委会|管理委员会|实验区|开发区|高新区|新区|片区管理局)$", a):
+    if _KIND_DISPATCHED_RE.search(a):
         return "dispatched_body"
     return "department"
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def admin_level(agency: str | None, place: Place) -> str | None:
     """province / prefecture / county / township, from the agency name and division code."""
     if not agency:
         return None
     a = unicodedata.normalize("NFKC", agency)
-    if _TOWNSHIP_RE.search(a) or re.search(r"(镇|乡|街道)(人民政府|政府)?(办公室)?$", a):
+    if _TOWNSHIP_RE.search(a) or _LEVEL_TOWNSHIP_RE.search(a):
         return "township"
-    core = re.sub(r"(人民政府|政府).*$", "", a)
-    if re.search(r"(县|旗|区)$", core) or re.search(r"(县|区)(人民政府)", a):
+    core = _LEVEL_CORE_RE.sub("", a)
+    if _LEVEL_COUNTY_CORE_RE.search(core) or _LEVEL_COUNTY_RE.search(a):
         return "county"
     if place.county:
         return "county"
@@ -221,13 +232,43 @@ _YEAR_HINTS = (
     re.compile(r"[(（]\s*(?P<y>(?:19|20)\d{2})\s*年度\s*[)）]"),
     re.compile(r"(?P<y>(?:19|20)\d{2})\s*年度?政府信息公开(?:工作)?年度报告"),
 )
+#: A character each of _FIELD_RE needs (in its keyword): without it the search is skipped.
+_FIELD_GATE = {
+    "index_no": "索",
+    "publisher": "发",
+    "filer": "填",
+    "written_date": "成",
+    "published_date": "布",
+    "doc_no": "号",
+}
 _SYNTHETIC_RE = re.compile(r"合成数据|synthetic data", re.I)
+_SPACES_RE = re.compile(r"\s+")
+_AGENCY_PREFIX_RE = re.compile(r"^(关于|本级|我单位)")
+_NO_AGENCY_RE = re.compile(r"[\d\s年度]*")
 
 
 def _clean_agency(a: str) -> str:
-    a = re.sub(r"\s+", "", a)
-    a = re.sub(r"^(关于|本级|我单位)", "", a)
+    a = _SPACES_RE.sub("", a)
+    a = _AGENCY_PREFIX_RE.sub("", a)
     return a.strip("#《》「」【】:：| ")
+
+
+def _match_before(rx: re.Pattern[str], text: str, limit: int) -> re.Match[str] | None:
+    """``rx.search(text)`` if that match starts before ``limit``, else None.
+
+    ``rx`` must begin with ``^`` in MULTILINE mode, so its matches start only at position 0
+    or after a newline: trying ``rx.match`` at those positions below ``limit``, in order,
+    finds the leftmost one without scanning the rest of the text.
+    """
+    p = 0
+    while p < limit:
+        m = rx.match(text, p)
+        if m is not None:
+            return m
+        p = text.find("\n", p, limit - 1) + 1
+        if p == 0:
+            break
+    return None
 
 
 def extract_meta(doc: Document) -> dict:
@@ -250,28 +291,35 @@ def extract_meta(doc: Document) -> dict:
         "division_code": None,
     }
     for key, rx in _FIELD_RE.items():
-        m = rx.search(head)
+        # a one-character test (fast) before the search (a scan of 4000 characters)
+        m = rx.search(head) if _FIELD_GATE[key] in head else None
         if m:
             meta[key] = m.group("v").strip()
     meta.update({k: v for k, v in doc.meta.items() if v})
 
-    m = _TITLE_RE.search(head[:1500])
-    m2 = _TITLE_YEAR_FIRST_RE.search(head[:1500])
-    if m2 and (m is None or m2.start() < m.start()):
-        m = m2
-    # every split title contains 政府信息公开(工作) and a line break: skip the slow search without
-    split = (
-        _SPLIT_TITLE_RE.search(head[:1500]) if _SPLIT_TITLE_HINT_RE.search(head[:1500]) else None
-    )
+    top = head[:1500]
+    m = _TITLE_RE.search(top)
+    if m is None:
+        m = _TITLE_YEAR_FIRST_RE.search(top)
+        # every split title contains 政府信息公开(工作) and a line break: without one, the slow
+        # search is skipped
+        split = _SPLIT_TITLE_RE.search(top) if _SPLIT_TITLE_HINT_RE.search(top) else None
+    else:
+        # the other two title forms count only when they start before m (at a line start:
+        # both patterns begin with ^), so only those few lines are tried
+        m2 = _match_before(_TITLE_YEAR_FIRST_RE, top, m.start())
+        if m2 is not None:
+            m = m2
+        split = _match_before(_SPLIT_TITLE_RE, top, m.start())
     if split and (m is None or split.start() < m.start()):
-        meta["title"] = re.sub(r"\s+", "", split.group(0))
+        meta["title"] = _SPACES_RE.sub("", split.group(0))
         meta["agency"] = _clean_agency(split.group("agency"))
         meta["year"] = int(split.group("year"))
     elif m:
-        meta["title"] = re.sub(r"\s+", "", m.group("title"))
+        meta["title"] = _SPACES_RE.sub("", m.group("title"))
         meta["agency"] = _clean_agency(m.group("agency"))
         meta["year"] = int(m.group("year"))
-    if meta["agency"] and re.fullmatch(r"[\d\s年度]*", meta["agency"]):
+    if meta["agency"] and _NO_AGENCY_RE.fullmatch(meta["agency"]):
         meta["agency"] = None
     if not meta["agency"]:
         cb = _COMPILED_BY_RE.search(head)
@@ -290,8 +338,9 @@ def extract_meta(doc: Document) -> dict:
     if meta["year"] is None:
         meta["year"] = _most_mentioned_year(text)
 
-    meta["signed_date"] = _signed_date(text) or _iso(meta.get("written_date"))
-    meta["signer"] = _signer(text)
+    signature = _signature(text)
+    meta["signed_date"] = (signature[1] if signature else None) or _iso(meta.get("written_date"))
+    meta["signer"] = signature[0] if signature else None
     code = None
     idx = meta.get("index_no")
     if idx:
@@ -356,14 +405,51 @@ def _signer(text: str) -> str | None:
     return found[0] if found else None
 
 
+_ATTACHMENT_RE = re.compile(r"\n\s*附件\s*[:：]?\s*\n")
+
+
+def _dates(text: str) -> list[re.Match[str]]:
+    """``list(_DATE_RE.finditer(text))``, trying the pattern only where a date can start.
+
+    A date is a 4-character year, optional whitespace and 年, so it starts 4 + k characters
+    before a 年 preceded by k whitespace characters (``\\s`` and :meth:`str.isspace` are the
+    same test). Trying those positions in order, and none inside a date already found, gives
+    finditer's matches; the regex engine's own scan tries every position, several times slower.
+    """
+    out: list[re.Match[str]] = []
+    j = text.find("年")
+    if j == -1:
+        return out
+    cands: list[int] = []
+    while j != -1:
+        k = j
+        while True:
+            if k >= 4:
+                cands.append(k - 4)
+            if k == 0 or not text[k - 1].isspace():
+                break
+            k -= 1
+        j = text.find("年", j + 1)
+    end = 0
+    match = _DATE_RE.match
+    for p in sorted(cands):  # a whitespace run before a 年 gives candidates in reverse order
+        if p < end:
+            continue
+        m = match(text, p)
+        if m is not None:
+            out.append(m)
+            end = m.end()
+    return out
+
+
 def _signature(text: str) -> tuple[str | None, str | None] | None:
     """(signer, ISO date) of the signature block, or None."""
     body = text
-    att = re.search(r"\n\s*附件\s*[:：]?\s*\n", text)
+    att = _ATTACHMENT_RE.search(text) if "附" in text else None  # 1-character test: fast
     if att and att.start() > len(text) * 0.3:
         body = text[: att.start()]
     tail = body[-400:]
-    dates = list(_DATE_RE.finditer(tail))
+    dates = _dates(tail)
     for m in reversed(dates):
         # a signature date stands on its own line
         line_start = tail.rfind("\n", 0, m.start()) + 1
@@ -371,7 +457,7 @@ def _signature(text: str) -> tuple[str | None, str | None] | None:
         line = tail[line_start : line_end if line_end != -1 else len(tail)].strip()
         if len(line) <= 20:
             prev = tail[:line_start].rstrip("\n").rsplit("\n", 1)[-1].strip()
-            prev = re.sub(r"\s+", "", prev)
+            prev = _SPACES_RE.sub("", prev)
             signer = prev if 2 <= len(prev) <= 30 and _ORG_END_RE.search(prev) else None
             return signer, _date(m.group("y"), m.group("m"), m.group("d"))
     return None
@@ -419,10 +505,11 @@ REQUIRED_SECTIONS_2019 = ("proactive", "requests", "review_litigation", "problem
 REQUIRED_SECTIONS_2008 = ("proactive", "requests", "fees", "review_litigation", "problems", "other")
 
 _NUMS = "一二三四五六七八九十"
-_HEAD_RE = re.compile(
-    r"(?:^|\n)[ \t\u3000]*(?P<paren>[（(])?(?P<num>[一二三四五六七八九十]{1,2})(?(paren)[)）]|[、.．])"
+_HEAD_BODY = (
+    r"[ \t\u3000]*(?P<paren>[（(])?(?P<num>[一二三四五六七八九十]{1,2})(?(paren)[)）]|[、.．])"
     r"[ \t\u3000]*(?P<title>[^\n|\t]{2,40}?)[ \t\u3000]*(?=\n|$)"
 )
+_HEAD_RE = re.compile(r"(?:^|\n)" + _HEAD_BODY)
 _HEAD_INLINE_RE = re.compile(
     r"(?P<paren>[（(])?(?P<num>[一二三四五六七八九十]{1,2})(?(paren)[)）]|、)(?P<title>[^\s|\t，。,；;]{2,30})"
 )
@@ -430,27 +517,24 @@ _HEAD_INLINE_RE = re.compile(
 
 #: Where a _HEAD_RE match can start after position 0 (a prefix of the pattern's \\n branch).
 _HEAD_START_RE = re.compile(r"\n[ \t\u3000]*[（(]?[一二三四五六七八九十]")
+#: _HEAD_RE without the ``^`` branch: what _HEAD_RE matches at any position but 0. Starting
+#: with a literal, it is scanned for quickly by the regex engine (``(?:^|\n)`` is not).
+_HEAD_NL_RE = re.compile(r"\n" + _HEAD_BODY)
 
 
 def _head_matches(text: str) -> list[re.Match]:
-    """``list(_HEAD_RE.finditer(text))``, trying only the positions where a match can start."""
+    """``list(_HEAD_RE.finditer(text))``: a match at 0, then _HEAD_NL_RE's matches after it."""
     out = []
-    end = 0
     m = _HEAD_RE.match(text, 0)
     if m:
         out.append(m)
-        end = m.end()
-    for c in _HEAD_START_RE.finditer(text):
-        p = c.start()
-        if p == 0 or p < end:
-            continue
-        m = _HEAD_RE.match(text, p)
-        if m:
-            out.append(m)
-            end = m.end()
+    # finditer resumes after a match (or at 1 after a failure at 0); _HEAD_NL_RE neither looks
+    # behind nor uses ^, so starting it there finds what _HEAD_RE would find from there on
+    out.extend(_HEAD_NL_RE.finditer(text, m.end() if m else 1))
     return out
 
 
+@functools.lru_cache(maxsize=256)  # 110 possible numerals ([一…十]{1,2})
 def _num(s: str) -> int:
     return cn_number(s) or 0
 
@@ -471,16 +555,18 @@ def extract_section_columns(doc: Document, report_id: str) -> dict[str, list]:
     """
     text = doc.narrative
     cands = []
+    n_top = 0
     for m in _head_matches(text):
-        title = m.group("title")
+        title, paren, num = m.group("title", "paren", "num")
         key = _classify(title)
         if key is None:
             continue
-        style = "paren" if m.group("paren") else "top"
-        cands.append(
-            (m.start("num") - (1 if m.group("paren") else 0), style, _num(m.group("num")), key, m)
-        )
-    if sum(1 for c in cands if c[1] == "top") < 2:
+        if paren:
+            cands.append((m.start("num") - 1, "paren", _num(num), key, m))
+        else:
+            cands.append((m.start("num"), "top", _num(num), key, m))
+            n_top += 1
+    if n_top < 2:
         # archived page text on one line: find headings inside lines
         for m in _HEAD_INLINE_RE.finditer(text):
             key = _classify(m.group("title"))
@@ -496,6 +582,7 @@ def extract_section_columns(doc: Document, report_id: str) -> dict[str, list]:
                 )
         cands.sort(key=lambda c: c[0])
     accepted: list[tuple] = []
+    taken: set[int] = set()  # positions of the accepted headings
     keys_seen: set[str] = set()
     for style in ("top", "paren"):
         last = 0
@@ -504,31 +591,35 @@ def extract_section_columns(doc: Document, report_id: str) -> dict[str, list]:
                 continue
             if c[2] <= last:
                 continue
-            if any(abs(c[0] - a[0]) < 2 for a in accepted):
+            p = c[0]
+            if p in taken or p - 1 in taken or p + 1 in taken:  # within 1 of an accepted one
                 continue
             accepted.append(c)
+            taken.add(p)
             last = c[2]
         keys_seen |= {a[3] for a in accepted}
     accepted.sort(key=lambda c: c[0])
-    rows = []
+    cols: dict[str, list] = {
+        "report_id": [report_id] * len(accepted),
+        "section": [],
+        "number": [],
+        "title": [],
+        "start": [],
+        "end": [],
+        "text": [],
+    }
     for i, (pos, style, num, key, m) in enumerate(accepted):
         end = accepted[i + 1][0] if i + 1 < len(accepted) else len(text)
         number = _NUMS[num - 1] if 1 <= num <= 10 else str(num)
         if style == "paren":
             number = f"（{number}）"
-        s0, s1 = doc.to_text_offset(pos), doc.to_text_offset(end)
-        rows.append(
-            {
-                "report_id": report_id,
-                "section": key,
-                "number": number,
-                "title": m.group("title").strip(),
-                "start": s0,
-                "end": s1,
-                "text": text[pos:end],
-            }
-        )
-    return {c: [r[c] for r in rows] for c in SECTION_COLUMNS}
+        cols["section"].append(key)
+        cols["number"].append(number)
+        cols["title"].append(m.group("title").strip())
+        cols["start"].append(doc.to_text_offset(pos))
+        cols["end"].append(doc.to_text_offset(end))
+        cols["text"].append(text[pos:end])
+    return {c: cols[c] for c in SECTION_COLUMNS}
 
 
 @functools.lru_cache(maxsize=1 << 14)

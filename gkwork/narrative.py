@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -145,8 +146,19 @@ _STOP_CHARS = "。；;！!？?\n"
 _STOP_RE = re.compile(f"[{_STOP_CHARS}]")
 
 
-def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max([text.rfind(ch, 0, start) for ch in _STOP_CHARS]) + 1
+def _sentence(text: str, start: int, end: int, rev: str | None = None) -> tuple[int, int]:
+    """(first, past-the-end) offsets of the clause around ``text[start:end]``.
+
+    ``rev`` is ``text[::-1]`` when the caller has it (one copy per text, not per clause).
+    """
+    # The last stop character before start is the first one at or after n - start in the
+    # reversed text: one regex search, where text.rfind(ch, 0, start) per stop character runs
+    # back to the beginning of the text for every character the text lacks (most lack ！？).
+    n = len(text)
+    if rev is None:
+        rev = text[::-1]
+    m = _STOP_RE.search(rev, n - start)
+    left = n - m.start() if m else 0
     m = _STOP_RE.search(text, end)  # the first stop character at or after end
     return left, (m.start() if m else len(text))
 
@@ -200,15 +212,106 @@ _REQUIRED: list[tuple[str, ...]] = [
 ]
 
 
+class _Starts(NamedTuple):
+    """Where a match of one of _PATTERNS can start (see :func:`_matches`).
+
+    A match starts with one of ``first`` followed by one of ``second`` (any character when
+    ``second`` is empty); with an ``anchor``, the match also holds the anchor at most
+    ``reach`` characters after its start. A superset of the possible starts is fine.
+    """
+
+    first: str
+    second: str = ""
+    anchor: str = ""
+    reach: int = 0
+
+
+#: Candidate starts per pattern of _PATTERNS; None: a plain ``finditer`` (the pattern begins
+#: with a literal, which the regex engine finds quickly itself).
+_STARTS: list[_Starts | None] = [
+    _Starts("未没无", "收受接曾有"),  # (?:未|没有|无|未曾)(?:收到|受理|接到|接收|收)
+    _Starts("收受接新", "到理收"),  # (?:收到|受理|接收|接到|新收)
+    _Starts("收受接新", "到理收"),
+    None,
+    # (?:无|未发生|没有|未有|未) (3 characters at most) + _gap(40) + 行政复议
+    _Starts("无未没", "", "行政复议", 3 + 40),
+    None,
+    None,
+]
+
+
+def _matches(
+    pattern: re.Pattern[str],
+    text: str,
+    starts: _Starts | None,
+    memo: dict[_Starts, list[int]] | None = None,
+) -> list[re.Match[str]]:
+    """``list(pattern.finditer(text))``, trying the pattern only where a match can start.
+
+    finditer tries every position left to right and resumes after each match; a position
+    where no match can start fails there, so trying the candidate positions in order (and none
+    inside a match already found) gives the same matches (none of _PATTERNS can match the
+    empty string or looks behind its start). The candidates come from ``str.find`` of single
+    characters, several times cheaper than the regex engine's scan for a pattern that begins
+    with an alternation of CJK words (that scan tries the pattern at every position).
+    ``memo`` keeps the sorted candidates of one text per ``starts`` (patterns share them).
+    """
+    if starts is None:
+        return list(pattern.finditer(text))
+    cands = memo.get(starts) if memo is not None else None
+    if cands is None:
+        cands = _candidates(text, starts)
+        if memo is not None:
+            memo[starts] = cands
+    out = []
+    end = 0
+    match = pattern.match
+    for i in cands:
+        if i < end:
+            continue
+        m = match(text, i)
+        if m is not None:
+            out.append(m)
+            end = m.end()
+    return out
+
+
+def _candidates(text: str, starts: _Starts) -> list[int]:
+    """The positions of ``text`` where ``starts`` lets a match begin, in order."""
+    n = len(text)
+    if starts.anchor:
+        spans = []
+        q = text.find(starts.anchor)
+        while q != -1:
+            spans.append((max(0, q - starts.reach), q))
+            q = text.find(starts.anchor, q + 1)
+    else:
+        spans = [(0, n)]
+    second = starts.second
+    cands: set[int] = set()
+    for lo, hi in spans:
+        for ch in starts.first:
+            i = text.find(ch, lo, hi)
+            while i != -1:
+                if not second or (i + 1 < n and text[i + 1] in second):
+                    cands.add(i)
+                i = text.find(ch, i + 1, hi)
+    return sorted(cands)
+
+
 def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list[dict]:
     """:func:`find_numbers` as a list of row dicts (keys :data:`NARRATIVE_COLUMNS`), no pandas."""
     exclude = list(exclude)
     rows: list[dict] = []
     seen: set[tuple[str, int]] = set()
-    for (quantity, pattern, is_negation), required in zip(_PATTERNS, _REQUIRED, strict=True):
+    rev: str | None = None  # text[::-1], for _sentence, made on the first match
+    memo: dict[_Starts, list[int]] = {}  # candidate starts, shared by patterns
+    for (quantity, pattern, is_negation), required, starts in zip(
+        _PATTERNS, _REQUIRED, _STARTS, strict=True
+    ):
         if not all(w in text for w in required):
             continue
-        for m in pattern.finditer(text):
+        for m in _matches(pattern, text, starts, memo):
             whole = m.group(0)
             if is_negation and any(whole.startswith(w) for w in _FALSE_NEGATIONS):
                 continue
@@ -225,7 +328,9 @@ def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list
                     continue
             if _overlaps(start, end, exclude):
                 continue
-            s0, s1 = _sentence(text, m.start(), m.end())
+            if rev is None:
+                rev = text[::-1]
+            s0, s1 = _sentence(text, m.start(), m.end(), rev)
             before = text[s0 : m.start()] + whole
             is_approx = bool(not is_negation and m.groupdict().get("approx"))
             is_cumulative = any(w in before for w in _CUMULATIVE)

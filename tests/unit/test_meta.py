@@ -1,6 +1,9 @@
 """gkwork.meta: title, agency, year, dates, 索引号, places and sections from the text."""
 
+import random
+
 import gkwork
+from gkwork import meta as M
 from gkwork.meta import (
     admin_level,
     agency_kind,
@@ -70,3 +73,104 @@ def test_party_body_as_signer_is_kept_apart_from_the_agency(seed_reports):
     assert meta["agency"] == "桃源县陬市镇" and meta["agency_kind"] == "government"
     assert meta["signer"] == "中共陬市镇委员会" and meta["signer_kind"] == "party_body"
     assert meta["signed_date"] == "2021-01-18"
+
+
+# ------------------------------------------------------------------------------------------
+# the fast paths give what the plain regex searches give
+
+
+def _random_texts(alphabet: str | list[str], n: int, max_len: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, max_len))) for _ in range(n)]
+
+
+def _spans(matches) -> list[tuple[tuple[int, int], dict]]:
+    return [(m.span(), m.groupdict()) for m in matches]
+
+
+def _slotted(slots: list[list[str]], n: int, seed: int) -> list[str]:
+    """Texts of 1-4 runs of ``slots`` (one alternative each; "" drops the slot), with noise."""
+    rng = random.Random(seed)
+    noise = ["x", "\n", " ", "年", "，", "1"]
+    out = []
+    for _ in range(n):
+        parts = []
+        for _ in range(rng.randint(1, 4)):
+            for alternatives in slots:
+                parts.append(rng.choice(alternatives))
+                if rng.random() < 0.05:
+                    parts.append(rng.choice(noise))
+        out.append("".join(parts))
+    return out
+
+
+_WS = ["", "", " ", "\n", " \u3000", "\t"]
+
+
+def test_dates_equal_finditer():
+    slots = [["", "x", "\n"], ["2020", "1999", "二〇二一", "二O二O", "2020 ", "20", "一"], _WS, ["年"],
+             _WS, ["1", "12", "十", "十二", "三十一", "x"], _WS, ["月", ""], _WS,
+             ["5", "31", "二十", "x"], _WS, ["日", "日", ""]]  # fmt: skip
+    texts = _slotted(slots, 4000, seed=11) + ["", "年", "2025年1月13日"]
+    found = 0
+    for text in texts:
+        slow = _spans(M._DATE_RE.finditer(text))
+        assert _spans(M._dates(text)) == slow, repr(text)
+        found += len(slow)
+    assert found > 1000
+
+
+def test_title_matches_before_a_limit_equal_search():
+    slots = [["", "\n", "\n\n"], ["", " ", "#", "【"], ["", "标题:"], ["某区人民政府", "", "x"], _WS,
+             ["2020", "1998", "20"], _WS, ["年"], ["", "度"], _WS, ["某区人民政府", ""],
+             ["政府信息公开", "政务公开", "信息公开", "x"], ["", "工作"], _WS, ["", "年度"],
+             ["报告", "报告", ""], ["", "\n", "。"]]  # fmt: skip
+    found = 0
+    for rx in (M._TITLE_YEAR_FIRST_RE, M._SPLIT_TITLE_RE):
+        for text in _slotted(slots, 3000, seed=13):
+            m = rx.search(text)
+            found += m is not None
+            for limit in {0, 1, len(text) // 3, len(text) // 2, len(text), len(text) + 1}:
+                fast = M._match_before(rx, text, limit)
+                slow = m if m is not None and m.start() < limit else None
+                assert _spans([fast] if fast else []) == _spans([slow] if slow else []), text
+    assert found > 500
+
+
+def test_field_gates_are_necessary():
+    slots = [["", "x", "\n"], ["索引号", "索 引 号", "发布单位", "发布机构", "发文机关", "填报单位",
+             "成文日期", "发布日期", "发布时间", "文号", "文 号", "单位", "日期"], ["", " "],
+             [":", "：", ""], ["", " ", " | "], ["330803-042/2021", "2021-02-20", "2021年2月2日", "某局"]]  # fmt: skip
+    found = dict.fromkeys(M._FIELD_RE, 0)
+    for text in _slotted(slots, 3000, seed=17):
+        for key, rx in M._FIELD_RE.items():
+            if rx.search(text):
+                found[key] += 1
+                assert M._FIELD_GATE[key] in text, (key, text)
+    assert min(found.values()) > 50, found
+
+
+def test_signature_once_gives_signer_and_date():
+    text = "正文。\n附件：\n统计表\n\n中共陬市镇委员会\n2021年1月18日\n"
+    assert M._signature(text) == (M._signer(text), M._signed_date(text))
+    assert M._signature("无日期") is None
+
+
+def test_memoised_kinds_and_levels_equal_the_plain_functions():
+    names = [
+        "中共陬市镇委员会",
+        "城关街道办事处",
+        "某县人民政府",
+        "某开发区管委会",
+        "某市教育局",
+        "",
+        None,
+    ]
+    for a in names:
+        assert M.agency_kind(a) == M.agency_kind.__wrapped__(a)
+        for place in (
+            place_from_text(""),
+            place_from_text("淮安市洪泽区"),
+            place_from_code("320000"),
+        ):
+            assert M.admin_level(a, place) == M.admin_level.__wrapped__(a, place)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from gkwork import narrative as N
 from gkwork.narrative import NARRATIVE_COLUMNS, find_numbers
 
 
@@ -76,3 +79,67 @@ def test_zero_statement_span_is_the_phrase() -> None:
     text = "依申请公开:本年度未收到政府信息公开申请。"
     r = find_numbers(text).iloc[0]
     assert r.is_negation and text[r.start : r.end].startswith("未收到")
+
+
+# ------------------------------------------------------------------------------------------
+# the fast paths give what the plain regex scans give
+
+
+def _slotted(slots: list[list[str]], n: int, seed: int) -> list[str]:
+    """Texts of 1-5 runs of ``slots`` (one alternative each; "" drops the slot), with noise."""
+    rng = random.Random(seed)
+    noise = ["未", "无", "收", "，", "。", "\n", "1", "行政复议"]
+    out = []
+    for _ in range(n):
+        parts = []
+        for _ in range(rng.randint(1, 5)):
+            for alternatives in slots:
+                parts.append(rng.choice(alternatives))
+                if rng.random() < 0.08:
+                    parts.append(rng.choice(noise))
+        out.append("".join(parts))
+    return out
+
+
+_SLOTS = [
+    ["", "本年度", "累计", "无论", "全年共"],
+    ["未", "没有", "无", "未曾", "未发生", "未有", ""],
+    ["收到", "受理", "接到", "接收", "收", "新收", "主动公开", "发生", ""],
+    ["", "政府信息公开", "依申请公开", "群众", "针对我镇的"],
+    ["", "12", "1,234", "５"],
+    ["", "件", "条"],
+    ["申请", "行政复议", "行政复议申请", "", "，"],
+    ["", "12", "3", "，"],
+    ["", "余", "多"],
+    ["件", "条", "起", "", "、"],
+    ["", "行政诉讼", "提起行政诉讼", "行政诉讼案件"],
+    ["", "2", "；"],
+    ["", "件", "起"],
+    ["。", "\n", "", "；", "！"],
+]
+
+
+def test_candidate_starts_give_finditer_matches():
+    texts = _slotted(_SLOTS, 3000, seed=29)
+    found = [0] * len(N._PATTERNS)
+    for text in texts:
+        memo: dict = {}
+        for i, ((_, pattern, _), starts) in enumerate(zip(N._PATTERNS, N._STARTS, strict=True)):
+            slow = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+            fast = [(m.span(), m.groupdict()) for m in N._matches(pattern, text, starts, memo)]
+            assert fast == slow, (i, text)
+            found[i] += len(slow)
+    assert min(found) > 50, found
+
+
+def test_sentence_with_the_reversed_text_matches_rfind():
+    stops = "。；;！!？?\n"
+    for text in _slotted(_SLOTS, 300, seed=31) + ["", "。", "ab"]:
+        rev = text[::-1]
+        for start in range(len(text) + 1):
+            end = min(len(text), start + 3)
+            left = max(text.rfind(ch, 0, start) for ch in stops) + 1
+            rights = [i for i in (text.find(ch, end) for ch in stops) if i != -1]
+            plain = (left, min(rights) if rights else len(text))
+            assert N._sentence(text, start, end, rev) == plain
+            assert N._sentence(text, start, end) == plain
