@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import operator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -85,22 +86,42 @@ def split_row(row: list[GridCell]) -> tuple[list[GridCell], list[GridCell]]:
     Merged-cell placeholders (empty cells before the first label) are dropped from the labels.
     """
     k = len(row)
-    cache = _NUMERIC
+    get = _NUMERIC.get
     while k > 0:
         raw = row[k - 1].raw
-        hit = cache.get(raw) if type(raw) is str else None  # noqa: E721
+        try:
+            hit = get(raw)
+        except TypeError:  # an unhashable raw (never from gkwork's readers)
+            hit = None
         if hit is None:
-            hit = looks_numeric(raw)
-            if type(raw) is str and len(raw) <= 64:  # noqa: E721
-                if len(cache) >= 1 << 16:
-                    cache.clear()
-                cache[raw] = hit
+            hit = _looks_numeric(raw)
         if not hit:
             break
         k -= 1
-    labels = [c for c in row[:k] if (c.raw if c.text is None else c.text).strip()]
-    # a value cell merged over several grid columns is one value: drop its expanded copies
-    return labels, [c for c in row[k:] if not c.is_copy]
+    if k == 0:
+        labels = []
+    elif k == 1:  # one label cell (most data rows)
+        c = row[0]
+        labels = [c] if (c.raw if c.text is None else c.text).strip() else []
+    else:
+        labels = [c for c in row[:k] if (c.raw if c.text is None else c.text).strip()]
+    values = row[k:]
+    for c in values:
+        if c.is_copy:
+            # a value cell merged over several grid columns is one value: drop its copies
+            values = [c for c in values if not c.is_copy]
+            break
+    return labels, values
+
+
+def _looks_numeric(raw: str) -> bool:
+    """``looks_numeric(raw)``, remembered in :data:`_NUMERIC` for short cell texts."""
+    hit = looks_numeric(raw)
+    if type(raw) is str and len(raw) <= 64:  # noqa: E721
+        if len(_NUMERIC) >= 1 << 16:
+            _NUMERIC.clear()
+        _NUMERIC[raw] = hit
+    return hit
 
 
 #: raw cell text -> looks_numeric(raw) (cell texts repeat across reports).
@@ -108,15 +129,21 @@ _NUMERIC: dict[str, bool] = {}
 
 
 def _trim(values: list[GridCell], n: int) -> list[GridCell]:
-    """Drop surplus trailing blanks (ragged ``||||``), then keep the last ``n`` values."""
-    vals = list(values)
-    while len(vals) > n and vals[-1].raw == "":
-        vals.pop()
-    while len(vals) > n and vals[0].raw == "":
-        vals.pop(0)
-    if len(vals) > n:
-        vals = vals[-n:]
-    return vals
+    """Drop surplus trailing blanks (ragged ``||||``), then keep the last ``n`` values.
+
+    The result may be ``values`` itself (when it has at most ``n`` cells): do not mutate it.
+    """
+    hi = len(values)
+    if hi <= n:
+        return values
+    lo = 0
+    while hi - lo > n and values[hi - 1].raw == "":
+        hi -= 1
+    while hi - lo > n and values[lo].raw == "":
+        lo += 1
+    if hi - lo > n:
+        lo = hi - n
+    return values[lo:hi]
 
 
 @dataclass
@@ -125,13 +152,14 @@ class _Ctx:
     report_id: str
     table: str | None = None
     ad_group: str | None = None
-    ad_cols: dict[str, list[str]] = field(default_factory=dict)
+    ad_cols: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ad_pos: dict[str, tuple[list[int], int]] = field(default_factory=dict)
-    app_cols: list[str] | None = None
+    app_cols: tuple[str, ...] | None = None
     app_header: list[list[tuple[str, str]]] = field(default_factory=list)
     rl_header: list[list[GridCell]] = field(default_factory=list)
     last_order: dict[str, int] = field(default_factory=dict)
-    out: dict[tuple[str, str, str], list] = field(default_factory=dict)
+    #: key id (:func:`_key_id`) -> [rank, table, row, col, value, unit, raw, flag, start, end]
+    out: dict[int, list] = field(default_factory=dict)
     duplicates: int = 0
     context: str = ""
     rectangular: bool = False
@@ -139,30 +167,89 @@ class _Ctx:
 
 def _emit(
     ctx: _Ctx, table: str, row: str, col: str, cell: GridCell, template: str | None = None
-) -> None:
-    key = (table, row, col)
+) -> list:
+    """Record the cell ``(table, row, col)``; a key seen before is a duplicate (kept once).
+
+    Returns the key's record in ``ctx.out`` (the earlier one for a duplicate).
+    """
+    kid, head, spec, cache = _emit_key(ctx.template, template or ctx.template, table, row, col)
     out = ctx.out
-    if key in out:
+    rec = out.get(kid)
+    if rec is not None:
         ctx.duplicates += 1
-        return
+        return rec
     raw = cell.raw
-    tpl = template or ctx.template
-    ck = (tpl, key, raw)
-    hit = _PARSED.get(ck) if type(raw) is str else None  # noqa: E721
+    hit = _parsed(spec, cache, raw)
+    rec = out[kid] = [*head, hit[0], hit[1], raw, hit[2], cell.start, cell.end]
+    return rec
+
+
+def _parsed(
+    spec: tuple[str, bool, bool], cache: dict[str, tuple], raw: str
+) -> tuple[float, str, str]:
+    """(value, unit, flag) of ``raw`` in a cell of ``spec`` (its unit, negatives, decimals).
+
+    ``cache`` is the raw -> result dict of ``spec`` (see :func:`_spec_cache`); short texts are
+    remembered in it.
+    """
+    try:
+        hit = cache.get(raw)
+    except TypeError:  # an unhashable raw (never from gkwork's readers)
+        hit = None
     if hit is None:
-        spec = _cell_spec(tpl, table, row, col)
         pv = parse_value(raw, allow_negative=spec[1], allow_decimal=spec[2])
         hit = (pv.value, pv.unit or spec[0], pv.flag)
         if type(raw) is str and len(raw) <= 64:  # noqa: E721
-            if len(_PARSED) >= 1 << 16:
-                _PARSED.clear()
-            _PARSED[ck] = hit
-    # [value, unit, raw, flag, start, end] (see _out_columns)
-    out[key] = [hit[0], hit[1], raw, hit[2], cell.start, cell.end]
+            if len(cache) >= 1 << 14:
+                cache.clear()
+            cache[raw] = hit
+    return hit
 
 
-#: (template, cell key, raw) -> (value, unit, flag) of a parsed cell.
-_PARSED: dict[tuple, tuple] = {}
+#: cell spec (unit, allow_negative, allow_decimal) -> {raw: (value, unit, flag)}. A parsed
+#: cell depends on its raw text and its spec only; there are a handful of specs, and cell
+#: texts repeat across reports.
+_PARSED: dict[tuple[str, bool, bool], dict[str, tuple]] = {}
+
+
+@functools.lru_cache(maxsize=8192)
+def _emit_key(
+    ctx_template: str, template: str, table: str, row: str, col: str
+) -> tuple[int, tuple[int, str, str, str], tuple[str, bool, bool], dict[str, tuple]]:
+    """What recording the cell ``(table, row, col)`` needs, computed once per key.
+
+    Returns ``(key id, (rank, table, row, col), spec, parse cache)``: the key's id in
+    ``_Ctx.out`` (:func:`_key_id`), its rank in the template order of the report's template
+    ``ctx_template`` (:func:`_template_order`; keys outside it rank after all others), the cell
+    spec under ``template`` (the report's, or the sibling gov template a row came from;
+    :func:`_cell_spec`) and that spec's parse cache (:data:`_PARSED`).
+    """
+    key = (table, row, col)
+    rank = _template_order(ctx_template).get(key, _UNRANKED)
+    spec = _cell_spec(template, table, row, col)
+    return _key_id(key), (rank, *key), spec, _PARSED.setdefault(spec, {})
+
+
+_UNRANKED = 10**6
+
+
+def _key_id(key: tuple[str, str, str]) -> int:
+    """A small int standing for a cell key (ints hash faster than tuples of strings).
+
+    Keys come from the template registry, so the table stays small.
+    """
+    return _KEY_IDS.setdefault(key, len(_KEY_IDS))
+
+
+_KEY_IDS: dict[tuple[str, str, str], int] = {}
+
+
+@functools.lru_cache(maxsize=8192)
+def _emit_plan(
+    ctx_template: str, template: str, table: str, row: str, cols: tuple[str, ...]
+) -> tuple[tuple, ...]:
+    """:func:`_emit_key` of each column of a data row, for :func:`_emit_row`."""
+    return tuple(_emit_key(ctx_template, template, table, row, col) for col in cols)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -197,55 +284,103 @@ def _best(cands: tuple, min_score: float) -> tuple[str, float] | None:
 
 
 def _caption_group(ctx: _Ctx, labels: list[GridCell]) -> str | None:
-    if ctx.template not in _GOV:
+    return _caption_of(ctx.template, tuple([c.label for c in labels]))
+
+
+def _caption_of(template: str, texts: tuple[str, ...]) -> str | None:
+    """The Section 二 sub-table (group) named by a caption among the label texts, if any."""
+    if template not in _GOV:
         return None
-    for c in labels:
-        m = _best(_match(ctx.template, "active_disclosure", "caption", c.label), 95)
+    for text in texts:
+        m = _best(_match(template, "active_disclosure", "caption", text), 95)
         if m:
             return m[0]
     return None
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _header_info(
+    template: str, texts: tuple[str, ...]
+) -> tuple[str | None, bool, bool, tuple[tuple[str, str], ...], bool]:
+    """What the header checks of a row without values make of its label texts.
+
+    Returns ``(caption group, first label is 信息内容, is a Section 四 header, Section 三
+    header keys, is a Section 三 header)``: the pure parts of :func:`_caption_group`,
+    :func:`_ad_header`, :func:`_rl_header` and :func:`_app_header`, remembered per label
+    texts (header rows repeat across reports).
+    """
+    app_keys, app_is_header = _app_header_of(template, texts)
+    return (
+        _caption_of(template, texts),
+        bool(texts) and _is_ad_head(texts[0]),
+        _rl_is_header(texts),
+        app_keys,
+        app_is_header,
+    )
+
+
 def _ad_header(ctx: _Ctx, labels: list[GridCell], row: list[GridCell] | None = None) -> bool:
     """A ``信息内容 | col | col`` header: map the sub-table's columns by label."""
-    if not labels or T.normalize_label(labels[0].label) != "信息内容":
+    if not labels or not _is_ad_head(labels[0].label):
         return False
     heads = [c for c in labels[1:] if not c.is_copy]
-    groups = [ctx.ad_group] if ctx.ad_group else T.groups(ctx.template)
-    best: tuple[float, str, list[str], list[GridCell]] | None = None
+    best = _ad_best(ctx.template, ctx.ad_group or None, tuple([h.label for h in heads]))
+    if best is not None:
+        group, assigned, used = best
+        ctx.ad_group = group
+        ctx.ad_cols[group] = assigned
+        if row is not None:
+            # grid positions of the header labels (first occurrence; merged copies repeat them)
+            pos = {id(c): i for i, c in enumerate(row)}
+            ctx.ad_pos[group] = ([pos[id(heads[k])] for k in used], len(row))
+    ctx.table = "active_disclosure"
+    return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _ad_best(
+    template: str, ad_group: str | None, heads: tuple[str, ...]
+) -> tuple[str, tuple[str, ...], tuple[int, ...]] | None:
+    """The sub-table whose columns the header labels ``heads`` map to best, if any.
+
+    Tries ``ad_group`` (the caption just read), else every group of ``template``. Returns
+    ``(group, column keys, indices in heads of the labels that gave them)``.
+    """
+    groups = [ad_group] if ad_group else T.groups(template)
+    best: tuple[float, str, list[str], list[int]] | None = None
     for g in groups:
-        allowed = _group_cols(ctx.template, g)
+        allowed = _group_cols(template, g)
         assigned: list[str] = []
-        used: list[GridCell] = []
+        used: list[int] = []
         score = 0.0
         ok = True
         for i, h in enumerate(heads):
-            all_cands = _match(ctx.template, "active_disclosure", "col", h.label, g)
+            all_cands = _match(template, "active_disclosure", "col", h, g)
             cands = [c for c in all_cands if c[0] not in assigned]
             if cands and cands[0][1] >= MIN_HEADER_SCORE:
                 assigned.append(cands[0][0])
-                used.append(h)
+                used.append(i)
                 score += cands[0][1]
-            elif all_cands and i > 0 and h.label == heads[i - 1].label:
+            elif all_cands and i > 0 and h == heads[i - 1]:
                 continue  # a merged header repeated over the columns it spans
             else:
                 ok = False
         if ok and assigned and set(assigned) <= set(allowed):
             if best is None or score > best[0]:
                 best = (score, g, assigned, used)
-    if best is not None:
-        ctx.ad_group = best[1]
-        ctx.ad_cols[best[1]] = best[2]
-        if row is not None:
-            # grid positions of the header labels (first occurrence; merged copies repeat them)
-            pos = {id(c): i for i, c in enumerate(row)}
-            ctx.ad_pos[best[1]] = ([pos[id(h)] for h in best[3]], len(row))
-    ctx.table = "active_disclosure"
-    return True
+    if best is None:
+        return None
+    return best[1], tuple(best[2]), tuple(best[3])
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _is_ad_head(label: str) -> bool:
+    """Whether a label is the ``信息内容`` header cell of a Section 二 sub-table."""
+    return T.normalize_label(label) == "信息内容"
 
 
 @functools.lru_cache(maxsize=64)
-def _group_cols(template: str, group: str) -> list[str]:
+def _group_cols(template: str, group: str) -> tuple[str, ...]:
     reg = T.registry()
     sel = reg[
         (reg["template"] == template)
@@ -254,30 +389,38 @@ def _group_cols(template: str, group: str) -> list[str]:
         & (reg["axis"] == "col")
         & (reg["group"] == group)
     ].sort_values("order")
-    return list(dict.fromkeys(sel["key"]))
+    return tuple(dict.fromkeys(sel["key"]))
 
 
 def _app_header(ctx: _Ctx, labels: list[GridCell]) -> bool:
     """Rows of the 申请人情况 header: remember their column labels for the column order."""
-    keys = []
-    for c in labels:
-        norm = T.normalize_label(c.label)
-        if norm == _APP_ORG_PARENT:
-            keys.append(("parent", norm))
-            continue
-        m = _best(_match(ctx.template, "applications", "col", c.label), 95)
-        if m:
-            keys.append(("col", m[0]))
-    n_cols = sum(1 for k in keys if k[0] == "col")
-    is_header = n_cols >= 2 or ("申请人情况" in "".join(T.normalize_label(c.label) for c in labels))
+    keys, is_header = _app_header_of(ctx.template, tuple([c.label for c in labels]))
     if is_header:
-        ctx.app_header.append(keys)
+        ctx.app_header.append(list(keys))
         ctx.table = "applications"
         ctx.app_cols = None
     return is_header
 
 
-def _app_col_order(ctx: _Ctx) -> list[str]:
+def _app_header_of(
+    template: str, texts: tuple[str, ...]
+) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """(column keys, is a header) of a row of label texts (see :func:`_app_header`)."""
+    keys = []
+    for text in texts:
+        norm = T.normalize_label(text)
+        if norm == _APP_ORG_PARENT:
+            keys.append(("parent", norm))
+            continue
+        m = _best(_match(template, "applications", "col", text), 95)
+        if m:
+            keys.append(("col", m[0]))
+    n_cols = sum(1 for k in keys if k[0] == "col")
+    is_header = n_cols >= 2 or ("申请人情况" in "".join(T.normalize_label(t) for t in texts))
+    return tuple(keys), is_header
+
+
+def _app_col_order(ctx: _Ctx) -> tuple[str, ...]:
     if ctx.app_cols is not None:
         return ctx.app_cols
     default = T.cols(ctx.template, "applications")
@@ -306,27 +449,41 @@ def _app_col_order(ctx: _Ctx) -> list[str]:
                     seq.append(k[1])
             if sorted(seq) == sorted(default):
                 order = seq
-    ctx.app_cols = order or default
+    ctx.app_cols = tuple(order or default)
     return ctx.app_cols
 
 
 def _rl_header(ctx: _Ctx, labels: list[GridCell]) -> bool:
-    norms = [T.normalize_label(c.label) for c in labels]
-    leafs = sum(1 for n in norms if n in ("结果维持", "结果纠正", "其他结果", "尚未审结"))
-    if "行政复议" in norms or "行政诉讼" in norms or "未经复议直接起诉" in norms or leafs >= 3:
+    if _rl_is_header(tuple([c.label for c in labels])):
         ctx.rl_header.append(labels)
         ctx.table = "review_litigation"
         return True
     return False
 
 
+def _rl_is_header(texts: tuple[str, ...]) -> bool:
+    """Whether a row of label texts is a Section 四 (行政复议/行政诉讼) header row."""
+    norms = [T.normalize_label(t) for t in texts]
+    leafs = sum(1 for n in norms if n in ("结果维持", "结果纠正", "其他结果", "尚未审结"))
+    return "行政复议" in norms or "行政诉讼" in norms or "未经复议直接起诉" in norms or leafs >= 3
+
+
 def _rl_sequence(ctx: _Ctx) -> list[tuple[str, str]]:
     """The 15 (row, col) keys of the Section 四 data row, from the header structure."""
-    cols_default = T.cols(ctx.template, "review_litigation")
+    header = tuple(tuple([c.label for c in labels]) for labels in ctx.rl_header)
+    return list(_rl_sequence_of(ctx.template, header))
+
+
+@functools.lru_cache(maxsize=4096)
+def _rl_sequence_of(
+    template: str, header: tuple[tuple[str, ...], ...]
+) -> tuple[tuple[str, str], ...]:
+    """:func:`_rl_sequence` of the label texts of the Section 四 header rows."""
+    cols_default = T.cols(template, "review_litigation")
     blocks = ["review", "litigation_direct", "litigation_after_review"]
     leaf_row: list[str] = []
-    for labels in ctx.rl_header:
-        norms = [T.normalize_label(c.label) for c in labels]
+    for labels in header:
+        norms = [T.normalize_label(label) for label in labels]
         if (
             "行政复议" in norms
             and "行政诉讼" in norms
@@ -343,8 +500,8 @@ def _rl_sequence(ctx: _Ctx) -> list[tuple[str, str]]:
             it = iter(lit)
             blocks = [b if b is not None else next(it) for b in blocks]
         keys = []
-        for c in labels:
-            m = _best(_match(ctx.template, "review_litigation", "col", c.label), 95)
+        for label in labels:
+            m = _best(_match(template, "review_litigation", "col", label), 95)
             if m:
                 keys.append(m[0])
         if len(keys) > len(leaf_row):
@@ -354,70 +511,104 @@ def _rl_sequence(ctx: _Ctx) -> list[tuple[str, str]]:
         if len(leaf_row) >= 5 and sorted(leaf_row[:5]) == sorted(cols_default)
         else cols_default
     )
-    return [(b, c) for b in blocks for c in per_block]
+    return tuple((b, c) for b in blocks for c in per_block)
 
 
 def _data_row(
     ctx: _Ctx, labels: list[GridCell], values: list[GridCell], row: list[GridCell] | None = None
 ) -> None:
     label = labels[-1]
+    text = label.raw if label.text is None else label.text
     in_ad = ctx.table == "active_disclosure"
-    best: tuple[float, str, str, str] | None = None  # score, table, key, template
-    for table, tpl, cands in _row_plan(
-        ctx.template, in_ad, ctx.ad_group if in_ad else None, label.label
-    ):
-        m = _pick_in_order(ctx, table, cands)
-        if m and m[1] >= MIN_ROW_SCORE and (best is None or m[1] > best[0]):
-            best = (m[1], table, m[0], tpl)
-        if best is not None and best[0] >= 95:
-            break
-    if best is None:
+    choice = _row_choice(ctx.template, in_ad, ctx.ad_group if in_ad else None, text)
+    if choice is None:
         return
-    _, table, key, tpl = best
-    order = _row_order(tpl, table, key)
+    if choice is _TIED:
+        # tied candidates: the choice depends on the rows matched before (_pick_in_order)
+        best: tuple[float, str, str, str] | None = None  # score, table, key, template
+        plan = _row_plan(ctx.template, in_ad, ctx.ad_group if in_ad else None, text)
+        for table, tpl, cands in plan:
+            m = _pick_in_order(ctx, table, cands)
+            if m and m[1] >= MIN_ROW_SCORE and (best is None or m[1] > best[0]):
+                best = (m[1], table, m[0], tpl)
+            if best is not None and best[0] >= 95:
+                break
+        if best is None:
+            return
+        _, table, key, tpl = best
+        order = _row_order(tpl, table, key)
+        group = _row_group(tpl, key) if table != "applications" else None
+    else:
+        table, key, tpl, order, group = choice
     ctx.last_order[table] = max(order, ctx.last_order.get(table, -1))
     if table == "applications":
-        cols = _app_col_order(ctx)
+        cols = ctx.app_cols if ctx.app_cols is not None else _app_col_order(ctx)
         ctx.table = "applications"
+        pos = None
     else:
-        group = _row_group(tpl, key)
-        if ctx.ad_group != group:
-            ctx.ad_group = group
+        ctx.ad_group = group
         cols = ctx.ad_cols.get(group) or _group_cols(tpl, group)
         ctx.table = "active_disclosure"
-    pos = ctx.ad_pos.get(group) if table == "active_disclosure" else None
-    if (
-        ctx.rectangular
-        and pos
-        and row is not None
-        and len(row) == pos[1]
-        and len(pos[0]) == len(cols)
-    ):
-        vals = [row[i] for i in pos[0]]  # under the header labels, whatever the spans
-    elif ctx.rectangular:
-        vals = values[-len(cols) :]
+        pos = ctx.ad_pos.get(group)
+    if ctx.rectangular:
+        if pos and row is not None and len(row) == pos[1] and len(pos[0]) == len(cols):
+            vals = [row[i] for i in pos[0]]  # under the header labels, whatever the spans
+        else:
+            vals = values[-len(cols) :]
     else:
         vals = _trim(values, len(cols))
     _emit_row(ctx, table, key, cols, vals, tpl)
 
 
 def _emit_row(
-    ctx: _Ctx, table: str, row: str, cols: list[str], vals: list[GridCell], template: str
+    ctx: _Ctx, table: str, row: str, cols: tuple[str, ...], vals: list[GridCell], template: str
 ) -> None:
     """``_emit(ctx, table, row, col, cell, template)`` for each (col, cell) pair."""
     out = ctx.out
-    parsed = _PARSED
-    for col, cell in zip(cols, vals, strict=False):
-        key = (table, row, col)
-        if key in out:
+    plan = _emit_plan(ctx.template, template, table, row, cols)
+    for (kid, head, spec, cache), cell in zip(plan, vals):  # noqa: B905 - as many as both have
+        if kid in out:
             ctx.duplicates += 1
             continue
         raw = cell.raw
-        hit = parsed.get((template, key, raw)) if type(raw) is str else None  # noqa: E721
+        try:
+            hit = cache.get(raw)
+        except TypeError:  # an unhashable raw (never from gkwork's readers)
+            hit = None
         if hit is None:
-            _emit(ctx, table, row, col, cell, template)
-        else:
-            out[key] = [hit[0], hit[1], raw, hit[2], cell.start, cell.end]
+            hit = _parsed(spec, cache, raw)
+        out[kid] = [*head, hit[0], hit[1], raw, hit[2], cell.start, cell.end]
+
+
+#: :func:`_row_choice` result when tied candidates make the choice depend on earlier rows.
+_TIED = object()
+
+
+@functools.lru_cache(maxsize=65536)
+def _row_choice(template: str, in_ad: bool, ad_group: str | None, text: str):
+    """What :func:`_data_row` matches ``text`` to, when that does not depend on earlier rows.
+
+    Returns None (no match), :data:`_TIED` (a tie among the top candidates of a table tried
+    before the choice is made: :func:`_pick_in_order` must look at the rows matched so far),
+    or ``(table, key, template, order, group)`` where ``order`` is :func:`_row_order` and
+    ``group`` the row's active_disclosure group (None for applications rows).
+    """
+    best: tuple[float, str, str, str] | None = None  # score, table, key, template
+    for table, tpl, cands in _row_plan(template, in_ad, ad_group, text):
+        if not cands:
+            continue  # _pick_in_order gives None
+        if len(cands) > 1 and cands[1][1] == cands[0][1]:
+            return _TIED
+        m = cands[0]
+        if m[1] >= MIN_ROW_SCORE and (best is None or m[1] > best[0]):
+            best = (m[1], table, m[0], tpl)
+        if best is not None and best[0] >= 95:
+            break
+    if best is None:
+        return None
+    _, table, key, tpl = best
+    group = _row_group(tpl, key) if table != "applications" else None
+    return table, key, tpl, _row_order(tpl, table, key), group
 
 
 @functools.lru_cache(maxsize=65536)
@@ -490,7 +681,7 @@ def _extract_gov(grids: list[Grid], ctx: _Ctx, text: str = "") -> None:
         # full-width grids (Markdown, TSV, HTML, Word, PDF) keep blank and merged cells in place,
         # so value cells are the last n positions; ragged text grids drop them
         ctx.rectangular = (
-            grid.layout not in ("pipe", "cell_per_line") and len({len(r) for r in grid.rows}) == 1
+            grid.layout not in ("pipe", "cell_per_line") and len(set(map(len, grid.rows))) == 1
         )
         ctx.table = None
         ctx.ad_group = None
@@ -501,26 +692,41 @@ def _extract_gov(grids: list[Grid], ctx: _Ctx, text: str = "") -> None:
         ctx.ad_pos = {}
         for row in grid.rows:
             labels, values = split_row(row)
-            has_value = any(v.raw for v in values)
-            if not labels and not has_value:
-                continue
-            if labels and not has_value:
-                g = _caption_group(ctx, labels)
-                if g:
-                    ctx.ad_group = g
-                    ctx.table = "active_disclosure"
-                    continue
-                if (
-                    _ad_header(ctx, labels, row)
-                    or _rl_header(ctx, labels)
-                    or _app_header(ctx, labels)
-                ):
-                    continue
+            has_value = False
+            for v in values:
+                if v.raw:
+                    has_value = True
+                    break
             if labels:
-                if _ad_header(ctx, labels, row) or (len(values) == 0 and _rl_header(ctx, labels)):
+                if not has_value:
+                    # _caption_group, then _ad_header, _rl_header, _app_header (the first
+                    # that recognises the row wins), from their answers per label texts
+                    texts = tuple([c.raw if c.text is None else c.text for c in labels])
+                    group, ad_head, rl_head, app_keys, app_head = _header_info(ctx.template, texts)
+                    if group:
+                        ctx.ad_group = group
+                        ctx.table = "active_disclosure"
+                        continue
+                    if ad_head:
+                        _ad_header(ctx, labels, row)  # True: the first label is 信息内容
+                        continue
+                    if rl_head:
+                        ctx.rl_header.append(labels)
+                        ctx.table = "review_litigation"
+                        continue
+                    if app_head:
+                        ctx.app_header.append(list(app_keys))
+                        ctx.table = "applications"
+                        ctx.app_cols = None
+                        continue
+                    # none of them is a header: a data row whose values are all blank (the
+                    # header checks give the same answers when asked again, without effects)
+                elif _is_ad_head(labels[0].label) and _ad_header(ctx, labels, row):
+                    # (_ad_header is False unless the first label is 信息内容; _rl_header is
+                    # only asked for rows without value cells)
                     continue
                 _data_row(ctx, labels, values, row)
-            elif ctx.table == "review_litigation" or ctx.rl_header:
+            elif has_value and (ctx.table == "review_litigation" or ctx.rl_header):
                 seq = _rl_sequence(ctx)
                 vals = (
                     values[-len(seq) :]
@@ -542,6 +748,7 @@ def _extract_gov(grids: list[Grid], ctx: _Ctx, text: str = "") -> None:
 
 
 def _extract_legacy(grids: list[Grid], ctx: _Ctx, variant: str = "") -> None:
+    template = ctx.template
     for grid in grids:
         for row in grid.rows:
             labels, values = split_row(row)
@@ -552,23 +759,50 @@ def _extract_legacy(grids: list[Grid], ctx: _Ctx, variant: str = "") -> None:
             if len(labels) >= 2 and T.normalize_label(labels[-1].label) in _UNIT_LABELS:
                 unit = labels[-1].label
                 names = labels[:-1]
-            text = "".join(c.label for c in names)
-            cands = _match(ctx.template, "legacy_stats", "row", text, None)
-            m = _pick_in_order(ctx, "legacy_stats", cands)
-            if not m or m[1] < MIN_ROW_SCORE:
+            if len(names) == 1:
+                c = names[0]
+                text = c.raw if c.text is None else c.text
+            else:
+                text = "".join([c.label for c in names])
+            choice = _legacy_choice(template, text)
+            if choice is None:
                 continue
-            is_data = _legacy_is_data(ctx.template, m[0])
-            ctx.last_order["legacy_stats"] = max(
-                _row_order(ctx.template, "legacy_stats", m[0]),
-                ctx.last_order.get("legacy_stats", -1),
-            )
+            if choice is _TIED:
+                cands = _match(template, "legacy_stats", "row", text, None)
+                m = _pick_in_order(ctx, "legacy_stats", cands)
+                if not m or m[1] < MIN_ROW_SCORE:
+                    continue
+                key = m[0]
+                is_data = _legacy_is_data(template, key)
+                order = _row_order(template, "legacy_stats", key)
+            else:
+                key, is_data, order = choice
+            ctx.last_order["legacy_stats"] = max(order, ctx.last_order.get("legacy_stats", -1))
             if not is_data:
                 continue
             vals = _trim(values, 1)
             if len(vals) == 1:
-                _emit(ctx, "legacy_stats", m[0], "value", vals[0])
+                rec = _emit(ctx, "legacy_stats", key, "value", vals[0])
                 if unit and unit not in ("——", "—"):
-                    ctx.out[("legacy_stats", m[0], "value")][1] = unit
+                    rec[5] = unit  # the unit column of the record (see _Ctx.out)
+
+
+@functools.lru_cache(maxsize=65536)
+def _legacy_choice(template: str, text: str):
+    """The legacy row a label text matches, when that does not depend on earlier rows.
+
+    Returns None (no match good enough), :data:`_TIED` (tied top candidates:
+    :func:`_pick_in_order` decides) or ``(key, is_data, order)``.
+    """
+    cands = _match(template, "legacy_stats", "row", text, None)
+    if not cands:
+        return None
+    if len(cands) > 1 and cands[1][1] == cands[0][1]:
+        return _TIED
+    key, score = cands[0]
+    if score < MIN_ROW_SCORE:
+        return None
+    return key, _legacy_is_data(template, key), _row_order(template, "legacy_stats", key)
 
 
 _UNIT_LABELS = frozenset((*UNITS, "——", "—"))
@@ -622,29 +856,33 @@ def _cell_columns(
     return _out_columns(ctx.out, template, report_id)
 
 
-def _out_columns(out: dict[tuple[str, str, str], list], template: str, report_id: str) -> Columns:
-    """:func:`_to_columns` for the emitted cells of a context (key -> value list)."""
-    keys = list(out)
-    if keys:
-        order = _template_order(template)
-        big = 10**6
-        get = order.get
-        ranks = [get(k, big) for k in keys]
-        # stable: keys not in the template keep their emission order, after the others
-        keys = [keys[i] for i in sorted(range(len(keys)), key=ranks.__getitem__)]
-    recs = [out[k] for k in keys]
+def _out_columns(out: dict[int, list], template: str, report_id: str) -> Columns:
+    """:func:`_to_columns` for the emitted cells of a context (see ``_Ctx.out``).
+
+    The records carry their rank in ``template``'s order (given when they were emitted).
+    """
+    if not out:
+        return {c: [] for c in CELL_COLUMNS}
+    recs = list(out.values())
+    # stable: keys not in the template keep their emission order, after the others
+    recs.sort(key=_RANK)
+    # transpose at C speed
+    _, table, row, col, value, unit, raw, flag, start, end = map(list, zip(*recs, strict=True))
     return {
-        "report_id": [report_id] * len(keys),
-        "table": [k[0] for k in keys],
-        "row": [k[1] for k in keys],
-        "col": [k[2] for k in keys],
-        "value": [r[0] for r in recs],
-        "unit": [r[1] for r in recs],
-        "raw": [r[2] for r in recs],
-        "flag": [r[3] for r in recs],
-        "start": [r[4] for r in recs],
-        "end": [r[5] for r in recs],
+        "report_id": [report_id] * len(recs),
+        "table": table,
+        "row": row,
+        "col": col,
+        "value": value,
+        "unit": unit,
+        "raw": raw,
+        "flag": flag,
+        "start": start,
+        "end": end,
     }
+
+
+_RANK = operator.itemgetter(0)
 
 
 @functools.lru_cache(maxsize=8)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from gkwork.model import Grid, GridCell, _GridCellDraft
 from gkwork.model import _new_grid_cell as _new_cell
@@ -114,48 +115,83 @@ def _line_spans(text: str) -> tuple[list[tuple[int, int]], list[str]]:
 
     A final empty line (text ending in a newline, or empty text) is not a line.
     """
+    parts, starts = _lines(text)
+    return [(s, s + len(p)) for s, p in zip(starts, parts, strict=False)], parts
+
+
+def _lines(text: str) -> tuple[list[str], list[int]]:
+    """The lines of ``text`` (without newlines) and the offset of each line's start.
+
+    A final empty line (text ending in a newline, or empty text) is not a line. The offsets
+    come from a C-level running sum of ``len(line) + 1`` (one more than there are lines).
+    """
     parts = text.split("\n")
-    n = len(text)
-    spans: list[tuple[int, int]] = []
-    append = spans.append
-    pos = 0
-    for part in parts:
-        end = pos + len(part)
-        append((pos, end))
-        pos = end + 1
-    if spans and spans[-1][0] >= n:  # the empty remainder after a final newline
-        spans.pop()
+    if parts[-1] == "":  # the empty remainder after a final newline (or an empty text)
         parts.pop()
-    return spans, parts
+    return parts, list(accumulate(map(_PLUS_ONE, map(len, parts)), initial=0))
+
+
+_PLUS_ONE = (1).__add__
 
 
 def _split_cells(text: str, a: int, b: int, sep: str) -> list[GridCell]:
+    """The cells of ``text[a:b]`` split at ``sep`` (one character), each trimmed."""
+    return _row_cells(text[a:b], a, sep)
+
+
+def _row_cells(seg: str, a: int, sep: str) -> list[GridCell]:
+    """:func:`_split_cells` for ``seg == text[a:a + len(seg)]``."""
+    cache = _ROW_CACHE.get(sep)
+    info = cache.get(seg) if cache is not None else None
+    if info is None:
+        info = _row_info(seg, sep)
     cells: list[GridCell] = []
     append = cells.append
-    cache_get = _SEG_CACHE.get
     # _new_cell inlined: GridCell(raw, s, e, label) without the frozen __init__
-    new = object.__new__
     draft = _GridCellDraft
     cls = GridCell
-    start = a
-    for part in text[a:b].split(sep):  # sep is one character
-        hit = cache_get(part)
-        if hit is None:
-            hit = _seg_info(part)
-        raw, lead, label = hit
-        s = start + lead
-        c = new(draft)
+    for raw, s, e, label in info:
+        c = draft()
         c.raw = raw
-        c.start = s
-        c.end = s + len(raw)
+        c.start = a + s
+        c.end = a + e
         c.text = label
         c.rowspan = 1
         c.colspan = 1
         c.is_copy = False
         c.__class__ = cls
         append(c)
-        start += len(part) + 1
     return cells
+
+
+#: sep -> {row text: ((raw, start, end, label), ...)} with offsets relative to the row text.
+#: Whole table lines repeat across reports (headers, label rows, common value runs), so a hit
+#: skips the split and the per-cell trimming; the cells are still new objects with offsets.
+_ROW_CACHE: dict[str, dict[str, tuple[tuple[str, int, int, str | None], ...]]] = {}
+_ROW_CACHE_MAX = 1 << 15
+_ROW_CACHE_MAX_LEN = 256
+
+
+def _row_info(seg: str, sep: str) -> tuple[tuple[str, int, int, str | None], ...]:
+    """(raw, start, end, label) of each cell of ``seg`` split at ``sep``, offsets in ``seg``."""
+    out = []
+    cache_get = _SEG_CACHE.get
+    pos = 0
+    for part in seg.split(sep):
+        hit = cache_get(part)
+        if hit is None:
+            hit = _seg_info(part)
+        raw, lead, label = hit
+        s = pos + lead
+        out.append((raw, s, s + len(raw), label))
+        pos += len(part) + 1
+    info = tuple(out)
+    if len(seg) <= _ROW_CACHE_MAX_LEN:
+        cache = _ROW_CACHE.setdefault(sep, {})
+        if len(cache) >= _ROW_CACHE_MAX:
+            cache.clear()
+        cache[seg] = info
+    return info
 
 
 # ------------------------------------------------------------------------------------------
@@ -185,6 +221,31 @@ def _kind_of(line: str) -> str:
     return "text"
 
 
+def _kinds(lines: list[str]) -> list[str]:
+    """``[_kind_of(line) for line in lines]``, through a bounded cache of line kinds."""
+    cache = _KIND_CACHE
+    kinds = list(map(cache.get, lines))  # C-level; None where the line is not cached
+    if None in kinds:
+        kind_of = _kind_of
+        for i, k in enumerate(kinds):
+            if k is None:
+                line = lines[i]
+                k = kinds[i] = kind_of(line)
+                if len(line) <= _KIND_CACHE_MAX_LEN:
+                    if len(cache) >= _KIND_CACHE_MAX:
+                        cache.clear()
+                    cache[line] = k
+    return kinds
+
+
+#: line -> _kind_of(line) (blank lines, headers, label and common value lines repeat).
+_KIND_CACHE: dict[str, str] = {}
+_KIND_CACHE_MAX = 1 << 15
+_KIND_CACHE_MAX_LEN = 256
+
+_PIPE_KINDS = frozenset(("pipe", "md", "mdsep"))
+
+
 def find_grids(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> list[Grid]:
     """Find every table in ``text`` and rebuild it as a :class:`~gkwork.model.Grid`.
 
@@ -206,69 +267,77 @@ def find_grids(text: str, settings: LayoutSettings = DEFAULT_SETTINGS) -> list[G
     >>> g.layout, [c.raw for c in g.rows[0]]
     ('pipe', ['规章', '30', '30', '30', '', ''])
     """
-    lines, line_texts = _line_spans(text)
-    kind_of = _kind_of
-    kinds = [kind_of(t) for t in line_texts]
+    lines, starts = _lines(text)
+    kinds = _kinds(lines)
     grids: list[Grid] = []
-    i = 0
     n = len(lines)
+    min_rows = settings.min_table_rows
+    pipe_kinds = _PIPE_KINDS
+    i = 0
     while i < n:
         k = kinds[i]
-        if k in ("pipe", "md", "mdsep"):
-            j = i
-            while j < n and kinds[j] in ("pipe", "md", "mdsep"):
+        if k == "text" or k == "blank":
+            i += 1
+        elif k in pipe_kinds:
+            j = i + 1
+            while j < n and kinds[j] in pipe_kinds:
                 j += 1
-            grid = _pipe_grid(text, lines[i:j], kinds[i:j])
-            if len(grid.rows) >= settings.min_table_rows:
+            grid = _pipe_grid(lines, starts, kinds, i, j)
+            if len(grid.rows) >= min_rows:
                 grids.append(grid)
             i = j
         elif k == "tab":
-            grid, j = _cell_per_line_grid(text, lines, kinds, i, settings)
-            if grid is not None and len(grid.rows) >= settings.min_table_rows:
+            grid, j = _cell_per_line_grid(text, lines, starts, kinds, i, settings)
+            if grid is not None and len(grid.rows) >= min_rows:
                 grids.append(grid)
             i = max(j, i + 1)
         elif k == "tsv":
-            j = i
+            j = i + 1
             while j < n and kinds[j] == "tsv":
                 j += 1
-            rows = [_split_cells(text, a, b, "\t") for a, b in lines[i:j]]
-            if len(rows) >= settings.min_table_rows:
-                grids.append(Grid(rows=rows, start=lines[i][0], end=lines[j - 1][1], layout="tsv"))
+            if j - i >= min_rows:
+                rows = [_row_cells(lines[m], starts[m], "\t") for m in range(i, j)]
+                end = starts[j - 1] + len(lines[j - 1])
+                grids.append(Grid(rows=rows, start=starts[i], end=end, layout="tsv"))
             i = j
         else:
             i += 1
     return grids
 
 
-def _pipe_grid(text: str, lines: list[tuple[int, int]], kinds: list[str]) -> Grid:
+def _pipe_grid(lines: list[str], starts: list[int], kinds: list[str], i: int, j: int) -> Grid:
+    """The grid of the pipe or Markdown lines ``i:j``."""
     rows: list[list[GridCell]] = []
     # a block is a Markdown table only when it has a |---| separator line; otherwise lines that
     # happen to start and end with | are pipe rows whose first or last cell is blank
-    is_md = "mdsep" in kinds
-    for (a, b), k in zip(lines, kinds, strict=True):
+    is_md = "mdsep" in kinds[i:j]
+    blank = _WS + "|"
+    for m in range(i, j):
+        k = kinds[m]
         if k == "mdsep":
             continue
+        line = lines[m]
         if k == "md" and is_md:
             # drop the outer pipes of a markdown row; inner empties are blank cells
-            la = text.index("|", a) + 1
-            lb = text.rindex("|", a, b)
-            row = _split_cells(text, la, lb, "|")
-        else:
+            la = line.index("|") + 1
+            rows.append(_row_cells(line[la : line.rindex("|")], starts[m] + la, "|"))
+        elif line.strip(blank):
             # trailing empties of ragged ``||||`` runs stay in the raw grid; extraction trims
             # them against the number of cells the template expects
-            row = _split_cells(text, a, b, "|")
-            if all(c.raw == "" for c in row):
-                row = []
-        if row:
-            rows.append(row)
+            rows.append(_row_cells(line, starts[m], "|"))
+        # else: every cell is blank (only pipes and whitespace): not a row
     return Grid(
-        rows=rows, start=lines[0][0], end=lines[-1][1], layout="markdown" if is_md else "pipe"
+        rows=rows,
+        start=starts[i],
+        end=starts[j - 1] + len(lines[j - 1]),
+        layout="markdown" if is_md else "pipe",
     )
 
 
 def _cell_per_line_grid(
     text: str,
-    lines: list[tuple[int, int]],
+    lines: list[str],
+    starts: list[int],
     kinds: list[str],
     i: int,
     settings: LayoutSettings,
@@ -277,32 +346,45 @@ def _cell_per_line_grid(
     n = len(lines)
     rows: list[list[GridCell]] = []
     row: list[GridCell] = []
-    # spans of the current cell: (start, end) of its content, possibly over several lines
-    cur: list[int] | None = None
-    start = lines[i][0]
-    end = lines[i][1]
-
-    def close_cell() -> None:
-        nonlocal cur
-        if cur is not None:
-            row.append(_cell(text, cur[0], cur[1]))
-            cur = None
-
-    def close_row() -> None:
-        nonlocal row
-        close_cell()
-        if row:
-            rows.append(row)
-        row = []
-
+    # the current cell: its TAB line ``tab`` (-1: none) and, once continuation lines were
+    # added, the end of its content (-1: the cell is the TAB line alone)
+    tab = -1
+    cur_end = -1
+    start = starts[i]
+    end = start + len(lines[i])
+    max_cont = settings.max_continuation_chars
+    heading = _HEADING_RE.match
+    tab_get = _TAB_LINE_CACHE.get
+    draft = _GridCellDraft
+    cls = GridCell
     j = i
     while j < n:
-        a, b = lines[j]
         k = kinds[j]
         if k == "tab":
-            close_cell()
-            cur = [a + 1, b]
-            end = b
+            if tab >= 0:  # close the current cell
+                if cur_end < 0:
+                    # the cell is its TAB line: _tab_line_cell inlined (most cells)
+                    line = lines[tab]
+                    hit = tab_get(line)
+                    if hit is None:
+                        hit = _tab_line_info(line)
+                    raw, lead, label = hit
+                    a = starts[tab] + lead
+                    c = draft()
+                    c.raw = raw
+                    c.start = a
+                    c.end = a + len(raw)
+                    c.text = label
+                    c.rowspan = 1
+                    c.colspan = 1
+                    c.is_copy = False
+                    c.__class__ = cls
+                    row.append(c)
+                else:
+                    row.append(_close_cell(text, lines, starts, tab, cur_end))
+            tab = j
+            cur_end = -1
+            end = starts[j] + len(lines[j])
             j += 1
             continue
         if k == "blank":
@@ -312,44 +394,72 @@ def _cell_per_line_grid(
             while nxt < n and kinds[nxt] == "blank":
                 nxt += 1
             if (
-                cur is not None
+                tab >= 0
                 and nxt < n
                 and kinds[nxt] == "text"
-                and _is_continuation(text, lines, kinds, nxt, settings)
+                and _is_continuation(lines, kinds, nxt, settings)
             ):
-                cur[1] = lines[nxt][1]
-                end = lines[nxt][1]
+                cur_end = end = starts[nxt] + len(lines[nxt])
                 j = nxt + 1
                 continue
-            close_row()
+            if tab >= 0:
+                row.append(_close_cell(text, lines, starts, tab, cur_end))
+                tab = -1
+            if row:
+                rows.append(row)
+            row = []
             if nxt < n and kinds[nxt] == "tab":
                 j = nxt
                 continue
             j = nxt
             break
-        if k == "text" and cur is not None:
+        if k == "text" and tab >= 0:
             # a line without TAB directly after a cell continues it (本年新 / 制作数量)
-            if (
-                _HEADING_RE.match(text[a:b])
-                and len(text[a:b].strip()) > settings.max_continuation_chars
-            ):
+            line = lines[j]
+            if heading(line) and len(line.strip()) > max_cont:
                 break
-            cur[1] = b
-            end = b
+            cur_end = end = starts[j] + len(line)
             j += 1
             continue
         break
-    close_row()
+    if tab >= 0:
+        row.append(_close_cell(text, lines, starts, tab, cur_end))
+    if row:
+        rows.append(row)
     if not rows:
         return None, j
     return Grid(rows=rows, start=start, end=end, layout="cell_per_line"), j
 
 
-def _is_continuation(
-    text: str, lines: list[tuple[int, int]], kinds: list[str], j: int, settings: LayoutSettings
-) -> bool:
-    a, b = lines[j]
-    content = text[a:b].strip(_WS)
+def _close_cell(text: str, lines: list[str], starts: list[int], tab: int, cur_end: int) -> GridCell:
+    """The cell opened by the TAB line ``tab``: the line after its TAB, or, when continuation
+    lines followed (``cur_end >= 0``), the text from after the TAB up to ``cur_end``."""
+    if cur_end < 0:
+        raw, lead, label = _TAB_LINE_CACHE.get(lines[tab]) or _tab_line_info(lines[tab])
+        a = starts[tab] + lead
+        return _new_cell(raw, a, a + len(raw), label)
+    a = starts[tab] + 1
+    return _cell_of(text[a:cur_end], a)
+
+
+def _tab_line_info(line: str) -> tuple[str, int, str | None]:
+    """:func:`_seg_info` of the cell of a TAB line (the text after the TAB), with the offset
+    counted from the line start."""
+    raw, lead, label = _seg_info(line[1:])
+    info = (raw, lead + 1, label)
+    if len(line) <= _SEG_CACHE_MAX_LEN:
+        if len(_TAB_LINE_CACHE) >= _SEG_CACHE_MAX:
+            _TAB_LINE_CACHE.clear()
+        _TAB_LINE_CACHE[line] = info
+    return info
+
+
+#: TAB line -> :func:`_tab_line_info` (cell texts repeat across reports).
+_TAB_LINE_CACHE: dict[str, tuple[str, int, str | None]] = {}
+
+
+def _is_continuation(lines: list[str], kinds: list[str], j: int, settings: LayoutSettings) -> bool:
+    content = lines[j].strip(_WS)
     if len(content) > settings.max_continuation_chars or _HEADING_RE.match(content):
         return False
     # the next cell follows directly, or after the blank line that ends the row (a split

@@ -165,7 +165,10 @@ def _plausible_text(text: str) -> bool:
 def clean_text(text: str) -> str:
     """Normalise line ends to LF and remove conversion artefacts (``[bookmark: _GoBack]``)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return ARTEFACT_RE.sub("", text)
+    # every artefact starts with one of these literals: a C-level search skips the regex scan
+    if "[bookmark" in text or "{#_" in text:
+        return ARTEFACT_RE.sub("", text)
+    return text
 
 
 def read_text_document(data: bytes, path: str, fmt: str = "txt") -> Document:
@@ -226,7 +229,11 @@ def read_document(data: bytes, path: str = "<memory>", fmt: str | None = None) -
     fmt : str, optional
         One of txt, md, html, docx, pdf; guessed from extension and magic bytes when None.
     """
-    suffix = Path(path).suffix.lower()
+    return _read_document(data, path, fmt, Path(path).suffix.lower())
+
+
+def _read_document(data: bytes, path: str, fmt: str | None, suffix: str) -> Document:
+    """:func:`read_document` given the lower-case suffix of ``path``."""
     if fmt is None:
         fmt = _sniff_format(data, suffix)
     if not fmt:
@@ -289,19 +296,25 @@ def read_report(path: str | os.PathLike[str], *, report_id: str | None = None) -
     ('gov2019', 2020)
     """
     p = Path(path)
-    if not p.exists():
-        raise InputError(
-            f"no such file: {str(p)!r} (check the path; directories go to read_corpus)"
-        )
-    if p.is_dir():
-        raise InputError(f"{str(p)!r} is a directory; use gkwork.read_corpus for folders")
-    data = p.read_bytes()
-    doc = read_document(data, str(p))
+    try:
+        # read first, ask why only when that fails (saves two stat calls per report)
+        data = p.read_bytes()
+    except OSError:
+        if not p.exists():
+            raise InputError(
+                f"no such file: {str(p)!r} (check the path; directories go to read_corpus)"
+            ) from None
+        if p.is_dir():
+            raise InputError(
+                f"{str(p)!r} is a directory; use gkwork.read_corpus for folders"
+            ) from None
+        raise
+    doc = _read_document(data, str(p), None, p.suffix.lower())
     from gkwork.extract import build_report
 
     return build_report(
         doc,
-        report_id=report_id or report_id_for(p),
+        report_id=report_id or p.stem or str(p),  # report_id_for(p)
         sha256=hashlib.sha256(data).hexdigest(),
     )
 
