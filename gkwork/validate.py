@@ -45,13 +45,17 @@ from __future__ import annotations
 import logging
 import math
 import re
+import string
 import textwrap
 import tomllib
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from importlib import resources
+from itertools import accumulate, compress
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -220,6 +224,7 @@ def _rules_cached() -> dict[str, dict[str, Any]]:
     if _RULES_MEMO[0] is not data:
         _INSTANCE_CACHE.clear()
         _PLAN_CACHE.clear()
+        _LAYOUTS.clear()  # their compiled plans hold rules of the old catalog
         _RULES_MEMO[:] = [data, rules()]
     return _RULES_MEMO[1]
 
@@ -340,10 +345,17 @@ class _Cell(NamedTuple):
         return not math.isnan(self.value)
 
     def why_missing(self) -> str:
-        for f in ("ambiguous", "unparseable", "text_value", "blank"):
-            if f in self.flags:
-                return {"text_value": f"text {self.raw.strip()!r}"}.get(f, f)
-        return "no value"
+        return _why_missing(self.flag, self.raw)
+
+
+@lru_cache(maxsize=4096)
+def _why_missing(flag: str, raw: str) -> str:
+    """Why a cell with these flags and raw text has no number (for messages)."""
+    flags = _flag_set(flag)
+    for f in ("ambiguous", "unparseable", "text_value", "blank"):
+        if f in flags:
+            return f"text {raw.strip()!r}" if f == "text_value" else f
+    return "no value"
 
 
 #: _Cell from a 6-tuple without a Python-level call (tuple.__new__ on the subclass).
@@ -351,6 +363,8 @@ _new_cell = partial(tuple.__new__, _Cell)
 
 
 def _opt_int(x: Any) -> int | None:
+    if type(x) is int:  # noqa: E721 - the common case, without pd.isna
+        return x
     try:
         if x is None or pd.isna(x):
             return None
@@ -360,6 +374,8 @@ def _opt_int(x: Any) -> int | None:
 
 
 def _text(x: Any) -> str:
+    if type(x) is str:  # noqa: E721 - the common case, without pd.isna
+        return x
     if x is None:
         return ""
     try:
@@ -371,6 +387,8 @@ def _text(x: Any) -> str:
 
 
 def _as_year(year: Any) -> int | None:
+    if type(year) is int:  # noqa: E721 - the common case, without pd.isna
+        return int(str(year).strip()[:4])
     try:
         if year is None or pd.isna(year):
             return None
@@ -379,16 +397,15 @@ def _as_year(year: Any) -> int | None:
         return None
 
 
-def _index_cells(cells: pd.DataFrame) -> tuple[dict[tuple[str, str, str], _Cell], list]:
-    if cells is None or len(cells) == 0:
-        return {}, []
+def _frame_columns(cells: pd.DataFrame) -> tuple[list, ...]:
+    """The cell columns of a DataFrame as lists (None for absent columns; values as floats)."""
     n = len(cells)
 
     def column(name: str) -> list[Any]:
         return cells[name].tolist() if name in cells.columns else [None] * n
 
     values = pd.to_numeric(cells["value"], errors="coerce").astype("float64").tolist()
-    return _index_lists(
+    return (
         column("table"),
         column("row"),
         column("col"),
@@ -401,11 +418,11 @@ def _index_cells(cells: pd.DataFrame) -> tuple[dict[tuple[str, str, str], _Cell]
     )
 
 
-def _index_columns(cols: Mapping[str, list]) -> tuple[dict[tuple[str, str, str], _Cell], list]:
-    """:func:`_index_cells` for cells given as column lists (``Report.cell_columns()``)."""
+def _report_columns(cols: Mapping[str, list]) -> tuple[list, ...] | None:
+    """The cell columns of ``Report.cell_columns()`` as lists (None: no cells)."""
     n = len(cols.get("table") or [])
     if n == 0:
-        return {}, []
+        return None
 
     def column(name: str) -> list[Any]:
         got = cols.get(name)
@@ -414,10 +431,10 @@ def _index_columns(cols: Mapping[str, list]) -> tuple[dict[tuple[str, str, str],
         return got if type(got) is list else list(got)  # read only below: no copy needed
 
     values = column("value")
-    if not set(map(type, values)) <= {float}:  # exact type: fast path only
+    if not set(map(type, values)) <= _FLOAT_ONLY:  # exact type: fast path only
         values = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
         values = values.astype("float64").tolist()
-    return _index_lists(
+    return (
         column("table"),
         column("row"),
         column("col"),
@@ -430,57 +447,336 @@ def _index_columns(cols: Mapping[str, list]) -> tuple[dict[tuple[str, str, str],
     )
 
 
+def _index_cells(cells: pd.DataFrame) -> tuple[dict[tuple[str, str, str], _Cell], list]:
+    """Cells of a DataFrame as ``({(table, row, col): _Cell}, keys in input order)``.
+
+    The first of repeated keys wins. (The checks use :func:`_prepare`; this dict form is for
+    callers that want single cells.)
+    """
+    if cells is None or len(cells) == 0:
+        return {}, []
+    return _prepare(*_frame_columns(cells), template=None).as_index()
+
+
+def _index_columns(cols: Mapping[str, list]) -> tuple[dict[tuple[str, str, str], _Cell], list]:
+    """:func:`_index_cells` for cells given as column lists (``Report.cell_columns()``)."""
+    got = _report_columns(cols)
+    if got is None:
+        return {}, []
+    return _prepare(*got, template=None).as_index()
+
+
 def _all_type(col: list[Any], typ: type) -> bool:
     """Every value has exactly type ``typ`` (bool is not an int here)."""
     return set(map(type, col)) <= {typ}
 
 
-def _index_lists(
-    tables, rows, cols, values, flags, raws, units, starts, ends
-) -> tuple[dict[tuple[str, str, str], _Cell], list]:
-    # normalise whole columns (the common case, all str / all int, costs one pass each)
+class _CellArrays:
+    """One report's cells as aligned column lists, position ``i`` being ``layout.keys[i]``.
+
+    Only the first of repeated keys is kept. Values are floats (NaN: missing), flags str,
+    starts / ends int or None; raws and units as given (read them with :meth:`raw`,
+    :meth:`unit`). Per-report facts that several rules need are
+    computed once, on first use (:meth:`flagged`, :meth:`odd`).
+    """
+
+    __slots__ = (
+        "layout",
+        "values",
+        "flags",
+        "_raws",
+        "_units",
+        "starts",
+        "ends",
+        "offsets_int",
+        "_flagged",
+        "_odd",
+        "_nan",
+        "_blank",
+        "_tuple",
+    )
+
+    def __init__(
+        self, layout: _Layout, values, flags, raws, units, starts, ends, offsets_int: bool = False
+    ) -> None:
+        self.layout = layout
+        self.values: list[float] = values
+        self.flags: list[str] = flags
+        self._raws = raws  # as given: read through raw() / unit()
+        self._units = units
+        self.starts: list[int | None] = starts
+        self.ends: list[int | None] = ends
+        self.offsets_int = offsets_int  # True: every start and end is an int (no None)
+        self._flagged: list[int] | None = None
+        self._odd: list[int] | None = None
+        self._nan: list[int] | None = None
+        self._blank: list[int] | None = None
+        self._tuple: tuple[float, ...] | None = None
+
+    def raw(self, p: int) -> str:
+        """The raw text of the cell at ``p`` (normalised as a whole column would be)."""
+        raw = self._raws[p]
+        return raw if type(raw) is str else _text(raw)
+
+    def unit(self, p: int) -> str:
+        unit = self._units[p]
+        return unit if type(unit) is str else _text(unit)
+
+    def cell(self, p: int) -> _Cell:
+        return _new_cell(
+            (self.values[p], self.flags[p], self.raw(p), self.unit(p), self.starts[p], self.ends[p])
+        )
+
+    def as_index(self) -> tuple[dict[tuple[str, str, str], _Cell], list[tuple[str, str, str]]]:
+        """``({key: _Cell}, keys in input order)``."""
+        keys = self.layout.keys
+        raws, units = (
+            c if _all_type(c, str) else [_text(x) for x in c] for c in (self._raws, self._units)
+        )
+        cells = map(
+            _new_cell,
+            zip(self.values, self.flags, raws, units, self.starts, self.ends, strict=True),
+        )
+        return dict(zip(keys, cells, strict=True)), list(keys)
+
+    def flagged(self) -> list[int]:
+        """Positions of the cells with any flag, in input order."""
+        if self._flagged is None:
+            self._flagged = list(compress(range(len(self.flags)), self.flags))
+        return self._flagged
+
+    def odd(self) -> list[int]:
+        """Positions whose value is not a non-negative integer (NaN included), input order.
+
+        Values repeat a lot (counts, zeros), so each distinct value is classified once and
+        the positions are then found with C-level iteration (NaNs are matched by identity,
+        which set membership tests first).
+        """
+        if self._odd is None:
+            vals = self.values
+            odd = {v for v in set(vals) if not (v >= 0.0 and v.is_integer())}
+            self._odd = list(compress(range(len(vals)), map(odd.__contains__, vals))) if odd else []
+        return self._odd
+
+    def nan_positions(self) -> list[int]:
+        """Positions whose value is NaN."""
+        if self._nan is None:
+            vals = self.values
+            self._nan = [p for p in self.odd() if vals[p] != vals[p]]
+        return self._nan
+
+    def blank_positions(self) -> list[int]:
+        """Positions whose flags text contains "blank" (a superset of those flagged blank)."""
+        if self._blank is None:
+            flags = self.flags
+            self._blank = [p for p in self.flagged() if "blank" in flags[p]]
+        return self._blank
+
+    def value_tuple(self) -> tuple[float, ...]:
+        """The values as a tuple (slices of it are tuples: hashable)."""
+        if self._tuple is None:
+            self._tuple = tuple(self.values)
+        return self._tuple
+
+    def span_min_max(self, positions: list[int]) -> tuple[int | None, int | None]:
+        """(min start, max end) of the cells at ``positions``, ignoring missing offsets."""
+        starts, ends = self.starts, self.ends
+        if self.offsets_int and positions:
+            return min(map(starts.__getitem__, positions)), max(map(ends.__getitem__, positions))
+        st = [s for s in map(starts.__getitem__, positions) if s is not None]
+        en = [e for e in map(ends.__getitem__, positions) if e is not None]
+        return (min(st) if st else None, max(en) if en else None)
+
+
+class _CellView(Mapping):
+    """Read-only ``{(table, row, col): _Cell}`` over :class:`_CellArrays` (cells built on use).
+
+    Gives the generic check functions the dict they were written for without building a
+    ``_Cell`` per cell of every report.
+    """
+
+    __slots__ = ("_pos", "_arrays")
+
+    def __init__(self, arrays: _CellArrays) -> None:
+        self._pos = arrays.layout.pos
+        self._arrays = arrays
+
+    def __getitem__(self, key: tuple[str, str, str]) -> _Cell:
+        return self._arrays.cell(self._pos[key])
+
+    def get(self, key: tuple[str, str, str], default: Any = None) -> Any:
+        p = self._pos.get(key)
+        return default if p is None else self._arrays.cell(p)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._pos
+
+    def __iter__(self):
+        return iter(self._pos)
+
+    def __len__(self) -> int:
+        return len(self._pos)
+
+
+class _Layout:
+    """What the checks need to know about a report's cell keys, and nothing of its values.
+
+    A layout is the template plus the sequence of (table, row, col) keys. Reports of a corpus
+    share few layouts (a statutory table parsed in full always gives the same keys), so a
+    layout is built once (:func:`_layout`) and carries the compiled check plans
+    (:func:`_compiled_plan`), whose results depend on the cells' values only.
+
+    Attributes
+    ----------
+    template : str or None
+    keys : list of (table, row, col)
+        Distinct keys in input order (first occurrence); position ``i`` of the cell arrays.
+    keep : list of int or None
+        Positions in the input columns of the first occurrences (None: no repeated key).
+    pos : dict
+        ``{key: position}``.
+    order : list of (table, row, col)
+        Keys in template order (:func:`_template_order`).
+    by_table : dict
+        ``{table: keys in template order}``, tables in the order of ``order``.
+    by_table_pos : dict
+        The same as positions.
+    rank, table_of : list
+        Per position: its index in ``order``, its table.
+    table_getters : list
+        Per table of ``by_table``: a :func:`_gather` of its positions.
+    """
+
+    __slots__ = (
+        "template",
+        "keys",
+        "keep",
+        "pos",
+        "order",
+        "by_table",
+        "by_table_pos",
+        "rank",
+        "table_of",
+        "table_rows",
+        "table_getters",
+        "plans",
+    )
+
+    def __init__(self, template: str | None, keys: list, keep: list[int] | None) -> None:
+        self.template = template
+        self.keys = keys
+        self.keep = keep
+        self.pos = {k: i for i, k in enumerate(keys)}
+        self.order = _template_order_uncached(keys, template) if keys else []
+        pos = self.pos
+        self.by_table: dict[str, list[tuple[str, str, str]]] = {}
+        for k in self.order:
+            self.by_table.setdefault(k[0], []).append(k)
+        self.by_table_pos = {t: [pos[k] for k in ks] for t, ks in self.by_table.items()}
+        self.table_getters = [_gather(ps) for ps in self.by_table_pos.values()]
+        self.rank = [0] * len(keys)
+        for i, k in enumerate(self.order):
+            self.rank[pos[k]] = i
+        self.table_of = [k[0] for k in keys]
+        self.table_rows: dict[str, frozenset[str]] = {}  # memo of _table_rows
+        self.plans: dict[tuple, list] = {}  # compiled plans, see _compiled_plan
+
+
+#: Memo of layouts: {(template, tables, rows, cols): _Layout} (the columns as tuples).
+_LAYOUTS: dict[tuple, _Layout] = {}
+_LAYOUTS_MAX = 512
+
+
+def _new_layout(template: str | None, tables, rows, cols) -> _Layout:
+    keys = list(zip(tables, rows, cols, strict=True))
+    if len(set(keys)) == len(keys):  # no repeated key: the common case
+        return _Layout(template, keys, None)
+    first: dict[tuple[str, str, str], int] = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, i)
+    keep = list(first.values())
+    return _Layout(template, list(first), keep)
+
+
+def _layout(template: str | None, tables, rows, cols) -> _Layout:
+    """The layout of cells with these key columns (memoised).
+
+    The memo is looked up with the columns as given: the key columns of a report are not
+    needed once its layout is known (``layout.keys`` holds them, as str), so on a hit they
+    are not type-checked. Tuples of the same str objects (the registry's keys, as a parser
+    gives them) hash and compare fast.
+    """
+    try:
+        layout = _LAYOUTS.get((template, tuple(tables), tuple(rows), tuple(cols)))
+    except TypeError:  # an unhashable key value: normalised below
+        layout = None
+    if layout is not None:
+        return layout
+    # normalise whole columns (the common case, all str, costs one pass each)
     tables, rows, cols = (
         c if _all_type(c, str) else [str(x) for x in c] for c in (tables, rows, cols)
     )
-    flags, raws, units = (
-        c if _all_type(c, str) else [_text(x) for x in c] for c in (flags, raws, units)
-    )
-    starts, ends = (c if _all_type(c, int) else [_opt_int(x) for x in c] for c in (starts, ends))
+    key = (template, tuple(tables), tuple(rows), tuple(cols))
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        layout = _new_layout(template, tables, rows, cols)
+        if len(_LAYOUTS) >= _LAYOUTS_MAX:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = layout
+    return layout
+
+
+def _prepare(
+    tables, rows, cols, values, flags, raws, units, starts, ends, *, template: str | None
+) -> _CellArrays:
+    """Normalised cell columns of one report, with its (memoised) layout.
+
+    ``raws`` and ``units`` are read rarely (messages of failures), so they are normalised per
+    cell when read (:meth:`_CellArrays.raw`, :meth:`_CellArrays.unit`).
+    """
+    if not _all_type(flags, str):  # one pass in the common case, all str
+        flags = [_text(x) for x in flags]
+    offsets_int = _all_type(starts, int) and _all_type(ends, int)
+    if not offsets_int:
+        starts, ends = (
+            c if _all_type(c, int) else [_opt_int(x) for x in c] for c in (starts, ends)
+        )
     n = len(tables)
-    if all(len(c) == n for c in (rows, cols, values, flags, raws, units, starts, ends)):
-        keys = list(zip(tables, rows, cols, strict=True))
-        fast = dict(
+    if not all(len(c) == n for c in (rows, cols, values, flags, raws, units, starts, ends)):
+        # columns of different lengths: raise as the plain zip over them does
+        list(
             zip(
-                keys,
-                map(_new_cell, zip(values, flags, raws, units, starts, ends, strict=True)),
+                zip(tables, rows, cols, strict=True),
+                values,
+                flags,
+                raws,
+                units,
+                starts,
+                ends,
                 strict=True,
             )
         )
-        if len(fast) == n:  # no repeated key: the common case
-            return fast, keys
-    idx: dict[tuple[str, str, str], _Cell] = {}
-    order: list[tuple[str, str, str]] = []
-    new = _Cell
-    for key, value, flag, raw, unit, start, end in zip(
-        zip(tables, rows, cols, strict=True), values, flags, raws, units, starts, ends, strict=True
-    ):
-        if key in idx:
-            continue
-        idx[key] = new(value, flag, raw, unit, start, end)
-        order.append(key)
-    return idx, order
+    layout = _layout(template, tables, rows, cols)
+    keep = layout.keep
+    if keep is not None:
+        values, flags, raws, units, starts, ends = (
+            [c[i] for i in keep] for c in (values, flags, raws, units, starts, ends)
+        )
+    return _CellArrays(layout, values, flags, raws, units, starts, ends, offsets_int)
 
 
 @dataclass
 class _Ctx:
+    """One report being checked: its cells, metadata and the result rows so far."""
+
     report_id: str | None
     meta: Mapping[str, Any]
     template: str | None
     year: int | None
-    cells: dict[tuple[str, str, str], _Cell]
+    cells: Mapping[tuple[str, str, str], _Cell]  # a _CellView over ``arrays``
     order: list[tuple[str, str, str]]
     text: str | None
-    sections: list[dict[str, Any]] | None  # section records (SECTION_COLUMNS)
+    sections: _Sections | None
     settings: CheckSettings
     to_text_offset: Callable[[int], int] | None = None
     out: list[tuple] = field(default_factory=list)  # result rows, CHECK_COLUMNS order
@@ -489,6 +785,7 @@ class _Ctx:
     msg_key: str = "message_en"  # rule key of the message template (settings.lang)
     table_rows: dict[str, frozenset[str]] = field(default_factory=dict)  # rows present per table
     flagged: dict[str, list[tuple[str, str, str]]] | None = None  # keys of flagged cells per table
+    arrays: _CellArrays | None = None  # the cells as column lists (compiled checks read these)
 
     @property
     def known_template(self) -> bool:
@@ -595,18 +892,26 @@ def _expected_info(template: str) -> dict[tuple[str, str, str], tuple[bool, bool
 # Formatting
 
 
-_NUM_MEMO: dict[float, str] = {}
+def _float_memo(
+    fn: Callable[[float | None], str], memo: dict[float, str]
+) -> Callable[[float | None], str]:
+    """Memoise a number formatter in ``memo`` for exact, non-NaN floats (cleared at 65,536).
 
+    The memo is a module-level dict so that hot loops can look values up directly.
+    """
 
-def _num(x: float | None) -> str:
-    if type(x) is float and x == x:  # noqa: E721 - exact float, not NaN: memoised
-        got = _NUM_MEMO.get(x)
-        if got is None:
-            if len(_NUM_MEMO) > 65536:
-                _NUM_MEMO.clear()
-            got = _NUM_MEMO[x] = _num_uncached(x)
-        return got
-    return _num_uncached(x)
+    def wrapper(x: float | None) -> str:
+        if type(x) is float and x == x:  # noqa: E721 - exact float, not NaN
+            got = memo.get(x)
+            if got is None:
+                if len(memo) > 65536:
+                    memo.clear()
+                got = memo[x] = fn(x)
+            return got
+        return fn(x)
+
+    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapper
 
 
 def _num_uncached(x: float | None) -> str:
@@ -617,13 +922,23 @@ def _num_uncached(x: float | None) -> str:
     return f"{x:.6g}"
 
 
-def _signed(x: float | None) -> str:
+_NUM_MEMO: dict[float, str] = {}
+_num = _float_memo(_num_uncached, _NUM_MEMO)
+
+
+def _signed_uncached(x: float | None) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "NA"
     return "0" if x == 0 else ("+" if x > 0 else "-") + _num(abs(x))
 
 
-_EXPR_MEMO: dict[tuple, str] = {}
+_SIGNED_MEMO: dict[float, str] = {}
+_signed = _float_memo(_signed_uncached, _SIGNED_MEMO)
+
+
+#: Memo of _expr: {long_sum_terms: {values (a tuple of floats): expression}}.
+_EXPR_MEMO: dict[int, dict[tuple, str]] = {}
+_EXPR_MEMO_MAX = 65536
 _FLOAT_ONLY = frozenset({float})
 
 
@@ -633,12 +948,26 @@ def _expr(values: list[float], settings: CheckSettings) -> str:
         return "0"
     if not set(map(type, values)) <= _FLOAT_ONLY:  # exact floats only
         return _expr_uncached(values, settings)
-    key = (settings.long_sum_terms, *values)
-    got = _EXPR_MEMO.get(key)
+    return _expr_floats(values, settings)
+
+
+def _expr_memo(settings: CheckSettings) -> dict[tuple, str]:
+    """The memo of :func:`_expr` for the settings' ``long_sum_terms``."""
+    memo = _EXPR_MEMO.get(settings.long_sum_terms)
+    if memo is None or len(memo) > _EXPR_MEMO_MAX:
+        memo = _EXPR_MEMO[settings.long_sum_terms] = {}
+    return memo
+
+
+def _expr_floats(values: list[float] | tuple[float, ...], settings: CheckSettings) -> str:
+    """:func:`_expr` for values known to be floats (no type test)."""
+    if not values:
+        return "0"
+    key = values if type(values) is tuple else tuple(values)
+    memo = _expr_memo(settings)
+    got = memo.get(key)
     if got is None:
-        if len(_EXPR_MEMO) > 65536:
-            _EXPR_MEMO.clear()
-        got = _EXPR_MEMO[key] = _expr_uncached(values, settings)
+        got = memo[key] = _expr_uncached(values, settings)
     return got
 
 
@@ -688,16 +1017,7 @@ def _emit(
     """Append one result row (a tuple in CHECK_COLUMNS order) to ``ctx.out``."""
     rid = r["id"]
     if message is None:
-        f = _Fields(
-            rule=rid,
-            table=table,
-            observed=_num(observed),
-            expected=_num(expected),
-            delta=_signed(delta),
-        )
-        if fields:
-            f.update(fields)
-        message = r[ctx.msg_key].format_map(f)
+        message = _render(ctx, r, table, expected, observed, delta, fields)
     ctx.out.append(
         (
             ctx.report_id,
@@ -718,6 +1038,28 @@ def _emit(
 
 
 _NAN = math.nan
+
+
+def _render(
+    ctx: _Ctx,
+    r: Mapping[str, Any],
+    table: str,
+    expected: float | None,
+    observed: float | None,
+    delta: float | None,
+    fields: Mapping[str, Any] | None,
+) -> str:
+    """The rule's message template (``ctx.msg_key``) filled in, as :func:`_emit` does."""
+    f = _Fields(
+        rule=r["id"],
+        table=table,
+        observed=_num(observed),
+        expected=_num(expected),
+        delta=_signed(delta),
+    )
+    if fields:
+        f.update(fields)
+    return r[ctx.msg_key].format_map(f)
 
 
 def _na_message(r: Mapping[str, Any], where: str, reason: str) -> str:
@@ -744,12 +1086,37 @@ def _describe_missing(
     return f"inputs missing: {desc}"
 
 
+def _describe_missing_at(
+    a: _CellArrays, items: list[tuple[str, int | None]], n_inputs: int, settings: CheckSettings
+) -> str:
+    """:func:`_describe_missing` for cells given by position (None: absent)."""
+    if len(items) == n_inputs and all(p is None for _, p in items):
+        return f"all {n_inputs} inputs absent"
+    lim = settings.max_listed
+    flags = a.flags
+    desc = ", ".join(
+        f"{k} ({'absent' if p is None else _why_missing(flags[p], a.raw(p))})"
+        for k, p in items[:lim]
+    )
+    if len(items) > lim:
+        desc += f" and {len(items) - lim} more"
+    return f"inputs missing: {desc}"
+
+
 def _span(cell: _Cell | None) -> tuple[int | None, int | None]:
     return (cell.start, cell.end) if cell is not None else (None, None)
 
 
 def _any_inferred(ctx: _Ctx) -> bool:
     """Does any cell carry the inferred_split flag? (substring test first: cheap)"""
+    a = ctx.arrays
+    if a is not None:
+        flags = a.flags
+        # one substring test over all flags first (a match across two flags is only a
+        # false alarm: the exact test follows)
+        if _INFERRED_FLAG not in "".join(flags):
+            return False
+        return any(_INFERRED_FLAG in _flag_set(flags[p]) for p in a.flagged())
     return any(_INFERRED_FLAG in c.flag and _INFERRED_FLAG in c.flags for c in ctx.cells.values())
 
 
@@ -920,6 +1287,17 @@ def _get(
 
 
 def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """sum / le rules, generic form (:func:`_run_sum` is the compiled one)."""
+    for item in _sum_plan(ctx, r):
+        _sum_instance(ctx, r, item)
+
+
+def _sum_instance(ctx: _Ctx, r: Mapping[str, Any], item: tuple) -> None:
+    """One instance (a column or a row) of a sum / le rule: append its result row(s).
+
+    ``item`` is one entry of :func:`_sum_plan`.
+    """
+    key, left, right, label, lkeys, rkeys, row_key, col_key = item
     table, per, kind = r["table"], r["per"], r["kind"]
     is_col = per == "col"
     axis = "column" if is_col else "row"
@@ -935,190 +1313,207 @@ def _check_sum(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     out = ctx.out
     rid, severity, report_id = r["id"], r["severity"], ctx.report_id
     template = r[ctx.msg_key]
-    for key, left, right, label, lkeys, rkeys, row_key, col_key in _sum_plan(ctx, r):
-        lc = list(map(get, lkeys))
-        rc = list(map(get, rkeys))
-        obs_cell = lc[0] if lc else (rc[0] if rc else None)
-        span = (obs_cell.start, obs_cell.end) if obs_cell is not None else (None, None)
-        # every term present and a number (None never equals a _Cell: `in` is exact here)
-        r_ok = None not in rc and not any(map(isnan, rv := [c.value for c in rc]))
-        l_ok = None not in lc and not any(map(isnan, lv := [c.value for c in lc]))
-        # A blank total beside numeric parts: 'total not filled' (domain.md §5.0), not an error.
-        if tm_id and len(lc) == 1 and lc[0] is not None and "blank" in lc[0].flags and r_ok:
-            tm = _rules_cached()[tm_id] if tm_id in _rules_cached() else rule(tm_id)
-            parts = rv
-            status = FAIL if sum(parts) > tol else PASS
-            _emit(
-                ctx,
-                tm,
-                status,
-                table=table,
-                row=row_key,
-                col=col_key,
-                expected=sum(parts),
-                observed=None,
-                delta=None,
-                span=span,
-                fields={
-                    "axis": axis,
-                    "key": key,
-                    "label": label,
-                    "right_expr": _expr(parts, settings),
-                },
-            )
-            _emit(
-                ctx,
-                r,
-                NA,
-                table=table,
-                row=row_key,
-                col=col_key,
-                expected=sum(parts),
-                span=span,
-                message=_na_message(
-                    r, _where(axis, key, label), f"total {left[0]} is blank (see {tm_id})"
-                ),
-            )
-            continue
-        if not (l_ok and r_ok):
-            desc = _describe_missing(
-                [
-                    (t, c)
-                    for t, c in zip([*left, *right], lc + rc, strict=True)
-                    if c is None or c.value != c.value
-                ],
-                len(lc) + len(rc),
-                settings,
-            )
-            _emit(
-                ctx,
-                r,
-                NA,
-                table=table,
-                row=row_key,
-                col=col_key,
-                span=span,
-                message=_na_message(r, _where(axis, key, label), desc),
-            )
-            continue
-        state = (
-            _inference_state(ctx, r, ((*k, c) for k, c in zip(lkeys + rkeys, lc + rc, strict=True)))
-            if any_inferred
-            else ""
+    lc = list(map(get, lkeys))
+    rc = list(map(get, rkeys))
+    obs_cell = lc[0] if lc else (rc[0] if rc else None)
+    span = (obs_cell.start, obs_cell.end) if obs_cell is not None else (None, None)
+    # every term present and a number (None never equals a _Cell: `in` is exact here)
+    r_ok = None not in rc and not any(map(isnan, rv := [c.value for c in rc]))
+    l_ok = None not in lc and not any(map(isnan, lv := [c.value for c in lc]))
+    # A blank total beside numeric parts: 'total not filled' (domain.md §5.0), not an error.
+    if tm_id and len(lc) == 1 and lc[0] is not None and "blank" in lc[0].flags and r_ok:
+        tm = _rules_cached()[tm_id] if tm_id in _rules_cached() else rule(tm_id)
+        parts = rv
+        status = FAIL if sum(parts) > tol else PASS
+        _emit(
+            ctx,
+            tm,
+            status,
+            table=table,
+            row=row_key,
+            col=col_key,
+            expected=sum(parts),
+            observed=None,
+            delta=None,
+            span=span,
+            fields={
+                "axis": axis,
+                "key": key,
+                "label": label,
+                "right_expr": _expr(parts, settings),
+            },
         )
-        if state == "circular":
-            _emit(
-                ctx,
-                r,
-                NA,
-                table=table,
-                row=row_key,
-                col=col_key,
-                span=span,
-                message=_na_message(
-                    r, _where(axis, key, label), "values were inferred using this identity"
-                ),
-            )
-            continue
-        observed, expected = sum(lv), sum(rv)
-        delta = observed - expected
-        ok = abs(delta) <= tol if is_sum else delta <= tol
-        # as _emit(ctx, r, PASS/FAIL, ..., fields={axis, key, label, left_expr, right_expr}),
-        # inlined: this is the hot path of the checks
-        message = template.format_map(
-            _Fields(
-                rule=rid,
-                table=table,
-                observed=_num(observed),
-                expected=_num(expected),
-                delta=_signed(delta),
-                axis=axis,
-                key=key,
-                label=label,
-                left_expr=_expr(lv, settings),
-                right_expr=_expr(rv, settings),
-            )
+        _emit(
+            ctx,
+            r,
+            NA,
+            table=table,
+            row=row_key,
+            col=col_key,
+            expected=sum(parts),
+            span=span,
+            message=_na_message(
+                r, _where(axis, key, label), f"total {left[0]} is blank (see {tm_id})"
+            ),
         )
-        out.append(
-            (
-                report_id,
-                rid,
-                PASS if ok else FAIL,
-                severity,
-                table,
-                row_key,
-                col_key,
-                float(expected),
-                float(observed),
-                float(delta),
-                span[0],
-                span[1],
-                message + _INFERRED_SUFFIX if state == "depends" else message,
-            )
+        return
+    if not (l_ok and r_ok):
+        desc = _describe_missing(
+            [
+                (t, c)
+                for t, c in zip([*left, *right], lc + rc, strict=True)
+                if c is None or c.value != c.value
+            ],
+            len(lc) + len(rc),
+            settings,
         )
+        _emit(
+            ctx,
+            r,
+            NA,
+            table=table,
+            row=row_key,
+            col=col_key,
+            span=span,
+            message=_na_message(r, _where(axis, key, label), desc),
+        )
+        return
+    state = (
+        _inference_state(ctx, r, ((*k, c) for k, c in zip(lkeys + rkeys, lc + rc, strict=True)))
+        if any_inferred
+        else ""
+    )
+    if state == "circular":
+        _emit(
+            ctx,
+            r,
+            NA,
+            table=table,
+            row=row_key,
+            col=col_key,
+            span=span,
+            message=_na_message(
+                r, _where(axis, key, label), "values were inferred using this identity"
+            ),
+        )
+        return
+    observed, expected = sum(lv), sum(rv)
+    delta = observed - expected
+    ok = abs(delta) <= tol if is_sum else delta <= tol
+    # as _emit(ctx, r, PASS/FAIL, ..., fields={axis, key, label, left_expr, right_expr}),
+    # inlined: this is the hot path of the checks
+    message = template.format_map(
+        _Fields(
+            rule=rid,
+            table=table,
+            observed=_num(observed),
+            expected=_num(expected),
+            delta=_signed(delta),
+            axis=axis,
+            key=key,
+            label=label,
+            left_expr=_expr(lv, settings),
+            right_expr=_expr(rv, settings),
+        )
+    )
+    out.append(
+        (
+            report_id,
+            rid,
+            PASS if ok else FAIL,
+            severity,
+            table,
+            row_key,
+            col_key,
+            float(expected),
+            float(observed),
+            float(delta),
+            span[0],
+            span[1],
+            message + _INFERRED_SUFFIX if state == "depends" else message,
+        )
+    )
+
+
+def _le_pairs_instances(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(col, part, total) per comparison of a le_pairs rule (parts and totals the template has)."""
+    table = r["table"]
+    tpl_rows = set(_rows(ctx.template, table))
+    return [
+        (col, part, total)
+        for col in r.get("cols") or _cols(ctx.template, table)
+        for part, total in r["pairs"]
+        if part in tpl_rows and total in tpl_rows
+    ]
 
 
 def _check_le_pairs(ctx: _Ctx, r: Mapping[str, Any]) -> None:
-    table = r["table"]
+    """Generic form (:func:`_run_le_pairs` is the compiled one)."""
     tol = ctx.tolerance(r)
-    tpl_rows = set(_rows(ctx.template, table))
-    for col in r.get("cols") or _cols(ctx.template, table):
-        for part, total in r["pairs"]:
-            if part not in tpl_rows or total not in tpl_rows:
-                continue
-            pc, tc = ctx.get(table, part, col), ctx.get(table, total, col)
-            where = f"{part} <= {total}"
-            fields = {
-                "axis": "row",
-                "key": total,
-                "label": _label(ctx, table, "row", total),
-                "left_key": part,
-                "left_label": _label(ctx, table, "row", part),
-            }
-            span = _span(pc)
-            miss = [(k, c) for k, c in ((part, pc), (total, tc)) if c is None or not c.is_number]
-            if miss:
-                desc = _describe_missing(miss, 2, ctx.settings)
-                _emit(
-                    ctx,
-                    r,
-                    NA,
-                    table=table,
-                    row=part,
-                    col=col,
-                    span=span,
-                    message=_na_message(r, where, desc),
-                )
-                continue
-            inputs = [(table, part, col, pc), (table, total, col, tc)]
-            state = _inference_state(ctx, r, inputs)
-            if state == "circular":
-                _emit(
-                    ctx,
-                    r,
-                    NA,
-                    table=table,
-                    row=part,
-                    col=col,
-                    span=span,
-                    message=_na_message(r, where, "values were inferred using this identity"),
-                )
-                continue
-            delta = pc.value - tc.value
-            _emit(
-                ctx,
-                r,
-                PASS if delta <= tol else FAIL,
-                table=table,
-                row=part,
-                col=col,
-                expected=tc.value,
-                observed=pc.value,
-                delta=delta,
-                span=span,
-                fields=fields,
-                suffix=_INFERRED_SUFFIX if state == "depends" else "",
-            )
+    for col, part, total in _le_pairs_instances(ctx, r):
+        _le_pair(ctx, r, tol, col, part, total)
+
+
+def _le_pair_fields(ctx: _Ctx, table: str, part: str, total: str) -> dict[str, str]:
+    return {
+        "axis": "row",
+        "key": total,
+        "label": _label(ctx, table, "row", total),
+        "left_key": part,
+        "left_label": _label(ctx, table, "row", part),
+    }
+
+
+def _le_pair(ctx: _Ctx, r: Mapping[str, Any], tol: float, col: str, part: str, total: str) -> None:
+    """One comparison part <= total of a le_pairs rule, in column ``col``."""
+    table = r["table"]
+    pc, tc = ctx.get(table, part, col), ctx.get(table, total, col)
+    where = f"{part} <= {total}"
+    fields = _le_pair_fields(ctx, table, part, total)
+    span = _span(pc)
+    miss = [(k, c) for k, c in ((part, pc), (total, tc)) if c is None or not c.is_number]
+    if miss:
+        desc = _describe_missing(miss, 2, ctx.settings)
+        _emit(
+            ctx,
+            r,
+            NA,
+            table=table,
+            row=part,
+            col=col,
+            span=span,
+            message=_na_message(r, where, desc),
+        )
+        return
+    inputs = [(table, part, col, pc), (table, total, col, tc)]
+    state = _inference_state(ctx, r, inputs)
+    if state == "circular":
+        _emit(
+            ctx,
+            r,
+            NA,
+            table=table,
+            row=part,
+            col=col,
+            span=span,
+            message=_na_message(r, where, "values were inferred using this identity"),
+        )
+        return
+    delta = pc.value - tc.value
+    _emit(
+        ctx,
+        r,
+        PASS if delta <= tol else FAIL,
+        table=table,
+        row=part,
+        col=col,
+        expected=tc.value,
+        observed=pc.value,
+        delta=delta,
+        span=span,
+        fields=fields,
+        suffix=_INFERRED_SUFFIX if state == "depends" else "",
+    )
 
 
 def _table_keys(ctx: _Ctx, table: str) -> list[tuple[str, str, str]]:
@@ -1132,8 +1527,8 @@ def _table_keys(ctx: _Ctx, table: str) -> list[tuple[str, str, str]]:
 
 
 def _check_domain(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """Generic form (:func:`_run_domain` is the compiled one)."""
     table = r["table"]
-    allow = _expected_info(ctx.template or "")
     n_checked, failures = 0, 0
     cells = ctx.cells
     for key in _table_keys(ctx, table):
@@ -1144,30 +1539,46 @@ def _check_domain(ctx: _Ctx, r: Mapping[str, Any]) -> None:
         n_checked += 1
         if value >= 0 and value.is_integer():  # nothing to object to, whatever is allowed
             continue
-        a = allow.get(key)
-        if a is not None:
-            allow_neg, allow_dec = a[0], a[1]
-        else:  # a row the registry does not know (provincial variant): be conservative
-            allow_neg, allow_dec = key[2] == "change", cell.unit in ("万元", "元")
-        problems = []
-        if value < 0 and not allow_neg:
-            problems.append("negative")
-        if not value.is_integer() and not allow_dec:
-            problems.append("not an integer")
-        if problems:
-            failures += 1
-            label = _label(ctx, table, "row", key[1])
-            _emit(
-                ctx,
-                r,
-                FAIL,
-                table=table,
-                row=key[1],
-                col=key[2],
-                observed=cell.value,
-                span=_span(cell),
-                fields={"key": f"{key[1]}/{key[2]}", "label": label, "detail": ", ".join(problems)},
-            )
+        failures += _domain_cell(ctx, r, table, key, cell)
+    _domain_summary(ctx, r, table, n_checked, failures)
+
+
+def _domain_cell(
+    ctx: _Ctx, r: Mapping[str, Any], table: str, key: tuple[str, str, str], cell: _Cell
+) -> bool:
+    """Emit a failure when the number in ``cell`` is not allowed; True when it was."""
+    value = cell.value
+    a = _expected_info(ctx.template or "").get(key)
+    if a is not None:
+        allow_neg, allow_dec = a[0], a[1]
+    else:  # a row the registry does not know (provincial variant): be conservative
+        allow_neg, allow_dec = key[2] == "change", cell.unit in ("万元", "元")
+    problems = []
+    if value < 0 and not allow_neg:
+        problems.append("negative")
+    if not value.is_integer() and not allow_dec:
+        problems.append("not an integer")
+    if not problems:
+        return False
+    label = _label(ctx, table, "row", key[1])
+    _emit(
+        ctx,
+        r,
+        FAIL,
+        table=table,
+        row=key[1],
+        col=key[2],
+        observed=cell.value,
+        span=_span(cell),
+        fields={"key": f"{key[1]}/{key[2]}", "label": label, "detail": ", ".join(problems)},
+    )
+    return True
+
+
+def _domain_summary(
+    ctx: _Ctx, r: Mapping[str, Any], table: str, n_checked: int, failures: int
+) -> None:
+    """The table's closing row of a domain rule: not assessable, or pass without failures."""
     if n_checked == 0:
         _emit(ctx, r, NA, table=table, message=_na_message(r, f"table {table}", "no numeric cells"))
     elif failures == 0:
@@ -1201,28 +1612,36 @@ def _check_flag(ctx: _Ctx, r: Mapping[str, Any]) -> None:
             if flag in cells[k].flag and flag in cells[k].flags  # substring test first: cheap
         ]
         for key in bad:
-            cell = ctx.cells[key]
-            label = _label(ctx, table, "row", key[1])
-            _emit(
-                ctx,
-                r,
-                FAIL,
-                table=table,
-                row=key[1],
-                col=key[2],
-                span=_span(cell),
-                fields={"key": f"{key[1]}/{key[2]}", "label": label, "detail": cell.raw.strip()},
-            )
+            _flag_fail(ctx, r, table, key, ctx.cells[key])
         if not bad:
-            n = len(_table_keys(ctx, table))
-            _emit(
-                ctx,
-                r,
-                PASS,
-                table=table,
-                observed=n,
-                message=f"{r['id']}, table {table}: no cell flagged {flag} ({n} cells)",
-            )
+            _flag_pass(ctx, r, table, len(_table_keys(ctx, table)))
+
+
+def _flag_fail(
+    ctx: _Ctx, r: Mapping[str, Any], table: str, key: tuple[str, str, str], cell: _Cell
+) -> None:
+    label = _label(ctx, table, "row", key[1])
+    _emit(
+        ctx,
+        r,
+        FAIL,
+        table=table,
+        row=key[1],
+        col=key[2],
+        span=_span(cell),
+        fields={"key": f"{key[1]}/{key[2]}", "label": label, "detail": cell.raw.strip()},
+    )
+
+
+def _flag_pass(ctx: _Ctx, r: Mapping[str, Any], table: str, n: int) -> None:
+    _emit(
+        ctx,
+        r,
+        PASS,
+        table=table,
+        observed=n,
+        message=f"{r['id']}, table {table}: no cell flagged {r['flag']} ({n} cells)",
+    )
 
 
 def _check_pattern(ctx: _Ctx, r: Mapping[str, Any]) -> None:
@@ -1446,6 +1865,7 @@ def _expected_by_table(
 
 
 def _check_completeness(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """Generic form (:func:`_run_completeness` is the compiled one)."""
     if not ctx.known_template:
         _emit(
             ctx,
@@ -1456,38 +1876,65 @@ def _check_completeness(ctx: _Ctx, r: Mapping[str, Any]) -> None:
             ),
         )
         return
+    cells = ctx.cells
+    for table, status, n_exp, n_have, delta, message, span_kind, keys in _completeness_entries(
+        ctx, r
+    ):
+        have = [cells[k] for k in keys]
+        span = _completeness_span(
+            span_kind,
+            [c.start for c in have if c.start is not None],
+            [c.end for c in have if c.end is not None],
+        )
+        _emit(
+            ctx,
+            r,
+            status,
+            table=table,
+            expected=n_exp,
+            observed=n_have,
+            delta=delta,
+            span=span,
+            message=message,
+        )
+
+
+def _completeness_span(
+    kind: str, starts: list[int], ends: list[int]
+) -> tuple[int | None, int | None]:
+    """Span of a table.incomplete row from the offsets of the table's cells present.
+
+    ``all``: the whole table (all cells present); ``last_end``: where the table stops (some
+    missing); ``none``: no cell present.
+    """
+    if kind == "all":
+        return (min(starts) if starts else None, max(ends) if ends else None)
+    if kind == "last_end":
+        return (max(ends) if ends else None, max(ends) if ends else None)
+    return (None, None)
+
+
+def _completeness_entries(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple]:
+    """The rows of a completeness rule, but for their spans.
+
+    Per table of the template: (table, status, expected, observed, delta, message, span
+    kind (see :func:`_completeness_span`), keys of the cells present). Depends only on which
+    keys the report has (``in ctx.cells``), so it is compiled once per layout.
+    """
     lim = ctx.settings.max_listed
     cells = ctx.cells
+    out = []
     for table, expected, full_keys in _expected_by_table(ctx.template):
-        have_spans = [c for c in map(cells.get, full_keys) if c is not None]
-        n_exp, n_have = len(expected), len(have_spans)
-        ends = [c.end for c in have_spans if c.end is not None]
-        starts = [c.start for c in have_spans if c.start is not None]
+        keys = [k for k in full_keys if k in cells]
+        n_exp, n_have = len(expected), len(keys)
         if n_have == n_exp:
-            _emit(
-                ctx,
-                r,
-                PASS,
-                table=table,
-                expected=n_exp,
-                observed=n_have,
-                delta=0,
-                span=(min(starts) if starts else None, max(ends) if ends else None),
-                message=f"{r['id']}, table {table}: all {n_exp} cells present",
-            )
+            message = f"{r['id']}, table {table}: all {n_exp} cells present"
+            out.append((table, PASS, n_exp, n_have, 0, message, "all", keys))
             continue
         if n_have == 0:
             detail = f"table absent (0 of {n_exp} cells)"
-            _emit(
-                ctx,
-                r,
-                FAIL,
-                table=table,
-                expected=n_exp,
-                observed=0,
-                delta=-n_exp,
-                fields={"detail": detail},
-            )
+            message = _render(ctx, r, table, n_exp, 0, -n_exp, {"detail": detail})
+            out.append((table, FAIL, n_exp, 0, -n_exp, message, "none", keys))
             continue
         present = [rc for rc, k in zip(expected, full_keys, strict=True) if k in cells]
         rows_order = list(dict.fromkeys(rw for rw, _ in expected))
@@ -1527,17 +1974,10 @@ def _check_completeness(ctx: _Ctx, r: Mapping[str, Any]) -> None:
         if other:
             more = f" and {len(other) - lim} more" if len(other) > lim else ""
             parts.append("missing cells: " + ", ".join(other[:lim]) + more)
-        _emit(
-            ctx,
-            r,
-            FAIL,
-            table=table,
-            expected=n_exp,
-            observed=n_have,
-            delta=n_have - n_exp,
-            span=(max(ends) if ends else None, max(ends) if ends else None),
-            fields={"detail": "; ".join(parts)},
-        )
+        delta = n_have - n_exp
+        message = _render(ctx, r, table, n_exp, n_have, delta, {"detail": "; ".join(parts)})
+        out.append((table, FAIL, n_exp, n_have, delta, message, "last_end", keys))
+    return out
 
 
 def _first_span(ctx: _Ctx) -> tuple[int | None, int | None]:
@@ -1610,33 +2050,110 @@ def _section_items_cached(era: str) -> tuple[dict[str, Any], ...]:
     return tuple(section_items(era))
 
 
+class _Sections(NamedTuple):
+    """A report's sections as columns (titles, starts, ends), for ``sections.missing``."""
+
+    titles: list[Any]
+    starts: list[Any]
+    ends: list[Any]
+
+    @classmethod
+    def of_records(cls, records: list[Mapping[str, Any]]) -> _Sections:
+        return cls(
+            [s.get("title") for s in records],
+            [s.get("start") for s in records],
+            [s.get("end") for s in records],
+        )
+
+    @classmethod
+    def of_columns(cls, cols: Mapping[str, Any]) -> _Sections:
+        """From ``Report.section_columns()`` (as :func:`_section_records` reads them)."""
+        lengths = {len(c) for c in cols.values()}
+        if len(lengths) > 1:  # raises as the records do
+            return cls.of_records(_section_records(cols))
+        n = lengths.pop() if lengths else 0
+
+        def column(name: str) -> list[Any]:
+            got = cols.get(name)
+            if got is None:
+                return [None] * n
+            return got if type(got) is list else list(got)  # read only: no copy needed
+
+        return cls(column("title"), column("start"), column("end"))
+
+
+def _first_titles(titles: list[str], items: tuple[dict[str, Any], ...]) -> list[int | None]:
+    """Per item: the first of ``titles`` that contains one of its keywords (None: none).
+
+    ``titles`` are normalised (no whitespace), so in the titles joined by newlines a keyword
+    without a newline matches inside one title: the first title with any keyword is the
+    least of the titles of each keyword's first match.
+    """
+    joined = "\n".join(titles)
+    starts = list(accumulate((len(t) + 1 for t in titles[:-1]), initial=0))
+    out = []
+    for item in items:
+        hit = None
+        for k in item["keywords"]:
+            i = joined.find(k)
+            if i >= 0:
+                j = bisect_right(starts, i) - 1
+                hit = j if hit is None else min(hit, j)
+        out.append(hit)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _keywords_one_line(era: str) -> bool:
+    """No section keyword of the era contains a newline (see :func:`_first_titles`)."""
+    return not any("\n" in k for i in _section_items_cached(era) for k in i["keywords"])
+
+
 def _check_sections(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     year = ctx.year
     if year is None:
         _emit(ctx, r, NA, message=_na_message(r, "", "report year unknown"))
         return
-    if not ctx.sections:
+    secs = ctx.sections
+    if secs is None or not secs.titles:
         _emit(ctx, r, NA, message=_na_message(r, "", "no sections found"))
         return
     era = "2008" if year < FIRST_YEAR_GOV2019 else "2019"
-    secs = ctx.sections
-    norm_titles = [_norm(s.get("title")) for s in secs]
+    norm_titles = [_norm(t) for t in secs.titles]
+    items = _section_items_cached(era)
+    if _keywords_one_line(era):
+        hits = _first_titles(norm_titles, items)
+    else:
+        hits = [
+            next(
+                (i for i, t in enumerate(norm_titles) if any(k in t for k in it["keywords"])), None
+            )
+            for it in items
+        ]
     body: str | None = None  # normalised text, computed only when an item needs it
-    for item in _section_items_cached(era):
-        hit = next(
-            (i for i, t in enumerate(norm_titles) if any(k in t for k in item["keywords"])), None
-        )
+    rid, severity = r["id"], r["severity"]
+    for item, hit in zip(items, hits, strict=True):
         fields = {"key": item["key"], "label": item["label_zh"]}
         if hit is not None:
-            s = secs[hit]
-            _emit(
-                ctx,
-                r,
-                PASS,
-                row=item["key"],
-                span=(_opt_int(s.get("start")), _opt_int(s.get("end"))),
-                message=f"{r['id']}, item {item['key']} ({item['label_zh']}): section "
-                f"{_norm(s.get('title'))!r}",
+            message = (
+                f"{rid}, item {item['key']} ({item['label_zh']}): section {norm_titles[hit]!r}"
+            )
+            ctx.out.append(  # as _emit(ctx, r, PASS, row=..., span=..., message=...)
+                (
+                    ctx.report_id,
+                    rid,
+                    PASS,
+                    severity,
+                    "",
+                    item["key"],
+                    "",
+                    _NAN,
+                    _NAN,
+                    _NAN,
+                    _opt_int(secs.starts[hit]),
+                    _opt_int(secs.ends[hit]),
+                    message,
+                )
             )
             continue
         tk = item.get("text_keywords") or []
@@ -1685,14 +2202,16 @@ def _alt_reading(ctx: _Ctx, r: Mapping[str, Any], quantity: str, value: float) -
     return f"{names} = {_expr([c.value for c in cells], ctx.settings)}"
 
 
-def _check_narrative(ctx: _Ctx, r: Mapping[str, Any]) -> None:
-    from gkwork.narrative import _find_records
-
-    if not ctx.text:
-        _emit(ctx, r, NA, message=_na_message(r, "", "no text"))
-        return
-    # Ignore numbers inside tables: spans of each table's cells (text offsets).
-    table_spans = []
+def _table_spans(ctx: _Ctx) -> list[tuple[int, int]]:
+    """(first start, last end) of each table's cells, tables in order (those with offsets)."""
+    a = ctx.arrays
+    if a is not None and a.offsets_int:
+        starts, ends = a.starts, a.ends
+        return [(min(get(starts)), max(get(ends))) for get in a.layout.table_getters]
+    if a is not None:
+        spans = map(a.span_min_max, a.layout.by_table_pos.values())
+        return [(st, en) for st, en in spans if st is not None and en is not None]
+    out = []
     _table_keys(ctx, "")  # builds ctx.by_table: its keys are the tables in order
     cells = ctx.cells
     for keys in ctx.by_table.values():
@@ -1700,101 +2219,754 @@ def _check_narrative(ctx: _Ctx, r: Mapping[str, Any]) -> None:
         st = [c.start for c in cs if c.start is not None]
         en = [c.end for c in cs if c.end is not None]
         if st and en:
-            table_spans.append((min(st), max(en)))
+            out.append((min(st), max(en)))
+    return out
+
+
+class _NarrativeTarget(NamedTuple):
+    """The cells a narrative quantity is compared with, in one layout."""
+
+    keys: list[tuple[str, ...]]  # "table/row/col" targets split
+    positions: list[int | None]  # their positions (None: absent)
+    tkey: str  # "row/col+row/col", for messages
+    parts: list[str | None] | None  # the PASS/FAIL message (see _compile_parts)
+    select: Callable[[tuple], tuple] | None
+
+
+def _narrative_plan(ctx: _Ctx, r: Mapping[str, Any]) -> dict[str, _NarrativeTarget]:
+    """Per quantity with targets in the report's template: its cells (see _run_narrative).
+
+    Depends on the layout only (``ctx.cells`` is asked for keys, not values).
+    """
+    out = {}
+    pos = ctx.arrays.layout.pos if ctx.arrays is not None else ctx.cells
+    for q, by_template in r["targets"].items():
+        targets = by_template.get(ctx.template or "", [])
+        if not targets:
+            continue
+        keys = [tuple(t.split("/")) for t in targets]
+        tkey = "+".join(f"{k[1]}/{k[2]}" for k in keys)
+        const = {"rule": r["id"], "table": keys[0][0], "detail": q, "key": tkey}
+        got = _compile_parts(r[ctx.msg_key], const, _SUM_VARIABLES)
+        parts, select = (got[0], _selector(got[1])) if got is not None and got[1] else (None, None)
+        positions = [pos.get(k) if isinstance(pos, dict) else None for k in keys]
+        out[q] = _NarrativeTarget(keys, positions, tkey, parts, select)
+    return out
+
+
+def _check_narrative(ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """Numbers stated in the text vs the table cells (``narrative`` kind)."""
+    _run_narrative(_narrative_plan(ctx, r), ctx, r)
+
+
+def _run_narrative(plan: dict[str, _NarrativeTarget], ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    global _find_records
+    if _find_records is None:  # imported on first use (an import per call costs)
+        from gkwork.narrative import _find_records
+    if not ctx.text:
+        _emit(ctx, r, NA, message=_na_message(r, "", "no text"))
+        return
+    # Ignore numbers inside tables: spans of each table's cells (text offsets).
+    table_spans = _table_spans(ctx)
+    mapper = ctx.to_text_offset
     stated = []
     for s in _find_records(ctx.text):
         start, end = s["start"], s["end"]
-        if ctx.to_text_offset is not None:
-            start, end = ctx.to_text_offset(start), ctx.to_text_offset(end)
+        if mapper is not None:
+            start, end = mapper(start), mapper(end)
         if any(start < e and a < end for a, e in table_spans):
             continue
-        stated.append({**s, "start": start, "end": end})
+        stated.append((s, start, end))
     if not stated:
         _emit(ctx, r, NA, message=_na_message(r, "", "no comparable number stated in the text"))
         return
-    for s in stated:
-        q = s["quantity"]
-        span = (int(s["start"]), int(s["end"]))
-        where = f"{q} {s['raw']!r}"
-        targets = r["targets"].get(q, {}).get(ctx.template or "", [])
-        if s["is_approx"] or s["is_cumulative"]:
-            why = "approximate number" if s["is_approx"] else "cumulative number"
+    a = ctx.arrays
+    vals = a.values if a is not None else None
+    out, report_id, rid, severity = ctx.out, ctx.report_id, r["id"], r["severity"]
+    for s, start, end in stated:
+        q, value = s["quantity"], s["value"]
+        span = (int(start), int(end))
+        target = plan.get(q)
+        if s["is_approx"] or s["is_cumulative"] or target is None:
+            if s["is_approx"] or s["is_cumulative"]:
+                why = "approximate number" if s["is_approx"] else "cumulative number"
+                reason = f"{why}, not compared"
+            else:
+                reason = f"no table cell for {q} in template {ctx.template or 'unknown'}"
             _emit(
                 ctx,
                 r,
                 NA,
                 span=span,
-                observed=s["value"],
-                message=_na_message(r, where, f"{why}, not compared"),
+                observed=value,
+                message=_na_message(r, f"{q} {s['raw']!r}", reason),
             )
             continue
-        if not targets:
-            _emit(
-                ctx,
-                r,
-                NA,
-                span=span,
-                observed=s["value"],
-                message=_na_message(
-                    r, where, f"no table cell for {q} in template {ctx.template or 'unknown'}"
-                ),
-            )
-            continue
-        keys = [tuple(t.split("/")) for t in targets]
-        cells = [(k, ctx.cells.get(k)) for k in keys]
-        table = keys[0][0]
-        tkey = "+".join(f"{k[1]}/{k[2]}" for k in keys)
-        miss = [(k, c) for k, c in cells if c is None or not c.is_number]
-        if miss:
-            desc = _describe_missing([("/".join(k), c) for k, c in miss], len(cells), ctx.settings)
+        keys, positions = target.keys, target.positions
+        table, row, col = keys[0][0], keys[0][1], keys[0][2]
+        if vals is not None and None not in positions:
+            cells = None
+            numbers = [vals[p] for p in positions]
+            complete = all(v == v for v in numbers)
+        else:
+            cells = [(k, ctx.cells.get(k)) for k in keys]
+            complete = all(c is not None and c.is_number for _, c in cells)
+        if not complete:
+            if cells is None:
+                cells = [(k, a.cell(p)) for k, p in zip(keys, positions, strict=True)]
+            miss = [("/".join(k), c) for k, c in cells if c is None or not c.is_number]
+            desc = _describe_missing(miss, len(cells), ctx.settings)
             _emit(
                 ctx,
                 r,
                 NA,
                 table=table,
-                row=keys[0][1],
-                col=keys[0][2],
+                row=row,
+                col=col,
                 span=span,
-                observed=s["value"],
-                message=_na_message(r, where, desc),
+                observed=value,
+                message=_na_message(r, f"{q} {s['raw']!r}", desc),
             )
             continue
-        expected = sum(c.value for _, c in cells)
-        delta = s["value"] - expected
+        if cells is not None:
+            numbers = [c.value for _, c in cells]
+        expected = sum(numbers)
+        delta = value - expected
         ok = abs(delta) <= ctx.tolerance(r)
-        alt = _alt_reading(ctx, r, q, s["value"]) if not ok else None
+        alt = _alt_reading(ctx, r, q, value) if not ok else None
         if alt is not None:
             _emit(
                 ctx,
                 r,
                 PASS,
                 table=table,
-                row=keys[0][1],
-                col=keys[0][2],
+                row=row,
+                col=col,
                 expected=expected,
-                observed=s["value"],
+                observed=value,
                 delta=delta,
                 span=span,
                 message=(
-                    f"{r['id']}, {q}: narrative {_num(s['value'])} "
-                    f"({_excerpt(s['sentence'], s['raw'])}) differs from {tkey} "
+                    f"{rid}, {q}: narrative {_num(value)} "
+                    f"({_excerpt(s['sentence'], s['raw'])}) differs from {target.tkey} "
                     f"{_num(expected)} but equals {alt}"
                 ),
             )
             continue
-        _emit(
-            ctx,
-            r,
-            PASS if ok else FAIL,
-            table=table,
-            row=keys[0][1],
-            col=keys[0][2],
-            expected=expected,
-            observed=s["value"],
-            delta=delta,
-            span=span,
-            fields={"detail": q, "left_expr": _excerpt(s["sentence"], s["raw"]), "key": tkey},
+        excerpt = _excerpt(s["sentence"], s["raw"])
+        if target.parts is None:
+            message = _render(
+                ctx,
+                r,
+                table,
+                expected,
+                value,
+                delta,
+                {"detail": q, "left_expr": excerpt, "key": target.tkey},
+            )
+        else:  # as _render with those fields
+            values = (_num(value), _num(expected), _signed(delta), excerpt, "")
+            message = _fill(target.parts, target.select(values))
+        out.append(
+            (
+                report_id,
+                rid,
+                PASS if ok else FAIL,
+                severity,
+                table,
+                row,
+                col,
+                float(expected),
+                float(value),
+                float(delta),
+                span[0],
+                span[1],
+                message,
+            )
         )
+
+
+#: gkwork.narrative._find_records, imported on first use (see _run_narrative).
+_find_records: Callable[..., list[dict]] | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled plans
+#
+# Most of what a rule does on a report depends only on the report's layout (template and cell
+# keys): which instances a sum rule has, where its terms sit, the labels in its messages,
+# which tables are complete, ... A plan compiles the selected rules once per layout (and
+# settings) into flat position lists into the report's cell arrays plus pre-rendered message
+# templates; running it is then plain arithmetic and string formatting. The plan is derived
+# from the catalog entries by the same functions the generic checks use (_sum_plan,
+# _completeness_entries, ...), and every case a compiled check does not cover (missing or NaN
+# terms, blank totals, inferred cells, flagged or odd values) is handed to the generic code,
+# so the rows are the same by construction. tests/unit/test_validate_speed_equivalence.py
+# compares both.
+
+_FORMATTER = string.Formatter()
+_FIELD_ROOT = re.compile(r"[.\[]")
+#: Message fields a compiled sum or pair comparison fills per row (in this order: see
+#: _run_sum); the others are rendered at compile time.
+_SUM_VARIABLES: tuple[str, ...] = ("observed", "expected", "delta", "left_expr", "right_expr")
+
+
+def _compile_parts(
+    template: str, const: Mapping[str, Any], variables: Iterable[str], *, convert: bool = False
+) -> tuple[list[str | None], tuple[str, ...]] | None:
+    """Pre-render a message template for :func:`_fill`.
+
+    The fields in ``const`` (and unknown ones: "", as :class:`_Fields` gives) become text;
+    each plain field of ``variables`` (``{name}``: no format spec, attribute or index; no
+    conversion either unless ``convert``) becomes a slot.
+
+    Returns
+    -------
+    (list, tuple) or None
+        ``parts``: text and None alternating, text first and last (a None per slot);
+        ``names``: the variable of each slot, with its conversion when it has one
+        (``"detail!r"``: see :func:`_slot_value`). None when a variable field is not plain
+        or the template cannot be rendered (the generic code formats those messages).
+
+    Examples
+    --------
+    >>> _compile_parts("{rule}: {observed} ({x})", {"rule": "r1"}, ["observed"])
+    (['r1: ', None, ' ()'], ('observed',))
+    """
+    variables = frozenset(variables)
+    try:
+        fields = _Fields(const)
+        parts: list[str | None] = [""]
+        names = []
+        for literal, name, spec, conv in _FORMATTER.parse(template):
+            parts[-1] += literal
+            if name is None:
+                continue
+            if name in variables and not spec and (not conv or (convert and conv in "rsa")):
+                parts += [None, ""]
+                names.append(f"{name}!{conv}" if conv else name)
+                continue
+            root = _FIELD_ROOT.split(name, maxsplit=1)[0]
+            if not root or root.isdigit() or root in variables or (spec and "{" in spec):
+                return None
+            field = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            parts[-1] += field.format_map(fields)
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError):
+        return None
+    return parts, tuple(names)
+
+
+_CONVERSIONS: dict[str, Callable[[Any], str]] = {"r": repr, "s": str, "a": ascii}
+
+
+def _slot_value(name: str, value: str) -> str:
+    """``value`` for a slot of :func:`_compile_parts` (``"name!r"``: its repr, ...)."""
+    _, bang, conv = name.partition("!")
+    return _CONVERSIONS[conv](value) if bang else value
+
+
+def _fill(parts: list[str | None], values: tuple[str, ...]) -> str:
+    """The message of :func:`_compile_parts` parts with ``values`` in the slots."""
+    filled = parts.copy()
+    filled[1::2] = values
+    return "".join(filled)
+
+
+def _gather(positions: list[int]) -> Callable[[Any], Any]:
+    """A C-level function giving the values at ``positions`` of a sequence.
+
+    ``itemgetter`` with two or more positions gives a tuple; for zero or one position a
+    slice (``itemgetter(p)`` would give the bare value), of the sequence's type.
+    """
+    if len(positions) >= 2:
+        return itemgetter(*positions)
+    if positions:
+        return itemgetter(slice(positions[0], positions[0] + 1))
+    return itemgetter(slice(0, 0))
+
+
+class _SumInstance(NamedTuple):
+    """One instance of a sum / le rule compiled for a layout (see :func:`_run_sum`)."""
+
+    item: tuple  # the _sum_plan entry, for the generic code
+    get_left: Callable[[list], Any]  # values of the left / right terms (see _gather)
+    get_right: Callable[[list], Any]
+    positions: tuple[int | None, ...]  # of the left then right terms (None: absent)
+    names: tuple[str, ...]  # the terms, in the same order
+    tm_pos: int | None  # position of a single left total that may be blank
+    span_pos: int | None  # position of the cell that gives the row's span
+    parts: list[str | None] | None  # message (see _compile_parts); None: generic code / absent
+    where: str  # for not-assessable messages
+    row: str
+    col: str
+
+
+class _SumPlan(NamedTuple):
+    """A sum / le rule compiled for one layout (see :func:`_run_sum`)."""
+
+    tol: float
+    is_sum: bool
+    used: frozenset[str]  # the variable fields its message template uses
+    # the slot values of its messages from the five _SUM_VARIABLES values (see _selector)
+    select: Callable[[tuple], tuple] | None  # None: no compiled message, generic code
+    instances: list[_SumInstance]
+
+
+def _compile_sum(cctx: _Ctx, r: Mapping[str, Any]) -> _SumPlan:
+    table, is_col = r["table"], r["per"] == "col"
+    axis = "column" if is_col else "row"
+    tm_id = r.get("total_missing_rule")
+    pos = cctx.cells  # compile context: {key: position}
+    names: tuple[str, ...] | None = None
+    instances = []
+    for item in _sum_plan(cctx, r):
+        key, left, right, label, lkeys, rkeys, row_key, col_key = item
+        lpos = [pos.get(k) for k in lkeys]
+        rpos = [pos.get(k) for k in rkeys]
+        absent = None in lpos or None in rpos
+        const = {"rule": r["id"], "table": table, "axis": axis, "key": key, "label": label}
+        got = _compile_parts(r[cctx.msg_key], const, _SUM_VARIABLES)
+        parts = got[0] if got is not None and not absent else None  # absent: not assessable
+        if got is None:
+            names = ()  # not compiled: generic code for the rule
+        elif names is None:
+            names = got[1]  # the same for every instance: one template
+        instances.append(
+            _SumInstance(
+                item,
+                _gather([] if absent else lpos),
+                _gather([] if absent else rpos),
+                (*lpos, *rpos),
+                (*left, *right),
+                lpos[0] if tm_id and len(lpos) == 1 else None,
+                lpos[0] if lpos else (rpos[0] if rpos else None),
+                parts,
+                _where(axis, key, label),
+                row_key,
+                col_key,
+            )
+        )
+    select = _selector(names) if names else None
+    return _SumPlan(
+        cctx.tolerance(r), r["kind"] == "sum", frozenset(names or ()), select, instances
+    )
+
+
+def _selector(names: tuple[str, ...]) -> Callable[[tuple], tuple]:
+    """Picks the values of ``names`` (as a tuple) from a tuple in _SUM_VARIABLES order."""
+    idx = [_SUM_VARIABLES.index(n) for n in names]
+    if len(idx) == 1:
+        return itemgetter(slice(idx[0], idx[0] + 1))
+    return itemgetter(*idx)
+
+
+def _run_sum(plan: _SumPlan, ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """A compiled sum / le rule (as :func:`_check_sum`)."""
+    if ctx.any_inferred is None:
+        ctx.any_inferred = _any_inferred(ctx)
+    select = plan.select
+    if ctx.any_inferred or select is None:  # inference states: generic code
+        _check_sum(ctx, r)
+        return
+    a = ctx.arrays
+    vals, flags, starts, ends = a.value_tuple(), a.flags, a.starts, a.ends
+    tol, is_sum, used = plan.tol, plan.is_sum, plan.used
+    need_obs, need_exp = "observed" in used, "expected" in used
+    need_left, need_right = "left_expr" in used, "right_expr" in used
+    out, report_id = ctx.out, ctx.report_id
+    rid, severity, table = r["id"], r["severity"], r["table"]
+    # memo look-ups inlined (the functions fill the memos on a miss); "" is never a value
+    num, nums, signed, signs = _num, _NUM_MEMO, _signed, _SIGNED_MEMO
+    exprs, expr = _expr_memo(ctx.settings), _expr_floats
+    for inst in plan.instances:
+        item, get_left, get_right, positions, _, tm_pos, sp, parts, _, row, col = inst
+        # a blank single total: generic code (substring test: without "blank" in its flags
+        # text the cell cannot have the flag)
+        if parts is None or (tm_pos is not None and "blank" in flags[tm_pos]):
+            _sum_missing(ctx, r, inst)
+            continue
+        lv = get_left(vals)  # tuples (vals is a tuple): hashable memo keys
+        rv = get_right(vals)
+        observed, expected = sum(lv), sum(rv)
+        if observed != observed or expected != expected:  # a NaN term (or inf - inf)
+            _sum_missing(ctx, r, inst)
+            continue
+        delta = observed - expected
+        values = (  # in _SUM_VARIABLES order; only those the message shows
+            (nums.get(observed) or num(observed)) if need_obs else "",
+            (nums.get(expected) or num(expected)) if need_exp else "",
+            signs.get(delta) or signed(delta),
+            (exprs.get(lv) or expr(lv, ctx.settings)) if need_left else "",
+            (exprs.get(rv) or expr(rv, ctx.settings)) if need_right else "",
+        )
+        message = parts.copy()  # _fill, inlined
+        message[1::2] = select(values)
+        out.append(
+            (
+                report_id,
+                rid,
+                PASS if (abs(delta) <= tol if is_sum else delta <= tol) else FAIL,
+                severity,
+                table,
+                row,
+                col,
+                float(expected),
+                float(observed),
+                float(delta),
+                None if sp is None else starts[sp],
+                None if sp is None else ends[sp],
+                "".join(message),
+            )
+        )
+
+
+def _sum_missing(ctx: _Ctx, r: Mapping[str, Any], inst: _SumInstance) -> None:
+    """A compiled instance with an absent or NaN term: not assessable (as
+    :func:`_sum_instance`), unless its single total is blank (generic code)."""
+    a = ctx.arrays
+    vals, flags = a.values, a.flags
+    tm_pos = inst.tm_pos
+    if tm_pos is not None and "blank" in flags[tm_pos]:
+        # a blank total is reported as such when every part is a number: generic code
+        parts = inst.positions[1:]  # a single left total, then the right terms
+        if None not in parts and all(vals[p] == vals[p] for p in parts):
+            _sum_instance(ctx, r, inst.item)
+            return
+    miss = [
+        (name, p)
+        for name, p in zip(inst.names, inst.positions, strict=True)
+        if p is None or vals[p] != vals[p]
+    ]
+    if not miss:  # all numbers (inf - inf): generic code
+        _sum_instance(ctx, r, inst.item)
+        return
+    desc = _describe_missing_at(a, miss, len(inst.positions), ctx.settings)
+    sp = inst.span_pos
+    ctx.out.append(
+        (
+            ctx.report_id,
+            r["id"],
+            NA,
+            r["severity"],
+            r["table"],
+            inst.row,
+            inst.col,
+            _NAN,
+            _NAN,
+            _NAN,
+            None if sp is None else a.starts[sp],
+            None if sp is None else a.ends[sp],
+            _na_message(r, inst.where, desc),
+        )
+    )
+
+
+class _PairInstance(NamedTuple):
+    """One comparison of a le_pairs rule compiled for a layout (see :func:`_run_le_pairs`)."""
+
+    col: str
+    part: str
+    total: str
+    part_pos: int | None
+    total_pos: int | None
+    parts: list[str | None] | None  # message (see _compile_parts); None: generic code
+    select: Callable[[tuple], tuple] | None
+
+
+def _compile_le_pairs(cctx: _Ctx, r: Mapping[str, Any]) -> list[_PairInstance]:
+    pos, table = cctx.cells, r["table"]
+    out = []
+    for col, part, total in _le_pairs_instances(cctx, r):
+        const = {"rule": r["id"], "table": table, **_le_pair_fields(cctx, table, part, total)}
+        got = _compile_parts(r[cctx.msg_key], const, _SUM_VARIABLES[:3])
+        pp, tp = pos.get((table, part, col)), pos.get((table, total, col))
+        if got is None or not got[1] or pp is None or tp is None:
+            out.append(_PairInstance(col, part, total, pp, tp, None, None))
+        else:
+            out.append(_PairInstance(col, part, total, pp, tp, got[0], _selector(got[1])))
+    return out
+
+
+def _run_le_pairs(plan: list[_PairInstance], ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """A compiled le_pairs rule (as :func:`_check_le_pairs`)."""
+    tol = ctx.tolerance(r)
+    if ctx.any_inferred is None:
+        ctx.any_inferred = _any_inferred(ctx)
+    if ctx.any_inferred:  # inference states: generic code
+        _check_le_pairs(ctx, r)
+        return
+    a = ctx.arrays
+    vals, starts, ends = a.values, a.starts, a.ends
+    out, report_id, rid, severity, table = (
+        ctx.out,
+        ctx.report_id,
+        r["id"],
+        r["severity"],
+        r["table"],
+    )
+    for col, part, total, pp, tp, parts, select in plan:
+        if parts is None:
+            _le_pair(ctx, r, tol, col, part, total)
+            continue
+        pv, tv = vals[pp], vals[tp]
+        if pv != pv or tv != tv:  # NaN: not assessable
+            _le_pair(ctx, r, tol, col, part, total)
+            continue
+        delta = pv - tv
+        message = _fill(parts, select((_num(pv), _num(tv), _signed(delta))))
+        out.append(
+            (
+                report_id,
+                rid,
+                PASS if delta <= tol else FAIL,
+                severity,
+                table,
+                part,
+                col,
+                float(tv),
+                float(pv),
+                float(delta),
+                starts[pp],
+                ends[pp],
+                message,
+            )
+        )
+
+
+def _run_domain(table: str, ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """A compiled domain rule (as :func:`_check_domain`): only odd values are looked at."""
+    a = ctx.arrays
+    layout = a.layout
+    n_checked = len(layout.by_table_pos.get(table, ()))
+    failures = 0
+    odd = a.odd()
+    if odd:
+        table_of = layout.table_of
+        vals, keys = a.values, layout.keys
+        for p in sorted((p for p in odd if table_of[p] == table), key=layout.rank.__getitem__):
+            if vals[p] != vals[p]:  # NaN: not a number
+                n_checked -= 1
+                continue
+            failures += _domain_cell(ctx, r, table, keys[p], a.cell(p))
+    _domain_summary(ctx, r, table, n_checked, failures)
+
+
+class _FlagPlan(NamedTuple):
+    """A flag rule compiled for a layout (see :func:`_run_flag`)."""
+
+    pass_rows: list[tuple]  # its rows when no cell is flagged (no report_id), one per table
+    fails: dict[int, tuple | None]  # _compile_parts of a failure's message (filled on use)
+
+
+def _run_flag(plan: _FlagPlan, ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """A compiled flag rule (as :func:`_check_flag`)."""
+    a = ctx.arrays
+    flags, flag = a.flags, r["flag"]
+    bad = [p for p in a.flagged() if flag in flags[p] and flag in _flag_set(flags[p])]
+    report_id, out = ctx.report_id, ctx.out
+    if not bad:
+        out.extend([(report_id, *row) for row in plan.pass_rows])
+        return
+    layout = a.layout
+    bad.sort(key=layout.rank.__getitem__)
+    table_of, keys, fails = layout.table_of, layout.keys, plan.fails
+    rid, severity = r["id"], r["severity"]
+    for row in plan.pass_rows:
+        table = row[3]
+        hits = [p for p in bad if table_of[p] == table]
+        for p in hits:
+            key = keys[p]
+            if p not in fails:  # as _flag_fail's message, with the cell's text left open
+                const = {
+                    "rule": rid,
+                    "table": table,
+                    "observed": "NA",
+                    "expected": "NA",
+                    "delta": "NA",
+                    "key": f"{key[1]}/{key[2]}",
+                    "label": _label(ctx, table, "row", key[1]),
+                }
+                fails[p] = _compile_parts(r[ctx.msg_key], const, ("detail",), convert=True)
+            got = fails[p]
+            if got is None:
+                _flag_fail(ctx, r, table, key, a.cell(p))
+                continue
+            detail = a.raw(p).strip()
+            message = _fill(got[0], tuple(_slot_value(n, detail) for n in got[1]))
+            out.append(
+                (
+                    report_id,
+                    rid,
+                    FAIL,
+                    severity,
+                    table,
+                    key[1],
+                    key[2],
+                    _NAN,
+                    _NAN,
+                    _NAN,
+                    a.starts[p],
+                    a.ends[p],
+                    message,
+                )
+            )
+        if not hits:
+            out.append((report_id, *row))
+
+
+def _run_completeness(entries: list[tuple], ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """A compiled completeness rule: :func:`_completeness_entries` with positions."""
+    a = ctx.arrays
+    starts, ends = a.starts, a.ends
+    out, report_id, rid, severity = ctx.out, ctx.report_id, r["id"], r["severity"]
+    fast = a.offsets_int
+    for table, status, n_exp, n_have, delta, message, span_kind, positions, get in entries:
+        if fast:
+            st, en = get(starts), get(ends)
+        else:
+            st = [s for s in map(starts.__getitem__, positions) if s is not None]
+            en = [e for e in map(ends.__getitem__, positions) if e is not None]
+        span = _completeness_span(span_kind, st, en)
+        out.append(
+            (
+                report_id,
+                rid,
+                status,
+                severity,
+                table,
+                "",
+                "",
+                float(n_exp),
+                float(n_have),
+                float(delta),
+                span[0],
+                span[1],
+                message,
+            )
+        )
+
+
+def _run_rows(rows: list[tuple], ctx: _Ctx, r: Mapping[str, Any]) -> None:
+    """Rows that do not depend on the report (tuples without the report_id)."""
+    report_id = ctx.report_id
+    ctx.out.extend([(report_id, *row) for row in rows])
+
+
+def _const_rows(cctx: _Ctx, emit: Callable[[_Ctx], None]) -> list[tuple]:
+    """The rows ``emit`` appends to a compile context, without their report_id."""
+    cctx.out = []
+    emit(cctx)
+    return [row[1:] for row in cctx.out]
+
+
+def _generic_rule(cctx: _Ctx, r: Mapping[str, Any]) -> Callable[[_Ctx, Mapping[str, Any]], None]:
+    """Rule ``r`` on a report of the layout of ``cctx``, by its generic function (no plan).
+
+    A table rule of another template gives its constant not-assessable row (unknown
+    template) or nothing.
+    """
+    kind = r["kind"]
+    if kind in _TABLE_KINDS and cctx.template not in r["templates"]:
+        if cctx.known_template:  # a rule of another template: nothing to report
+            return partial(_run_rows, [])
+        table = r.get("table", "")
+        reason = f"template {cctx.template or 'missing'}: no statutory table"
+        rows = _const_rows(
+            cctx, lambda c: _emit(c, r, NA, table=table, message=_na_message(r, "", reason))
+        )
+        return partial(_run_rows, rows)
+    return _DISPATCH[kind]
+
+
+def _compile_rule(cctx: _Ctx, r: Mapping[str, Any]) -> Callable[[_Ctx, Mapping[str, Any]], None]:
+    """The function that runs rule ``r`` on a report of the layout of ``cctx``.
+
+    Kinds without a compiled form (and rules of other templates) run as
+    :func:`_generic_rule` gives them.
+    """
+    kind = r["kind"]
+    if kind in _TABLE_KINDS and cctx.template not in r["templates"]:
+        return _generic_rule(cctx, r)
+    if kind in ("sum", "le"):
+        return partial(_run_sum, _compile_sum(cctx, r))
+    if kind == "le_pairs":
+        return partial(_run_le_pairs, _compile_le_pairs(cctx, r))
+    if kind == "narrative":
+        return partial(_run_narrative, _narrative_plan(cctx, r))
+    if kind == "domain":
+        return partial(_run_domain, r["table"])
+    if kind == "flag":
+        tables = list(cctx.by_table)
+        if not tables:
+            return partial(_run_rows, _const_rows(cctx, lambda c: _check_flag(c, r)))
+        rows = [
+            _const_rows(cctx, lambda c, t=t: _flag_pass(c, r, t, len(cctx.by_table[t])))[0]
+            for t in tables
+        ]
+        return partial(_run_flag, _FlagPlan(rows, {}))
+    if kind == "completeness":
+        if not cctx.known_template:
+            return partial(_run_rows, _const_rows(cctx, lambda c: _check_completeness(c, r)))
+        pos = cctx.cells
+        entries = []
+        for e in _completeness_entries(cctx, r):
+            positions = [pos[k] for k in e[7]]
+            entries.append((*e[:7], positions, _gather(positions)))
+        return partial(_run_completeness, entries)
+    return _generic_rule(cctx, r)
+
+
+def _settings_key(settings: CheckSettings) -> tuple | None:
+    """What a compiled plan depends on in the settings (None: not hashable, no memo)."""
+    try:
+        key = (
+            settings.lang,
+            settings.max_listed,
+            settings.long_sum_terms,
+            tuple(sorted(settings.tolerances.items())),
+        )
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _compiled_plan(
+    layout: _Layout, settings: CheckSettings, rules_to_run: Iterable[str] | None
+) -> list[tuple[Callable[[_Ctx, Mapping[str, Any]], None], Mapping[str, Any]]]:
+    """(function, rule) per selected rule, compiled for the layout; memoised on it."""
+    selected = None
+    sel_key = None
+    if rules_to_run is not None:
+        selected = _selected_rules(rules_to_run)  # validates the IDs
+        sel_key = tuple(r["id"] for r in selected)
+    skey = _settings_key(settings)
+    memo_key = (skey, sel_key)
+    plan = layout.plans.get(memo_key) if skey is not None else None
+    if plan is not None:
+        return plan
+    if selected is None:
+        selected = _selected_rules(None)
+    cctx = _Ctx(  # compile context: knows the keys (as {key: position}), not the values
+        report_id=None,
+        meta={},
+        template=layout.template,
+        year=None,
+        cells=layout.pos,
+        order=layout.order,
+        text=None,
+        sections=None,
+        settings=settings,
+        msg_key=f"message_{settings.lang}",
+        by_table=layout.by_table,
+        table_rows=layout.table_rows,
+    )
+    plan = [
+        (_compile_rule(cctx, r), r) for r in selected if r["kind"] not in ("panel", "total_missing")
+    ]
+    if skey is not None:
+        layout.plans[memo_key] = plan
+    return plan
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1866,7 +3038,8 @@ def _columns(rows: list[tuple]) -> dict[str, list]:
     """Result rows (tuples in CHECK_COLUMNS order, see _emit) as ``{column: list}``."""
     if not rows:
         return {c: [] for c in CHECK_COLUMNS}
-    return dict(zip(CHECK_COLUMNS, map(list, zip(*rows, strict=True)), strict=True))
+    # every row has len(CHECK_COLUMNS) items (built so): plain zips
+    return dict(zip(CHECK_COLUMNS, map(list, zip(*rows, strict=False)), strict=False))
 
 
 def _tuples_frame(rows: list[tuple]) -> pd.DataFrame:
@@ -1982,13 +3155,11 @@ def check_cells(
                 f"cells must have columns table, row, col, value (see gkwork.model.CELL_COLUMNS); "
                 f"missing {lacking}; got {list(cells.columns)}"
             )
-    idx, order = _index_cells(cells)
     out = _run_checks(
-        idx,
-        order,
+        _frame_arrays(cells, _meta_template(meta)),
         meta,
         text=text,
-        sections=None if sections is None else sections.to_dict("records"),
+        sections=None if sections is None else _Sections.of_records(sections.to_dict("records")),
         report_id=report_id,
         settings=settings,
         rules_to_run=rules_to_run,
@@ -2010,53 +3181,64 @@ def _selected_rules(rules_to_run: Iterable[str] | None) -> list[dict[str, Any]]:
     return list(catalog.values())
 
 
+def _meta_template(meta: Mapping[str, Any]) -> str | None:
+    return _text(meta.get("template")).strip() or None
+
+
+def _frame_arrays(cells: pd.DataFrame | None, template: str | None) -> _CellArrays:
+    """:func:`_prepare` for cells given as a DataFrame (None or empty: no cells)."""
+    if cells is None or len(cells) == 0:
+        return _prepare([], [], [], [], [], [], [], [], [], template=template)
+    return _prepare(*_frame_columns(cells), template=template)
+
+
+def _default_settings() -> CheckSettings:
+    """``CheckSettings()``, built once (its validation reads the whole catalog)."""
+    global _DEFAULT_SETTINGS
+    if _DEFAULT_SETTINGS is None:
+        _DEFAULT_SETTINGS = CheckSettings()
+    return _DEFAULT_SETTINGS
+
+
+_DEFAULT_SETTINGS: CheckSettings | None = None
+
+
 def _run_checks(
-    idx: dict[tuple[str, str, str], _Cell],
-    order: list[tuple[str, str, str]],
+    arrays: _CellArrays,
     meta: Mapping[str, Any],
     *,
     text: str | None,
-    sections: list[dict[str, Any]] | None,
+    sections: _Sections | None,
     report_id: str | None,
     settings: CheckSettings | None,
     rules_to_run: Iterable[str] | None = None,
     to_text_offset: Callable[[int], int] | None = None,
 ) -> list[tuple]:
-    """Run the selected rules over indexed cells; the result rows (CHECK_COLUMNS tuples)."""
-    settings = settings or CheckSettings()
-    selected = _selected_rules(rules_to_run)
-    template = _text(meta.get("template")).strip() or None
-    order = _template_order(order, template)
+    """Run the selected rules over a report's cells; the result rows (CHECK_COLUMNS tuples).
+
+    ``arrays`` comes from :func:`_prepare` with the template of ``meta``.
+    """
+    settings = settings or _default_settings()
+    layout = arrays.layout
+    plan = _compiled_plan(layout, settings, rules_to_run)
     ctx = _Ctx(
         report_id=report_id if report_id is not None else meta.get("report_id"),
         meta=meta,
-        template=template,
+        template=layout.template,
         year=_as_year(meta.get("year")),
-        cells=idx,
-        order=order,
+        cells=_CellView(arrays),
+        order=layout.order,
         text=text,
         sections=sections,
         settings=settings,
         to_text_offset=to_text_offset,
         msg_key=f"message_{settings.lang}",
+        by_table=layout.by_table,
+        table_rows=layout.table_rows,
+        arrays=arrays,
     )
-    for r in selected:
-        kind = r["kind"]
-        if kind in ("panel", "total_missing"):
-            continue
-        if kind in _TABLE_KINDS and ctx.template not in r["templates"]:
-            if not ctx.known_template:
-                _emit(
-                    ctx,
-                    r,
-                    NA,
-                    table=r.get("table", ""),
-                    message=_na_message(
-                        r, "", f"template {ctx.template or 'missing'}: no statutory table"
-                    ),
-                )
-            continue
-        _DISPATCH[kind](ctx, r)
+    for fn, r in plan:
+        fn(ctx, r)
     return ctx.out
 
 
@@ -2075,6 +3257,7 @@ def _report_rows(report: Report, settings: CheckSettings | None) -> list[tuple] 
     if doc is not None and doc.plain is not None:
         text, mapper = doc.plain, doc.to_text_offset
     frames = getattr(report, "_frames", None) or {}
+    template = _meta_template(report.meta)
     if isinstance(frames.get("cells"), pd.DataFrame):  # built from (or given as) a DataFrame
         cells = frames["cells"]
         if len(cells.columns):
@@ -2084,16 +3267,19 @@ def _report_rows(report: Report, settings: CheckSettings | None) -> list[tuple] 
                     "cells must have columns table, row, col, value (see "
                     f"gkwork.model.CELL_COLUMNS); missing {lacking}; got {list(cells.columns)}"
                 )
-        idx, order = _index_cells(cells)
+        arrays = _frame_arrays(cells, template)
     else:
-        idx, order = _index_columns(report.cell_columns())
+        got = _report_columns(report.cell_columns())
+        if got is None:
+            arrays = _frame_arrays(None, template)
+        else:
+            arrays = _prepare(*got, template=template)
     if isinstance(frames.get("sections"), pd.DataFrame):
-        sections = frames["sections"].to_dict("records")
+        sections = _Sections.of_records(frames["sections"].to_dict("records"))
     else:
-        sections = _section_records(report.section_columns())
+        sections = _Sections.of_columns(report.section_columns())
     return _run_checks(
-        idx,
-        order,
+        arrays,
         report.meta,
         text=text,
         sections=sections,
