@@ -184,12 +184,19 @@ def _names_match(x: str, y: str, min_suffix_len: int) -> bool:
 
 
 class _Clusters:
-    """Union-find over report positions that keeps each cluster's locations and years."""
+    """Union-find over report positions that keeps each cluster's locations and years.
+
+    A report alone is described by its own row (no sets are built for it); a cluster's sets
+    and year counts exist only once it has two members, so that a corpus of 100k mostly
+    unmatched reports does not hold 100k dicts of sets.
+    """
 
     def __init__(self, locs: list[dict[str, str]], years: list[int | None]):
         self.parent = list(range(len(locs)))
-        self.locs = [{k: {v} if v else set() for k, v in d.items()} for d in locs]
-        self.years = [Counter([y]) if y is not None else Counter() for y in years]
+        self.base_locs = locs
+        self.base_years = years
+        self.locs: dict[int, dict[str, set[str]]] = {}  # clusters of two or more, by root
+        self.years: dict[int, Counter] = {}
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -197,18 +204,32 @@ class _Clusters:
             i = self.parent[i]
         return i
 
+    def _values(self, root: int, k: str) -> set[str]:
+        got = self.locs.get(root)
+        if got is not None:
+            return got[k]
+        v = self.base_locs[root][k]
+        return {v} if v else set()
+
+    def _years(self, root: int) -> Counter:
+        got = self.years.get(root)
+        if got is not None:
+            return got
+        y = self.base_years[root]
+        return Counter([y]) if y is not None else Counter()
+
     def can_join(self, i: int, j: int, *, allow_same_year: bool) -> bool:
         a, b = self.find(i), self.find(j)
         if a == b:
             return True
         for k in LOCATION_COLUMNS:
-            values = self.locs[a][k] | self.locs[b][k]
+            values = self._values(a, k) | self._values(b, k)
             if k == "division_code":
                 if not _codes_compatible(values):
                     return False
             elif len(values) > 1:
                 return False
-        return allow_same_year or not (set(self.years[a]) & set(self.years[b]))
+        return allow_same_year or not (set(self._years(a)) & set(self._years(b)))
 
     def join(self, i: int, j: int) -> None:
         a, b = self.find(i), self.find(j)
@@ -216,9 +237,11 @@ class _Clusters:
             return
         a, b = min(a, b), max(a, b)
         self.parent[b] = a
-        for k in LOCATION_COLUMNS:
-            self.locs[a][k] |= self.locs[b][k]
-        self.years[a] += self.years[b]
+        merged = {k: self._values(a, k) | self._values(b, k) for k in LOCATION_COLUMNS}
+        years = self._years(a) + self._years(b)
+        self.locs.pop(b, None)
+        self.years.pop(b, None)
+        self.locs[a], self.years[a] = merged, years
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[Any]:
@@ -715,31 +738,36 @@ def check_panel(
     positions = cells.groupby("report_id", sort=False).indices if len(cells) else {}
     empty = cells.iloc[0:0]
     panel_rules = [r for r in validate.rules().values() if r["kind"] == "panel"]
-    panels: dict[Any, list[dict[str, Any]]] = {}
-    for rec in reps.to_dict("records"):
-        pid = rec.get("panel_id")
+    # (year, report_id, template) per report of each panel: small tuples, not a dict per
+    # report (100k records as dicts cost about 100 MB)
+    panels: dict[Any, list[tuple[Any, Any, Any]]] = {}
+    column = partial(_column, reps)
+    for pid, year, rid, tpl in zip(
+        column("panel_id"), column("_year"), column("report_id"), column("template"), strict=True
+    ):
         if pid is None or (isinstance(pid, float) and pid != pid):
             continue  # unmatched (NaN) panel ids take no part, as in a groupby
-        panels.setdefault(pid, []).append(rec)
+        panels.setdefault(pid, []).append((year, rid, tpl))
     made: dict[str, _Rep] = {}
 
-    def rep_of(rec: dict[str, Any]) -> _Rep:
-        rid = str(rec["report_id"])
+    def rep_of(rec: tuple[Any, Any, Any]) -> _Rep:
+        year, report_id, template = rec
+        rid = str(report_id)
         if rid not in made:
-            pos = positions.get(rec["report_id"])
+            pos = positions.get(report_id)
             rc = cells.take(pos) if pos is not None else empty
-            tpl = _text(rec.get("template")) or (_infer_template(rc) if len(rc) else "none")
-            made[rid] = _Rep(rid, int(rec["_year"]), tpl, rc)
+            tpl = _text(template) or (_infer_template(rc) if len(rc) else "none")
+            made[rid] = _Rep(rid, int(year), tpl, rc)
         return made[rid]
 
     out: list[dict[str, Any]] = []
     for pid in sorted(panels, key=str):
-        g = sorted(panels[pid], key=lambda r: (r["_year"], str(r["report_id"])))
-        firsts = [r for k, r in enumerate(g) if k == 0 or r["_year"] != g[k - 1]["_year"]]
+        g = sorted(panels[pid], key=lambda r: (r[0], str(r[1])))
+        firsts = [r for k, r in enumerate(g) if k == 0 or r[0] != g[k - 1][0]]
         if len(firsts) < len(g):
             logger.info("panel %s: several reports in one year; using the first by report_id", pid)
         for early, later in zip(firsts, firsts[1:], strict=False):
-            if int(later["_year"]) != int(early["_year"]) + 1:
+            if int(later[0]) != int(early[0]) + 1:
                 continue
             a, b = rep_of(early), rep_of(later)
             for r in panel_rules:
