@@ -21,7 +21,7 @@ Layout of an output directory::
       sections.parquet/part-*.parquet
       checks.parquet/part-*.parquet
       _manifest.json                           versions, per-file sha256 -> part
-      _cache/ab/<key>.pkl                      per-file results keyed by content hash
+      _cache/results.sqlite                    per-file results keyed by content hash
 
 Parts hold consecutive report_ids in sorted order (``chunk_size`` reports per part), so the
 dataset is identical whatever the engine or the number of workers.
@@ -40,6 +40,7 @@ import os
 import pickle
 import shutil
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -600,17 +601,16 @@ class _Result:
 class _Store:
     """Where workers write their results: the cache, or the run's spool when not cacheable.
 
-    Local engines (serial, process pool) write from the worker, so that the build's parent
-    process only dispatches; dask workers may not see the output directory and return blobs.
+    Both are SQLite files of (key, pickled columns) rows (see :class:`_ResultDB`). Local
+    engines (serial, process pool) write from the worker, so that the build's parent process
+    only dispatches; dask workers may not see the output directory and return blobs.
     """
 
-    cache_dir: str | None  # None: cache off, every result goes to the spool
+    cache: str | None  # None: cache off, every result goes to the spool
     spool: str
 
-    def path(self, key: str, cacheable: bool) -> Path:
-        if self.cache_dir is not None and cacheable:
-            return _cache_path(Path(self.cache_dir), key)
-        return Path(self.spool) / f"{key}.pkl"
+    def db(self, cacheable: bool) -> str:
+        return self.cache if self.cache is not None and cacheable else self.spool
 
 
 class _Timeout(BaseException):
@@ -757,9 +757,9 @@ def process_file(
         )
     res = _make_result(task, columns)
     if store is not None:
-        dest = store.path(res.key, res.cacheable)
-        _atomic_write_bytes(dest, res.blob)
-        res.blob, res.stored = None, str(dest)
+        dest = store.db(res.cacheable)
+        _ResultDB(dest).put(res.key, res.blob)
+        res.blob, res.stored = None, dest
     return res
 
 
@@ -1277,15 +1277,85 @@ def _require_dataset(out: Path) -> None:
 # build_corpus: staging, writing, atomic publish, cache
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+#: Name of the result database in the cache directory (and in a run's staging directory).
+RESULTS_DB = "results.sqlite"
 
 
-def _cache_path(cache_dir: Path, key: str) -> Path:
-    return cache_dir / key[:2] / f"{key}.pkl"
+class _ResultDB:
+    """Per-file results (pickled column lists) by cache key, in one SQLite file.
+
+    One file instead of one file per report: creating a file costs about a millisecond on
+    some file systems (as much as parsing a report), and a million small files strain any.
+    WAL journal, so that readers never block the writers; ``synchronous=NORMAL`` (a power cut
+    may lose the last results, never corrupt the file: it is a cache). Each process keeps its
+    own connection (a connection must not cross a fork).
+    """
+
+    _connections: dict[tuple[int, str], sqlite3.Connection] = {}
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = str(path)
+
+    def create(self) -> _ResultDB:
+        """Make the file, its table and WAL mode; before any worker opens it (these steps
+        take locks that concurrent first connections would fight over)."""
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = self._conn()
+        conn.execute("PRAGMA page_size=16384")  # a result (~25 KB) in two pages, not seven
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, blob BLOB)")
+        return self
+
+    def _conn(self) -> sqlite3.Connection:
+        ident = (os.getpid(), self.path)
+        conn = self._connections.get(ident)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=120.0, isolation_level=None)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA wal_autocheckpoint=4000")  # pages: checkpoint every ~64 MB
+            self._connections[ident] = conn
+        return conn
+
+    def close(self) -> None:
+        conn = self._connections.pop((os.getpid(), self.path), None)
+        if conn is not None:
+            conn.close()
+
+    def put(self, key: str, blob: bytes) -> None:
+        self._conn().execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (key, blob))
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        conn = self._conn()
+        for i in range(0, len(keys), 500):
+            part = keys[i : i + 500]
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT key, blob FROM results WHERE key IN ({marks})"
+            out.update(conn.execute(sql, part).fetchall())
+        return out
+
+    def present(self, keys: Iterable[str]) -> set[str]:
+        """The keys that have a result (no blob is read)."""
+        keys = list(keys)
+        out: set[str] = set()
+        conn = self._conn()
+        for i in range(0, len(keys), 500):
+            part = keys[i : i + 500]
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT key FROM results WHERE key IN ({marks})"
+            out.update(k for (k,) in conn.execute(sql, part))
+        return out
+
+    def prune(self, keep: set[str]) -> int:
+        """Delete every result whose key is not in ``keep``; return how many went."""
+        conn = self._conn()
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM keep")
+        conn.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((k,) for k in keep))
+        cur = conn.execute("DELETE FROM results WHERE key NOT IN (SELECT key FROM keep)")
+        conn.execute("DELETE FROM keep")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return cur.rowcount
 
 
 #: Arrow schemas of the dataset tables (with the pandas metadata ``pandas.read_parquet`` uses to
@@ -1322,7 +1392,7 @@ class _PartJob:
 
     staging: str
     index: int
-    items: tuple[tuple[_Task, str], ...]
+    items: tuple[tuple[_Task, str], ...]  # each file's task and the database holding its result
 
 
 def _assemble_part(job: _PartJob) -> tuple[list[dict[str, Any]], list[str]]:
@@ -1336,9 +1406,12 @@ def _assemble_part(job: _PartJob) -> tuple[list[dict[str, Any]], list[str]]:
     entries: list[dict[str, Any]] = []
     damaged: list[str] = []
     part = f"part-{job.index:05d}.parquet"
+    blobs: dict[str, bytes] = {}
+    for where in sorted({w for _, w in job.items}):
+        blobs.update(_ResultDB(where).get_many([t.key for t, w in job.items if w == where]))
     for task, where in job.items:
         try:
-            columns = pickle.loads(Path(where).read_bytes())
+            columns = pickle.loads(blobs[task.key])
         except Exception as exc:  # noqa: BLE001 - any damage means: parse again
             log.warning("stored result %s unreadable (%s); %s is parsed again", where, exc,
                         task.path)  # fmt: skip
@@ -1428,10 +1501,14 @@ def _prune_cache(cache_dir: Path, keep: set[str]) -> int:
     removed = 0
     if not cache_dir.is_dir():
         return 0
-    for f in cache_dir.glob("*/*.pkl"):
-        if f.stem not in keep:
-            f.unlink(missing_ok=True)
-            removed += 1
+    for old in cache_dir.glob("??"):  # one file per result (gkwork before 0.2): dropped
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    db = _ResultDB(cache_dir / RESULTS_DB)
+    try:
+        removed = db.prune(keep)
+    finally:
+        db.close()
     return removed
 
 
@@ -1620,8 +1697,8 @@ def _parse_todo(
     with _progress_bar(len(todo), _show_progress(progress), "gkwork parse") as bar:
         for res in results:
             if res.stored is None:  # dask, or a crash recorded by the parent
-                _atomic_write_bytes(store.path(res.key, res.cacheable), res.blob)
-            if store.cache_dir is None or not res.cacheable:
+                _ResultDB(store.db(res.cacheable)).put(res.key, res.blob)
+            if store.cache is None or not res.cacheable:
                 spooled.add(res.key)
             if res.status != "ok":
                 n_failed += 1
@@ -1649,19 +1726,20 @@ def _build_locked(
     _recover(out)
     cache_dir = out / CACHE_DIRNAME
     staging = out / f".staging-{uuid.uuid4().hex[:12]}"
-    spool = staging / "_spool"
-    spool.mkdir(parents=True)
-    store = _Store(str(cache_dir) if cache else None, str(spool))
+    staging.mkdir(parents=True)
+    spool = staging / RESULTS_DB
+    store = _Store(str(cache_dir / RESULTS_DB) if cache else None, str(spool))
     try:
         tasks = _make_tasks(entries, check)
         cached: set[str] = set()
+        if cache:
+            db = _ResultDB(cache_dir / RESULTS_DB).create()
+            cached = db.present(t.key for t in tasks)
+            db.close()  # before forking workers
+        _ResultDB(spool).create().close()
         todo: dict[str, _Task] = {}
         for t in tasks:
-            if t.key in cached or t.key in todo:
-                continue
-            if cache and _cache_path(cache_dir, t.key).is_file():
-                cached.add(t.key)
-            else:
+            if t.key not in cached and t.key not in todo:
                 todo[t.key] = t
         n_cached = sum(1 for t in tasks if t.key in cached)  # before parsing
         if cache and not todo:
@@ -1676,7 +1754,7 @@ def _build_locked(
         del cached, todo
 
         def where(t: _Task) -> str:
-            return str(store.path(t.key, t.key not in spooled))
+            return store.db(t.key not in spooled)
 
         # Parts hold tasks in sorted report_id order: identical output whatever the engine.
         # Workers write the parts; the manifest is streamed, so memory does not grow.
@@ -1727,7 +1805,9 @@ def _build_locked(
                     pa.Table.from_pandas(panel, preserve_index=False),
                     staging / "checks.parquet" / "part-panel.parquet",
                 )
-        shutil.rmtree(spool)
+        _ResultDB(spool).close()
+        for f in staging.glob(RESULTS_DB + "*"):  # the spool and its WAL files
+            f.unlink()
         _publish(staging, out)
     finally:
         if staging.exists():

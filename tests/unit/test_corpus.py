@@ -6,8 +6,10 @@ whose input format is one ``row,col,value`` per line; a few use the real default
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 import time
 from pathlib import Path
 
@@ -150,6 +152,16 @@ def _build(src, out, **kw) -> corpus.BuildResult:
 
 def _dataset(out: Path) -> dict[str, pd.DataFrame]:
     return {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES}
+
+
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
+
+
+def _cache_keys(out: Path) -> set[str]:
+    """Keys of the results in the build cache (one SQLite file)."""
+    with contextlib.closing(sqlite3.connect(out / "_cache" / corpus.RESULTS_DB)) as db:
+        return {k for (k,) in db.execute("SELECT key FROM results")}
 
 
 def _assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
@@ -328,7 +340,8 @@ def test_changed_added_and_removed_files(corpus_dir: Path, tmp_path: Path, parse
     b = data["cells"][data["cells"]["report_id"] == "b"]
     assert b["value"].tolist() == [30.0]
     # the cache keeps only entries of current files
-    assert len(list((out / "_cache").glob("*/*.pkl"))) == 7
+    assert _cache_keys(out) == {f["cache_key"] for f in _manifest(out)["files"]}
+    assert len(_cache_keys(out)) == 7
 
 
 def test_no_cache_parses_everything_and_writes_no_cache(
@@ -522,9 +535,9 @@ def test_damaged_cache_entry_is_parsed_again(
     out = tmp_path / "out"
     _build(corpus_dir, out)
     before = _dataset(out)
-    manifest = json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
-    key = next(f["cache_key"] for f in manifest["files"] if f["report_id"] == "b")
-    (out / "_cache" / key[:2] / f"{key}.pkl").write_bytes(b"\x80garbage")
+    key = next(f["cache_key"] for f in _manifest(out)["files"] if f["report_id"] == "b")
+    with contextlib.closing(sqlite3.connect(out / "_cache" / corpus.RESULTS_DB)) as db, db:
+        db.execute("UPDATE results SET blob = ? WHERE key = ?", (b"\x80garbage", key))
     parse_log.unlink()
     # an unchanged corpus keeps its published dataset without reading the cache at all
     assert _build(corpus_dir, out).n_parsed == 0
