@@ -51,3 +51,33 @@ def assert_spans(report) -> None:
         if report.text[int(r.start) : int(r.end)] != r.raw
     ]
     assert not bad, f"{len(bad)} cell spans do not point at their raw text, e.g. {bad[:5]}"
+
+
+def slotted_texts(
+    slots: list[list[str]],
+    n: int,
+    seed: int,
+    *,
+    max_runs: int,
+    noise: list[str],
+    p_noise: float,
+) -> list[str]:
+    """Random texts for equivalence tests of fast text searches against plain regexes.
+
+    Each text is 1..``max_runs`` runs of ``slots`` (one alternative per slot; "" drops the
+    slot), with a ``noise`` string inserted after a slot with probability ``p_noise``. Texts
+    built from a pattern's own pieces make the pattern match often, which random text would not.
+    """
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        parts = []
+        for _ in range(rng.randint(1, max_runs)):
+            for alternatives in slots:
+                parts.append(rng.choice(alternatives))
+                if rng.random() < p_noise:
+                    parts.append(rng.choice(noise))
+        out.append("".join(parts))
+    return out

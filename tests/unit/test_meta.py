@@ -2,6 +2,8 @@
 
 import random
 
+from helpers import slotted_texts
+
 import gkwork
 from gkwork import meta as M
 from gkwork.meta import (
@@ -89,19 +91,9 @@ def _spans(matches) -> list[tuple[tuple[int, int], dict]]:
 
 
 def _slotted(slots: list[list[str]], n: int, seed: int) -> list[str]:
-    """Texts of 1-4 runs of ``slots`` (one alternative each; "" drops the slot), with noise."""
-    rng = random.Random(seed)
-    noise = ["x", "\n", " ", "年", "，", "1"]
-    out = []
-    for _ in range(n):
-        parts = []
-        for _ in range(rng.randint(1, 4)):
-            for alternatives in slots:
-                parts.append(rng.choice(alternatives))
-                if rng.random() < 0.05:
-                    parts.append(rng.choice(noise))
-        out.append("".join(parts))
-    return out
+    return slotted_texts(
+        slots, n, seed, max_runs=4, noise=["x", "\n", " ", "年", "，", "1"], p_noise=0.05
+    )
 
 
 _WS = ["", "", " ", "\n", " \u3000", "\t"]

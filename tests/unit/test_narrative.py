@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
+from helpers import slotted_texts
 
 from gkwork import narrative as N
 from gkwork.narrative import NARRATIVE_COLUMNS, find_numbers
@@ -86,19 +85,14 @@ def test_zero_statement_span_is_the_phrase() -> None:
 
 
 def _slotted(slots: list[list[str]], n: int, seed: int) -> list[str]:
-    """Texts of 1-5 runs of ``slots`` (one alternative each; "" drops the slot), with noise."""
-    rng = random.Random(seed)
-    noise = ["未", "无", "收", "，", "。", "\n", "1", "行政复议"]
-    out = []
-    for _ in range(n):
-        parts = []
-        for _ in range(rng.randint(1, 5)):
-            for alternatives in slots:
-                parts.append(rng.choice(alternatives))
-                if rng.random() < 0.08:
-                    parts.append(rng.choice(noise))
-        out.append("".join(parts))
-    return out
+    return slotted_texts(
+        slots,
+        n,
+        seed,
+        max_runs=5,
+        noise=["未", "无", "收", "，", "。", "\n", "1", "行政复议"],
+        p_noise=0.08,
+    )
 
 
 _SLOTS = [
