@@ -283,10 +283,6 @@ def _best(cands: tuple, min_score: float) -> tuple[str, float] | None:
     return cands[0] if cands and cands[0][1] >= min_score else None
 
 
-def _caption_group(ctx: _Ctx, labels: list[GridCell]) -> str | None:
-    return _caption_of(ctx.template, tuple([c.label for c in labels]))
-
-
 def _caption_of(template: str, texts: tuple[str, ...]) -> str | None:
     """The Section 二 sub-table (group) named by a caption among the label texts, if any."""
     if template not in _GOV:
@@ -305,9 +301,9 @@ def _header_info(
     """What the header checks of a row without values make of its label texts.
 
     Returns ``(caption group, first label is 信息内容, is a Section 四 header, Section 三
-    header keys, is a Section 三 header)``: the pure parts of :func:`_caption_group`,
-    :func:`_ad_header`, :func:`_rl_header` and :func:`_app_header`, remembered per label
-    texts (header rows repeat across reports).
+    header keys, is a Section 三 header)``: what :func:`_caption_of`, :func:`_ad_header`,
+    :func:`_rl_is_header` and :func:`_app_header_of` say, remembered per label texts (header
+    rows repeat across reports).
     """
     app_keys, app_is_header = _app_header_of(template, texts)
     return (
@@ -392,20 +388,13 @@ def _group_cols(template: str, group: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(sel["key"]))
 
 
-def _app_header(ctx: _Ctx, labels: list[GridCell]) -> bool:
-    """Rows of the 申请人情况 header: remember their column labels for the column order."""
-    keys, is_header = _app_header_of(ctx.template, tuple([c.label for c in labels]))
-    if is_header:
-        ctx.app_header.append(list(keys))
-        ctx.table = "applications"
-        ctx.app_cols = None
-    return is_header
-
-
 def _app_header_of(
     template: str, texts: tuple[str, ...]
 ) -> tuple[tuple[tuple[str, str], ...], bool]:
-    """(column keys, is a header) of a row of label texts (see :func:`_app_header`)."""
+    """(column keys, is a header) of a row of label texts of the 申请人情况 header.
+
+    Header rows' column labels give the column order of the Section 三 table.
+    """
     keys = []
     for text in texts:
         norm = T.normalize_label(text)
@@ -451,14 +440,6 @@ def _app_col_order(ctx: _Ctx) -> tuple[str, ...]:
                 order = seq
     ctx.app_cols = tuple(order or default)
     return ctx.app_cols
-
-
-def _rl_header(ctx: _Ctx, labels: list[GridCell]) -> bool:
-    if _rl_is_header(tuple([c.label for c in labels])):
-        ctx.rl_header.append(labels)
-        ctx.table = "review_litigation"
-        return True
-    return False
 
 
 def _rl_is_header(texts: tuple[str, ...]) -> bool:
@@ -699,7 +680,7 @@ def _extract_gov(grids: list[Grid], ctx: _Ctx, text: str = "") -> None:
                     break
             if labels:
                 if not has_value:
-                    # _caption_group, then _ad_header, _rl_header, _app_header (the first
+                    # a caption, then the 信息内容, Section 四 and 申请人情况 headers (the first
                     # that recognises the row wins), from their answers per label texts
                     texts = tuple([c.raw if c.text is None else c.text for c in labels])
                     group, ad_head, rl_head, app_keys, app_head = _header_info(ctx.template, texts)
@@ -722,8 +703,8 @@ def _extract_gov(grids: list[Grid], ctx: _Ctx, text: str = "") -> None:
                     # none of them is a header: a data row whose values are all blank (the
                     # header checks give the same answers when asked again, without effects)
                 elif _is_ad_head(labels[0].label) and _ad_header(ctx, labels, row):
-                    # (_ad_header is False unless the first label is 信息内容; _rl_header is
-                    # only asked for rows without value cells)
+                    # (_ad_header is False unless the first label is 信息内容; the Section 四
+                    # header is only looked for in rows without value cells)
                     continue
                 _data_row(ctx, labels, values, row)
             elif has_value and (ctx.table == "review_litigation" or ctx.rl_header):
