@@ -588,3 +588,16 @@ def test_normalize_column_fast_paths_match_the_converters(
     got = corpus._normalize_column(values, dtype)
     want = [corpus._NORMALIZERS[dtype](v) for v in values]
     assert [(type(v), repr(v)) for v in got] == [(type(v), repr(v)) for v in want]
+
+
+def test_many_workers_writing_the_result_database_at_once(tmp_path: Path) -> None:
+    # two workers insert into one SQLite file (WAL) at once, batches of up to 16 files each:
+    # every result arrives, none is recorded as an error, the cache holds one row per file
+    src = tmp_path / "in"
+    for i in range(300):
+        _write(src, f"f{i:03d}.txt", f"new_received,total,{i}\n")
+    res = _build(src, tmp_path / "out", engine="process", jobs=2, chunk_size=50)
+    assert (res.n_files, res.n_ok, res.n_parsed) == (300, 300, 300)
+    assert len(_cache_keys(tmp_path / "out")) == 300
+    cells = _dataset(tmp_path / "out")["cells"]
+    assert sorted(cells["value"].tolist()) == [float(i) for i in range(300)]
