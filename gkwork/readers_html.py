@@ -25,7 +25,9 @@ import logging
 import re
 import unicodedata
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 
 import lxml.html
 from lxml import etree
@@ -275,6 +277,8 @@ class _Scan:
     dstart: list[int]
     ent_end: dict[int, int]  # decoded index -> source end, for chars decoded from an entity
     tags: list[_Tag]
+    #: ``(plain tags, layout code)`` from :func:`_plain_tags`, once asked for
+    plain_tags: tuple[list[_Tag], bytes] | None = field(default=None, repr=False, compare=False)
 
     def end_of(self, i: int) -> int:
         """Source offset after decoded char ``i``."""
@@ -442,7 +446,8 @@ def _layout_cells(tags: list[_Tag]) -> set[int]:
 
     A cell is a layout cell when it contains a nested table, a heading, or five or more
     block elements; inside it, block elements start new lines in ``plain``. Only tags in
-    ``_PLAIN_TAGS`` matter here, so ``tags`` may be just those.
+    ``_PLAIN_TAGS`` matter here, so ``tags`` may be just those. The reference for
+    :func:`_layout_cells_fast`, which the reader uses.
     """
     layout: set[int] = set()
     counts: dict[int, int] = {}
@@ -472,6 +477,76 @@ def _layout_cells(tags: list[_Tag]) -> set[int]:
     return layout
 
 
+#: Layout code of a tag name (start tag; an end tag's code is this + 32, i.e. lower case):
+#: T table, D td/th, R tr, H heading, B any other block but br, '.' the rest. Only T/t, D/d,
+#: R/r, H and B matter to :func:`_layout_cells_fast`; 'h', 'b', 'N' (end tags) are neutral.
+_START_CODE: dict[str, int] = {}
+for _name in _PLAIN_TAGS:
+    if _name == "table":
+        _START_CODE[_name] = ord("T")
+    elif _name == "td" or _name == "th":
+        _START_CODE[_name] = ord("D")
+    elif _name == "tr":
+        _START_CODE[_name] = ord("R")
+    elif _name in _HEADINGS:
+        _START_CODE[_name] = ord("H")
+    elif _name in _BLOCK_TAGS and _name != "br":
+        _START_CODE[_name] = ord("B")
+    else:
+        _START_CODE[_name] = ord(".")
+del _name
+_TAG_NAME = itemgetter(0)
+_TAG_IS_END = itemgetter(1)
+_IS_CELL_OPEN = ord("D").__eq__
+#: A layout cell in the code: after its 'D' and before the next T/t/D/d/R/r (which end the
+#: cell's frame in :func:`_layout_cells`), a heading start, five block starts, or a nested
+#: table start ('T') right at the end.
+_LAYOUT_CELL_RE = re.compile(rb"D(?=[^TtDdRrH]*+[HT]|(?:[^TtDdRrB]*+B){5})")
+_TABLE_CODE_RE = re.compile(rb"[Tt]")
+
+
+def _plain_tags(scan: _Scan) -> tuple[list[_Tag], bytes]:
+    """The tags in ``_PLAIN_TAGS`` and their layout codes, one byte per tag (cached on ``scan``).
+
+    Built with C-level maps: the start code of the name, plus 32 for an end tag (added as two
+    big integers: no byte exceeds 255, so no carry crosses bytes).
+    """
+    got = scan.plain_tags
+    if got is None:
+        tags = scan.tags
+        ptags = [t for t in tags if t[0] in _PLAIN_TAGS]
+        starts = bytes(map(_START_CODE.__getitem__, map(_TAG_NAME, ptags)))
+        ends = bytes(map(_TAG_IS_END, ptags))  # 1 for an end tag
+        code = int.from_bytes(starts, "big") + (int.from_bytes(ends, "big") << 5)
+        got = scan.plain_tags = (ptags, code.to_bytes(len(ptags), "big"))
+    return got
+
+
+def _layout_cells_fast(code: bytes) -> set[int]:
+    """:func:`_layout_cells` over the layout code of the plain tags (see :func:`_plain_tags`).
+
+    A table end tag with no table open changes nothing in :func:`_layout_cells`, so it is made
+    neutral first; then every cell's frame ends at the next T/t/D/d/R/r, and the regex finds
+    the layout cells.
+    """
+    if b"t" in code:
+        unmatched: list[int] = []
+        depth = 0
+        for m in _TABLE_CODE_RE.finditer(code):
+            if m.group() == b"T":
+                depth += 1
+            elif depth:
+                depth -= 1
+            else:
+                unmatched.append(m.start())
+        if unmatched:
+            fixed = bytearray(code)
+            for k in unmatched:
+                fixed[k] = ord(".")
+            code = bytes(fixed)
+    return {m.start() for m in _LAYOUT_CELL_RE.finditer(code)}
+
+
 def _build_plain(scan: _Scan) -> tuple[str, list[int]]:
     """Visible text with block elements on their own lines and table rows TAB-joined.
 
@@ -479,9 +554,9 @@ def _build_plain(scan: _Scan) -> tuple[str, list[int]]:
     of a line or cell. ``plain`` is collected as string pieces and joined once.
     """
     dec = scan.decoded
-    ptags = [t for t in scan.tags if t[0] in _PLAIN_TAGS]  # any other tag changes nothing
-    layout_cells = _layout_cells(ptags)
-    ptags.append(("", False, 0, 0, len(dec)))  # sentinel: the text after the last tag
+    ptags, code = _plain_tags(scan)  # any other tag changes nothing
+    layout_cells = _layout_cells_fast(code)
+    ptags = [*ptags, ("", False, 0, 0, len(dec))]  # sentinel: the text after the last tag
     pieces: list[str] = []
     pmap: list[int] = []
     # The last char of plain, "" while plain is empty: ``last not in "\n\t"`` then reads
@@ -659,7 +734,8 @@ def _locate_cells(
     cells: list[etree._Element], nested: set[etree._Element], src: str, scan: _Scan
 ) -> dict[etree._Element, GridCell]:
     """Source span of every td/th (raw, start, end, text)."""
-    opens = [t for t in scan.tags if not t[1] and (t[0] == "td" or t[0] == "th")]
+    ptags, code = _plain_tags(scan)
+    opens = list(compress(ptags, map(_IS_CELL_OPEN, code)))  # the td/th start tags
     aligned = len(opens) == len(cells)
     if not aligned:
         log.debug(
@@ -746,8 +822,11 @@ def _expand(
     """
     n_rows = len(trs)
     grid: list[dict[int, GridCell]] = [{} for _ in range(n_rows)]  # row -> column -> cell
+    prefilled: list[int] = []  # rows holding copies before their own cells: maybe unsorted
     for r, tr in enumerate(trs):
         row = grid[r]
+        if row:
+            prefilled.append(r)
         c = 0
         for td in tr.iterchildren("td", "th"):
             while c in row:
@@ -775,10 +854,14 @@ def _expand(
                         if dr or dc:
                             grid[r + dr][c + dc] = _cell(raw, start, end, text, rs, cs, True)
             c += cs
-    # each row in column order; a position no cell covers is left out
-    return [
-        list(row.values()) if _ascending(row) else [row[c] for c in sorted(row)] for row in grid
-    ]
+    # each row in column order; a position no cell covers is left out. A row's own cells go
+    # in at increasing columns, so only a row that already held copies can be out of order.
+    rows = [list(row.values()) for row in grid]
+    for r in prefilled:
+        row = grid[r]
+        if not _ascending(row):
+            rows[r] = [row[c] for c in sorted(row)]
+    return rows
 
 
 def _ascending(row: dict[int, GridCell]) -> bool:

@@ -249,3 +249,21 @@ def test_portal_meta_matches_reference():
     for _ in range(2000):
         plain = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 30)))
         assert rh.parse_portal_meta(plain) == _ref_parse_portal_meta(plain)
+
+
+def test_layout_cells_fast_matches_reference():
+    """The regex over layout codes finds the same layout cells as the tag-by-tag loop."""
+    import random
+
+    rng = random.Random(11)
+    names = ["table", "td", "th", "tr", "p", "div", "br", "h2", "li", "nav", "script", "hr"]
+    srcs = list(AWKWARD)
+    for _ in range(3000):
+        tags = [(rng.choice(names), rng.random() < 0.4) for _ in range(rng.randint(0, 40))]
+        srcs.append("".join(f"<{'/' if e else ''}{n}>x" for n, e in tags))
+    for src in srcs:
+        scan = rh._scan(src)
+        ptags, code = rh._plain_tags(scan)
+        assert ptags == [t for t in scan.tags if t[0] in rh._PLAIN_TAGS]
+        assert len(code) == len(ptags)
+        assert rh._layout_cells_fast(code) == rh._layout_cells(ptags), src
