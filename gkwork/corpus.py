@@ -1704,9 +1704,10 @@ def _parse_todo(
     n_failed = 0
     with _progress_bar(len(todo), _show_progress(progress), "gkwork parse") as bar:
         for res in results:
+            dest = store.db(res.cacheable)
             if res.stored is None:  # dask, or a crash recorded by the parent
-                _ResultDB(store.db(res.cacheable)).put(res.key, res.blob)
-            if store.cache is None or not res.cacheable:
+                _ResultDB(dest).put(res.key, res.blob)
+            if dest == store.spool:
                 spooled.add(res.key)
             if res.status != "ok":
                 n_failed += 1

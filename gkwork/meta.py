@@ -24,6 +24,7 @@ from importlib import resources
 import pandas as pd
 
 from gkwork.model import SECTION_COLUMNS, Document, columns_to_frame
+from gkwork.textscan import matches_at
 
 # ------------------------------------------------------------------------------------------
 # dates and years
@@ -416,10 +417,9 @@ def _dates(text: str) -> list[re.Match[str]]:
     same test). Trying those positions in order, and none inside a date already found, gives
     finditer's matches; the regex engine's own scan tries every position, several times slower.
     """
-    out: list[re.Match[str]] = []
     j = text.find("年")
     if j == -1:
-        return out
+        return []
     cands: list[int] = []
     while j != -1:
         k = j
@@ -430,16 +430,8 @@ def _dates(text: str) -> list[re.Match[str]]:
                 break
             k -= 1
         j = text.find("年", j + 1)
-    end = 0
-    match = _DATE_RE.match
-    for p in sorted(cands):  # a whitespace run before a 年 gives candidates in reverse order
-        if p < end:
-            continue
-        m = match(text, p)
-        if m is not None:
-            out.append(m)
-            end = m.end()
-    return out
+    # a whitespace run before a 年 gives candidates in reverse order
+    return matches_at(_DATE_RE, text, sorted(cands))
 
 
 def _signature(text: str) -> tuple[str | None, str | None] | None:

@@ -34,6 +34,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from gkwork.textscan import matches_at
+
 __all__ = ["NARRATIVE_COLUMNS", "QUANTITIES", "find_numbers"]
 
 #: Columns of :func:`find_numbers`.
@@ -263,17 +265,7 @@ def _matches(
         cands = _candidates(text, starts)
         if memo is not None:
             memo[starts] = cands
-    out = []
-    end = 0
-    match = pattern.match
-    for i in cands:
-        if i < end:
-            continue
-        m = match(text, i)
-        if m is not None:
-            out.append(m)
-            end = m.end()
-    return out
+    return matches_at(pattern, text, cands)
 
 
 def _candidates(text: str, starts: _Starts) -> list[int]:

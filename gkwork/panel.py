@@ -31,7 +31,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -278,12 +277,12 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
     n = len(reports)
     if n == 0:
         return pd.DataFrame(columns=MATCH_COLUMNS)
-    column = partial(_column, reports)
+    column = functools.partial(_column, reports)
     report_ids, agencies = column("report_id"), column("agency")
     raw = [re.sub(r"\s+", "", _text(a)) for a in agencies]
     norm = [normalize_agency(a) for a in agencies]
-    locs = [dict(zip(LOCATION_COLUMNS, v, strict=True))
-            for v in zip(*([_text(x) for x in column(k)] for k in LOCATION_COLUMNS), strict=True)]  # fmt: skip
+    by_column = {k: [_text(x) for x in column(k)] for k in LOCATION_COLUMNS}
+    locs = [{k: by_column[k][i] for k in LOCATION_COLUMNS} for i in range(n)]
     years = [validate._as_year(y) for y in column("year")]
     places = [
         [normalize_agency(locs[i][k]) for k in ("province", "city", "county")] for i in range(n)
@@ -741,7 +740,7 @@ def check_panel(
     # (year, report_id, template) per report of each panel: small tuples, not a dict per
     # report (100k records as dicts cost about 100 MB)
     panels: dict[Any, list[tuple[Any, Any, Any]]] = {}
-    column = partial(_column, reps)
+    column = functools.partial(_column, reps)
     for pid, year, rid, tpl in zip(
         column("panel_id"), column("_year"), column("report_id"), column("template"), strict=True
     ):
