@@ -463,34 +463,41 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
 # Cross-year checks
 
 
-def _infer_template(cells: pd.DataFrame) -> str:
-    cols = set(cells["col"])
-    if "issued" in cols or "amount_10k_yuan" in cols or "other_no_fee" in set(cells["row"]):
+def _template_of(tables: set, rows: set, cols: set) -> str:
+    """The template a report's cells imply (when the report row does not name one)."""
+    if "issued" in cols or "amount_10k_yuan" in cols or "other_no_fee" in rows:
         return "gov2021"
-    if "prev_count" in cols or "new_made" in cols or "other" in set(cells["row"]):
+    if "prev_count" in cols or "new_made" in cols or "other" in rows:
         return "gov2019"
-    if "legacy_stats" in set(cells["table"]):
+    if "legacy_stats" in tables:
         return "legacy"
     return "none"
+
+
+#: A report's cells as the panel rules read them: (table, row, col) -> (value, start, end),
+#: value NaN when missing; the first of duplicate keys wins.
+_CellMap = dict[tuple[str, str, str], tuple[float, "int | None", "int | None"]]
 
 
 class _Rep:
     """One report's cells, indexed."""
 
-    def __init__(self, report_id: str, year: int, template: str, cells: pd.DataFrame):
+    def __init__(self, report_id: str, year: int, template: str, cells: _CellMap):
         self.report_id, self.year, self.template = report_id, year, template
-        self.cells: dict[tuple[str, str, str], tuple[float, int | None, int | None]] = {}
+        self.cells = cells
+
+    @classmethod
+    def from_frame(cls, report_id: str, year: int, template: str, cells: pd.DataFrame) -> _Rep:
+        """A report from its cells as a DataFrame (the reference for :class:`_CellIndex`)."""
+        got: _CellMap = {}
         for rec in cells.to_dict("records"):
             key = (str(rec["table"]), str(rec["row"]), str(rec["col"]))
-            if key in self.cells:
+            if key in got:
                 continue
             v = rec.get("value")
             v = math.nan if v is None or pd.isna(v) else float(v)
-            self.cells[key] = (
-                v,
-                validate._opt_int(rec.get("start")),
-                validate._opt_int(rec.get("end")),
-            )
+            got[key] = (v, validate._opt_int(rec.get("start")), validate._opt_int(rec.get("end")))
+        return cls(report_id, year, template, got)
 
     def value(self, table: str, row: str, col: str) -> float | None:
         c = self.cells.get((table, row, col))
@@ -502,6 +509,68 @@ class _Rep:
 
     def has_table(self, table: str) -> bool:
         return any(k[0] == table for k in self.cells)
+
+
+class _CellIndex:
+    """The cells of many reports as arrays, so that one report's :data:`_CellMap` costs a few
+    array lookups instead of a DataFrame ``take`` and ``to_dict`` (milliseconds per report).
+
+    Keys are factorized once (codes into their distinct values); values and offsets are
+    float arrays with NaN for missing. Same result as :meth:`_Rep.from_frame` on the report's
+    rows, in the same order.
+    """
+
+    def __init__(self, cells: pd.DataFrame) -> None:
+        self.positions = cells.groupby("report_id", sort=False).indices if len(cells) else {}
+        self.keys = []
+        for c in ("table", "row", "col"):
+            codes, uniques = pd.factorize(cells[c], use_na_sentinel=True)
+            labels = [str(u) for u in uniques]
+            missing = np.flatnonzero(codes < 0)
+            if len(missing):  # code -1 reads the last label: str() of what to_dict gives
+                labels.append(str(cells[[c]].iloc[missing[:1]].to_dict("records")[0][c]))
+            # the smallest integer type (int8 for the few dozen keys of the templates)
+            self.keys.append((codes.astype(np.min_scalar_type(-len(labels))), labels))
+        self.value = self._floats(cells, "value")
+        self.start = self._floats(cells, "start")
+        self.end = self._floats(cells, "end")
+
+    @staticmethod
+    def _floats(cells: pd.DataFrame, name: str) -> np.ndarray | None:
+        if name not in cells.columns:
+            return None
+        return cells[name].to_numpy(dtype="float64", na_value=np.nan)
+
+    def template(self, report_id: Any) -> str:
+        pos = self.positions.get(report_id)
+        if pos is None or not len(pos):
+            return "none"
+        (tc, tl), (rc, rl), (cc, cl) = self.keys
+        return _template_of(
+            {tl[k] for k in tc[pos].tolist()},
+            {rl[k] for k in rc[pos].tolist()},
+            {cl[k] for k in cc[pos].tolist()},
+        )
+
+    def cells(self, report_id: Any) -> _CellMap:
+        pos = self.positions.get(report_id)
+        got: _CellMap = {}
+        if pos is None:
+            return got
+        (tc, tl), (rc, rl), (cc, cl) = self.keys
+        m = len(pos)
+        none = [math.nan] * m
+        values = self.value[pos].tolist() if self.value is not None else none
+        starts = self.start[pos].tolist() if self.start is not None else none
+        ends = self.end[pos].tolist() if self.end is not None else none
+        for t, r, c, v, s, e in zip(
+            tc[pos].tolist(), rc[pos].tolist(), cc[pos].tolist(), values, starts, ends,
+            strict=True,
+        ):  # fmt: skip
+            key = (tl[t], rl[r], cl[c])
+            if key not in got:
+                got[key] = (v, None if s != s else int(s), None if e != e else int(e))
+        return got
 
 
 def _row(
@@ -732,10 +801,9 @@ def check_panel(
         reps = reps.merge(matched[["report_id", "panel_id"]], on="report_id", how="left")
     reps["_year"] = reps["year"].map(validate._as_year)
     reps = reps[reps["_year"].notna()]
-    # positions of each report's cells: sub-frames are taken only for reports that have a
-    # consecutive year in their panel (a dict of 100k sub-DataFrames would cost gigabytes)
-    positions = cells.groupby("report_id", sort=False).indices if len(cells) else {}
-    empty = cells.iloc[0:0]
+    # each report's cells are indexed only when it has a consecutive year in its panel (a
+    # dict of 100k sub-DataFrames would cost gigabytes; a DataFrame take per report, seconds)
+    index = _CellIndex(cells)
     panel_rules = [r for r in validate.rules().values() if r["kind"] == "panel"]
     # (year, report_id, template) per report of each panel: small tuples, not a dict per
     # report (100k records as dicts cost about 100 MB)
@@ -753,10 +821,8 @@ def check_panel(
         year, report_id, template = rec
         rid = str(report_id)
         if rid not in made:
-            pos = positions.get(report_id)
-            rc = cells.take(pos) if pos is not None else empty
-            tpl = _text(template) or (_infer_template(rc) if len(rc) else "none")
-            made[rid] = _Rep(rid, int(year), tpl, rc)
+            tpl = _text(template) or index.template(report_id)
+            made[rid] = _Rep(rid, int(year), tpl, index.cells(report_id))
         return made[rid]
 
     out: list[dict[str, Any]] = []

@@ -285,3 +285,45 @@ def test_stock_rules_f3_f4() -> None:
     # 2020 (gov2019) -> 2021 (gov2021): the stock rule of 2021 cannot start from 2019 columns
     bridge = checks[(checks.rule == "panel.in_force_stock") & (checks.report_id == "s21")]
     assert (bridge.status == "not_assessable").all() and len(bridge) == 1
+
+
+@pytest.mark.parametrize("dtype", ["string", "category", "object"])
+def test_cell_index_matches_the_frame_reference(dtype: str) -> None:
+    """check_panel reads each report's cells through _CellIndex (arrays, no per-report
+    DataFrame); it must give what _Rep.from_frame (to_dict records) gives, duplicates,
+    missing values, missing offsets and missing keys included."""
+    import math
+
+    from gkwork.panel import _CellIndex, _Rep, _template_of
+
+    cells = pd.DataFrame(
+        {
+            "report_id": ["a", "a", "b", "a", "b", "b", "c", "a"],
+            "table": ["app", "app", "app", None, "legacy_stats", "app", "app", "app"],
+            "row": ["carried_over", "carried_over", "other", "x", "r", "fees", "r", None],
+            "col": ["total", "total", "prev_count", "y", "c", "issued", "c", "total"],
+            "value": [1.0, 2.0, float("nan"), 3.5, 4.0, None, 7.0, 9.0],
+            "start": pd.array([10, 12, None, 30, 40, 50, None, 70], dtype="Int64"),
+            "end": pd.array([11, 13, None, 33, 41, 52, None, 71], dtype="Int64"),
+        }
+    )
+    for c in ("report_id", "table", "row", "col"):
+        cells[c] = cells[c].astype(dtype)
+    index = _CellIndex(cells)
+    for rid in ["a", "b", "c", "zz"]:
+        sub = cells[cells["report_id"] == rid]
+        ref = _Rep.from_frame(rid, 2020, "t", sub).cells
+        got = index.cells(rid)
+        assert list(got) == list(ref)
+        for key in ref:  # NaN != NaN: compare value by value
+            (v1, s1, e1), (v2, s2, e2) = ref[key], got[key]
+            assert (math.isnan(v1) and math.isnan(v2)) or v1 == v2
+            assert (s1, e1) == (s2, e2) and type(s1) is type(s2)
+        expected = (
+            _template_of(set(sub["table"]), set(sub["row"]), set(sub["col"])) if len(sub) else "none"
+        )
+        assert index.template(rid) == expected
+    assert index.cells("a")[("app", "carried_over", "total")] == (1.0, 10, 11)  # first wins
+    assert index.template("b") == "gov2021"  # 'issued' outranks 'prev_count'
+    no_offsets = _CellIndex(cells.drop(columns=["start", "end", "value"]))
+    assert all(math.isnan(v) and s is None for v, s, _ in no_offsets.cells("a").values())
