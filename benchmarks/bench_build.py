@@ -1,7 +1,8 @@
 """Corpus build throughput (``gkwork parse`` / ``build_corpus``) by format, all cores.
 
-For each format a synthetic corpus is built twice from scratch, at n/4 and at n reports, with
-the process engine on every core (cache off, checks on). Prints one summary line with, per
+For each format a synthetic corpus of distinct reports is built twice from scratch, at n/4 and
+at n reports, with the process engine on every core (cache off, checks on). Prints one
+summary line with, per
 format: the end-to-end rate at n (files / wall seconds, start-up and the panel step
 included) and the marginal rate between the two sizes ((n - n/4) / (t_n - t_n/4): the cost of
 one more report once the fixed start-up is paid, which is what a large corpus sees), and the

@@ -295,3 +295,21 @@ def test_legacy_choice_equals_pick_in_order():
                 E._legacy_is_data("legacy", m[0]),
                 E._row_order("legacy", "legacy_stats", m[0]),
             ), text
+
+
+# whitespace, quotes, zero-width, enumeration commas, characters NFKC expands (①, ㎡, ½, ﬁ),
+# the 其它 -> 其他 rewrite, digits in three widths
+_COMPACT_ALPHABET = (
+    "其它他他 \u3000\u00a0\t\n\r“”\"'‘’「」\u200b\u200c\ufeff、,，①㎡½ﬁ１２0123.-−–"
+    "本年新增收到申请数量（）()一二十％%ＡBｶﾞ\u0301"
+)
+
+
+def test_compact_matches_the_reference():
+    from gkwork import recover as R
+
+    texts = _random_texts(_COMPACT_ALPHABET, 4000, 40, seed=11)
+    texts += ["", "①", "其它", "其①它", "其 它", "a\u200bb"]
+    for text in texts:
+        R._compact.cache_clear()
+        assert R._compact(text) == R._compact_reference(text), repr(text)
