@@ -395,7 +395,8 @@ def _cell_regex(spec: CellSpec) -> re.Pattern:
 _REGEX_CACHE: dict[CellSpec, re.Pattern] = {}
 
 
-def _valid(tok: str, spec: CellSpec, settings: RecoverySettings) -> bool:
+def _valid_reference(tok: str, spec: CellSpec, settings: RecoverySettings) -> bool:
+    """Whether ``tok`` may be one cell of ``spec`` (the uncached rule of :func:`_valid`)."""
     rx = _REGEX_CACHE.get(spec)
     if rx is None:
         rx = _REGEX_CACHE[spec] = _cell_regex(spec)
@@ -404,11 +405,46 @@ def _valid(tok: str, spec: CellSpec, settings: RecoverySettings) -> bool:
     return rx.fullmatch(tok) is not None
 
 
-def _num(tok: str) -> float:
+#: (allow_negative, allow_decimal, max_cell_digits) -> {token: valid}. The split search
+#: tries the same short digit strings again and again; what makes a token valid is only
+#: these three (``_cell_regex`` reads nothing else of the spec).
+_VALID_MEMO: dict[tuple[bool, bool, int], dict[str, bool]] = {}
+#: token -> :func:`_num_reference` of it.
+_NUM_MEMO: dict[str, float] = {}
+_MEMO_MAX = 1 << 16
+
+
+def _valid_memo(spec: CellSpec, settings: RecoverySettings) -> dict[str, bool]:
+    key = (spec.allow_negative, spec.allow_decimal, settings.max_cell_digits)
+    memo = _VALID_MEMO.get(key)
+    if memo is None or len(memo) > _MEMO_MAX:
+        memo = _VALID_MEMO[key] = {}
+    return memo
+
+
+def _valid(tok: str, spec: CellSpec, settings: RecoverySettings) -> bool:
+    memo = _valid_memo(spec, settings)
+    ok = memo.get(tok)
+    if ok is None:
+        ok = memo[tok] = _valid_reference(tok, spec, settings)
+    return ok
+
+
+def _num_reference(tok: str) -> float:
+    """The value of a cell token (units dropped)."""
     tok = tok.removesuffix("万元").removesuffix("元")
     if tok and tok[-1] in _CELL_UNITS:
         tok = tok[:-1]
     return float(tok)
+
+
+def _num(tok: str) -> float:
+    v = _NUM_MEMO.get(tok)
+    if v is None:
+        if len(_NUM_MEMO) > _MEMO_MAX:
+            _NUM_MEMO.clear()
+        v = _NUM_MEMO[tok] = _num_reference(tok)
+    return v
 
 
 Check = Callable[[list[float]], bool]
@@ -462,6 +498,8 @@ def _gen(
         suffix[i] = suffix[i + 1] + lens[i]
     acc: list[tuple[int, int, int]] = []
     vals: list[float] = []
+    memos = [_valid_memo(sp, settings) for sp in specs]  # _valid, hoisted out of the search
+    num_memo = _NUM_MEMO
 
     def gen(ci: int, p: int, k: int, total: float) -> Iterator[tuple[tuple[int, int, int], ...]]:
         if k == n:
@@ -476,11 +514,16 @@ def _gen(
         s = chunks[ci].s
         for b in range(p + 1, lens[ci] + 1):
             tok = s[p:b]
-            if not _valid(tok, specs[k], settings):
+            ok = memos[k].get(tok)
+            if ok is None:
+                ok = memos[k][tok] = _valid_reference(tok, specs[k], settings)
+            if not ok:
                 if b - p > settings.max_cell_digits + 2:
                     break
                 continue
-            v = _num(tok)
+            v = num_memo.get(tok)
+            if v is None:
+                v = _num(tok)
             if target is not None and total + v > target + 1e-6 and v >= 0:
                 break  # longer tokens only grow
             acc.append((ci, p, b))

@@ -313,3 +313,25 @@ def test_compact_matches_the_reference():
     for text in texts:
         R._compact.cache_clear()
         assert R._compact(text) == R._compact_reference(text), repr(text)
+
+
+def test_memoized_cell_tokens_match_the_reference():
+    """The digit-split search memoizes token validity and values; memo hits and misses,
+    specs that differ only in column or unit (same memo), and settings with another digit
+    limit (another memo) all give what the uncached rules give."""
+    from gkwork import recover as R
+
+    tokens = _random_texts("0123456789.-+元万个项件条", 3000, 8, seed=5)
+    specs = [
+        R.CellSpec("a"),
+        R.CellSpec("b", unit="件"),
+        R.CellSpec("c", allow_negative=True),
+        R.CellSpec("d", allow_decimal=True),
+    ]
+    for settings in (R.RecoverySettings(), R.RecoverySettings(max_cell_digits=3)):
+        for _ in range(2):  # the second pass reads the memos
+            for tok in tokens:
+                for spec in specs:
+                    assert R._valid(tok, spec, settings) == R._valid_reference(tok, spec, settings)
+                if R._valid_reference(tok, R.CellSpec("d", allow_decimal=True), settings):
+                    assert R._num(tok) == R._num_reference(tok)
