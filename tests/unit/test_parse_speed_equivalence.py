@@ -301,7 +301,7 @@ def test_legacy_choice_equals_pick_in_order():
 # the 其它 -> 其他 rewrite, digits in three widths
 _COMPACT_ALPHABET = (
     "其它他他 \u3000\u00a0\t\n\r“”\"'‘’「」\u200b\u200c\ufeff、,，①㎡½ﬁ１２0123.-−–"
-    "本年新增收到申请数量（）()一二十％%ＡBｶﾞ\u0301"
+    "本年新增收到申请数量（）()一二十％%ＡBｶﾞ\u0301…\udc80\U00020000"
 )
 
 
@@ -309,7 +309,7 @@ def test_compact_matches_the_reference():
     from gkwork import recover as R
 
     texts = _random_texts(_COMPACT_ALPHABET, 4000, 40, seed=11)
-    texts += ["", "①", "其它", "其①它", "其 它", "a\u200bb"]
+    texts += ["", "①", "其它", "其①它", "其 它", "a\u200bb", "𠀀其它", "……"]
     for text in texts:
         R._compact.cache_clear()
         assert R._compact(text) == R._compact_reference(text), repr(text)
