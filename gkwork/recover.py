@@ -45,6 +45,7 @@ Entry points: :func:`detect_damaged_layout`, :func:`extract_flattened`,
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import logging
@@ -581,7 +582,14 @@ class _RowSolution:
 
 
 def _values(chunks: tuple[_Chunk, ...], split) -> tuple[float, ...]:
-    return tuple(_num(chunks[ci].s[a:b]) for ci, a, b in split)
+    """The cell values of one split: ``tuple(_num(chunks[ci].s[a:b]) for ci, a, b in split)``."""
+    memo = _NUM_MEMO
+    out = []
+    for ci, a, b in split:
+        tok = chunks[ci].s[a:b]
+        v = memo.get(tok)
+        out.append(_num(tok) if v is None else v)
+    return tuple(out)
 
 
 def _solve_row(
@@ -685,7 +693,7 @@ _ENUM_RE = re.compile(
 @dataclass(frozen=True)
 class _Form:
     text: str  # normalised label (compact form)
-    enum: tuple[str, ...]  # enumerator forms that may precede a bare form
+    enum: tuple[str, ...]  # enumerator forms that may precede a bare form (longest first)
 
 
 def _bare(norm: str) -> tuple[str, tuple[str, ...]]:
@@ -748,7 +756,8 @@ def _row_forms(template: str, table: str, row: str, variant: str) -> tuple[_Form
                 forms[bare] = _Form(bare, tuple(dict.fromkeys(forms[bare].enum + enums)))
             else:
                 forms[bare] = _Form(bare, enums)
-    return tuple(sorted(forms.values(), key=lambda f: -len(f.text)))
+    ordered = sorted(forms.values(), key=lambda f: -len(f.text))
+    return tuple(_Form(f.text, tuple(sorted(f.enum, key=len, reverse=True))) for f in ordered)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -825,7 +834,7 @@ def _find_label(
         pos = ms.find(form.text, lo, hi)
         while pos != -1:
             s, e = pos, pos + len(form.text)
-            for en in sorted(form.enum, key=len, reverse=True):
+            for en in form.enum:
                 if ms.startswith(en, s - len(en)) and s - len(en) >= lo:
                     s -= len(en)
                     break
@@ -987,6 +996,7 @@ def detect_damaged_layout(
         return None
     doc = _Doc(text, *_compact(text))
     per_line: dict[int, list[str]] = {}
+    newlines = [m.start() for m in re.finditer("\n", text)]
     for lab in _DETECT_LABELS:
         pos = doc.ms.find(lab)
         while pos != -1:
@@ -1005,7 +1015,7 @@ def detect_damaged_layout(
             if run.chunks and "\n" not in text[p : run.start]:
                 glued = any(len(c.s) >= 2 for c in run.chunks)
                 kind = "glued" if glued else ("spaced" if len(run.chunks) >= 2 else "single")
-                line = text.count("\n", 0, p)
+                line = bisect.bisect_left(newlines, p)  # text.count("\n", 0, p)
                 per_line.setdefault(line, []).append(kind)
             pos = doc.ms.find(lab, e)
     best: str | None = None
@@ -1281,6 +1291,8 @@ def _emit(
             continue
         if sol.status in ("given", "unique"):
             rules = list(sol.rules)
+            inferred = sol.status == "unique"
+            values = _values(run.chunks, sol.split) if inferred else ()
             for sp, (ci, a, b) in zip(specs, sol.split, strict=False):
                 ch = run.chunks[ci]
                 start, end = ch.pos[a], ch.pos[b - 1] + 1
@@ -1289,7 +1301,6 @@ def _emit(
                     raw, allow_negative=sp.allow_negative, allow_decimal=sp.allow_decimal
                 )
                 flags = [f for f in pv.flag.split(",") if f]
-                inferred = sol.status == "unique"
                 if inferred:
                     flags.insert(0, FLAG_INFERRED)
                     key = f"{work.table}/{row}/{sp.col}"
@@ -1301,7 +1312,7 @@ def _emit(
                             "col": sp.col,
                             "method": sol.method,
                             "n_candidates": 1,
-                            "candidates": [_values(run.chunks, sol.split)],
+                            "candidates": [values],
                             "rules": rules,
                         }
                     )
