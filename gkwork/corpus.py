@@ -1149,10 +1149,7 @@ def panel_checks(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     Only reports parsed ``ok`` with a year and an agency take part; the rows belong to the
     later year's report (see :func:`gkwork.panel.check_panel`).
     """
-    from gkwork.panel import check_panel
-
-    reps = reports[[c for c in _PANEL_REPORT_COLUMNS if c in reports.columns]]
-    reps = reps[(reps["status"] == "ok") & reps["year"].notna() & reps["agency"].notna()]
+    reps = _panel_reports(reports)
     if reps.empty:
         return _frame("checks", {c: [] for c in TABLES["checks"]})
     # the rows the rules read (cells of reports left out are never looked up); no copy when
@@ -1160,7 +1157,21 @@ def panel_checks(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     keep = cells["row"].isin(_PANEL_CELL_ROWS)
     sub = cells.reset_index(drop=True) if keep.all() else cells[keep].reset_index(drop=True)
     del keep
-    got = check_panel(reps.drop(columns="status").reset_index(drop=True), sub)
+    return _panel_frame(reps, sub)
+
+
+def _panel_reports(reports: pd.DataFrame) -> pd.DataFrame:
+    """The reports that take part in the panel checks (parsed ok, with a year and an agency)."""
+    reps = reports[[c for c in _PANEL_REPORT_COLUMNS if c in reports.columns]]
+    reps = reps[(reps["status"] == "ok") & reps["year"].notna() & reps["agency"].notna()]
+    return reps.drop(columns="status").reset_index(drop=True)
+
+
+def _panel_frame(reps: pd.DataFrame, cells: Any) -> pd.DataFrame:
+    """check_panel over ``cells`` (a DataFrame or a prepared cell index), as dataset rows."""
+    from gkwork.panel import check_panel
+
+    got = check_panel(reps, cells)
     if got.empty:
         return _frame("checks", {c: [] for c in TABLES["checks"]})
     got = got.sort_values(["report_id", "rule", "table", "row", "col"], kind="stable")
@@ -1168,33 +1179,51 @@ def panel_checks(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def _staged_panel_checks(staging: Path) -> pd.DataFrame:
-    """Panel checks over a staged dataset, reading only the columns and rows they need."""
+    """Panel checks over a staged dataset, reading only the columns and rows they need.
+
+    The cells the panel rules read (a few dozen per report) are read one part at a time,
+    strings dictionary-encoded, and reduced to integer codes and float arrays before the
+    next part is read (:meth:`gkwork.panel._CellIndex.from_arrow`): about 30 bytes per cell,
+    so that the step stays small even for a million reports.
+    """
     import pyarrow.dataset as ds
+
+    from gkwork.panel import _CellIndex
 
     reports = (
         ds.dataset(staging / "reports.parquet", format="parquet")
         .to_table(columns=_PANEL_REPORT_COLUMNS)
         .to_pandas()
     )
-    # Only the cells the panel rules read (a few dozen per report), one part at a time with
-    # strings dictionary-encoded while reading, so that the scan stays small even for a
-    # million reports; then plain strings again and categoricals, as a whole-table read gives.
+    reps = _panel_reports(reports)
+    del reports
+    if reps.empty:
+        return _frame("checks", {c: [] for c in TABLES["checks"]})
     columns = ["report_id", "table", "row", "col", "value", "start", "end"]
     strings = ["report_id", "table", "row", "col"]
     keep = [("row", "in", list(_PANEL_CELL_ROWS))]
-    parts = []
-    for f in sorted((staging / "cells.parquet").glob("*.parquet")):
-        part = pq.read_table(f, columns=columns, filters=keep, read_dictionary=strings)
-        plain = pa.schema(
-            [
-                pa.field(fld.name, fld.type.value_type) if pa.types.is_dictionary(fld.type) else fld
-                for fld in part.schema
-            ],
-            metadata=part.schema.metadata,
-        )
-        parts.append(part.cast(plain))
-    cells = pa.concat_tables(parts).to_pandas(strings_to_categorical=True)
-    return panel_checks(reports, cells)
+    files = sorted((staging / "cells.parquet").glob("*.parquet"))
+
+    def parts() -> Iterator[pa.Table]:
+        for f in files:
+            yield pq.read_table(
+                f, columns=columns, filters=keep, read_dictionary=strings, use_threads=False
+            )
+
+    index = _CellIndex.from_arrow(parts())
+    if index is None:  # a missing key (not in a gkwork dataset): the DataFrame path spells it
+        plain = [t.cast(_plain_strings(t.schema)) for t in parts()]
+        cells = pa.concat_tables(plain).to_pandas(strings_to_categorical=True)
+        return panel_checks(reps.assign(status="ok"), cells)
+    return _panel_frame(reps, index)
+
+
+def _plain_strings(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with dictionary-encoded fields as their plain value type."""
+    fields = [
+        pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema
+    ]
+    return pa.schema(fields, metadata=schema.metadata)
 
 
 def read_corpus(

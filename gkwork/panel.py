@@ -511,29 +511,94 @@ class _Rep:
         return any(k[0] == table for k in self.cells)
 
 
+def _small_codes(codes: np.ndarray, labels: list[str]) -> np.ndarray:
+    """Codes in the smallest integer type that holds them and -1 (int8 for a few dozen)."""
+    return codes.astype(np.min_scalar_type(-max(1, len(labels))))
+
+
 class _CellIndex:
     """The cells of many reports as arrays, so that one report's :data:`_CellMap` costs a few
     array lookups instead of a DataFrame ``take`` and ``to_dict`` (milliseconds per report).
 
-    Keys are factorized once (codes into their distinct values); values and offsets are
-    float arrays with NaN for missing. Same result as :meth:`_Rep.from_frame` on the report's
-    rows, in the same order.
+    ``positions`` maps a report id to its rows (increasing); ``keys`` holds, for table, row
+    and col, integer codes and the labels they index; ``value``, ``start`` and ``end`` are
+    float arrays with NaN for missing (None: no such column). About 30 bytes per cell: a
+    million reports' panel cells fit in a few hundred MB. Same result as
+    :meth:`_Rep.from_frame` on the report's rows, in the same order.
     """
 
-    def __init__(self, cells: pd.DataFrame) -> None:
-        self.positions = cells.groupby("report_id", sort=False).indices if len(cells) else {}
-        self.keys = []
+    def __init__(
+        self,
+        positions: Mapping[Any, np.ndarray],
+        keys: list[tuple[np.ndarray, list[str]]],
+        value: np.ndarray | None,
+        start: np.ndarray | None,
+        end: np.ndarray | None,
+    ) -> None:
+        self.positions, self.keys = positions, keys
+        self.value, self.start, self.end = value, start, end
+
+    @classmethod
+    def from_frame(cls, cells: pd.DataFrame) -> _CellIndex:
+        """Index a long cells DataFrame (columns report_id, table, row, col, value, start, end)."""
+        positions = cells.groupby("report_id", sort=False).indices if len(cells) else {}
+        keys = []
         for c in ("table", "row", "col"):
             codes, uniques = pd.factorize(cells[c], use_na_sentinel=True)
             labels = [str(u) for u in uniques]
             missing = np.flatnonzero(codes < 0)
             if len(missing):  # code -1 reads the last label: str() of what to_dict gives
                 labels.append(str(cells[[c]].iloc[missing[:1]].to_dict("records")[0][c]))
-            # the smallest integer type (int8 for the few dozen keys of the templates)
-            self.keys.append((codes.astype(np.min_scalar_type(-len(labels))), labels))
-        self.value = self._floats(cells, "value")
-        self.start = self._floats(cells, "start")
-        self.end = self._floats(cells, "end")
+            keys.append((_small_codes(codes, labels), labels))
+        return cls(positions, keys, *(cls._floats(cells, c) for c in ("value", "start", "end")))
+
+    @classmethod
+    def from_arrow(cls, tables: Iterable[Any]) -> _CellIndex | None:
+        """Index cells read as Arrow tables (e.g. one per Parquet part), table by table.
+
+        Each table is reduced to codes and float arrays before the next is read, so the
+        strings are never held as Python objects. Returns None when a key column has a
+        missing value (the DataFrame path spells those; :meth:`from_frame` then).
+        """
+        import pyarrow as pa
+
+        names = ("report_id", "table", "row", "col")
+        labels: dict[str, dict[str, int]] = {c: {} for c in names}
+        pieces: dict[str, list[np.ndarray]] = {c: [] for c in (*names, "value", "start", "end")}
+        has = {c: True for c in ("value", "start", "end")}
+        for table in tables:
+            for c in names:
+                col = table.column(c).combine_chunks()
+                if col.null_count:
+                    return None
+                if not pa.types.is_dictionary(col.type):
+                    col = col.dictionary_encode()
+                ids = labels[c]
+                lookup = np.array(
+                    [ids.setdefault(v, len(ids)) for v in col.dictionary.to_pylist()],
+                    dtype=np.int32,
+                )
+                pieces[c].append(lookup[col.indices.to_numpy(zero_copy_only=False)])
+            for c in ("value", "start", "end"):
+                if c not in table.column_names:
+                    has[c] = False
+                    continue
+                arr = table.column(c).combine_chunks().cast(pa.float64())
+                pieces[c].append(arr.to_numpy(zero_copy_only=False))
+        joined = {c: np.concatenate(v) if v else np.zeros(0, np.int32) for c, v in pieces.items()}
+        del pieces
+        report_codes = joined["report_id"]
+        order = np.argsort(report_codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(report_codes[order])) + 1
+        groups = np.split(order, bounds) if len(order) else []
+        rid_labels = list(labels["report_id"])
+        positions = {rid_labels[int(report_codes[g[0]])]: g for g in groups}
+        keys = []
+        for c in ("table", "row", "col"):
+            names_c = list(labels[c])
+            keys.append((_small_codes(joined[c], names_c), names_c))
+        floats = [joined[c] if has[c] else None for c in ("value", "start", "end")]
+        return cls(positions, keys, *floats)
 
     @staticmethod
     def _floats(cells: pd.DataFrame, name: str) -> np.ndarray | None:
@@ -803,7 +868,7 @@ def check_panel(
     reps = reps[reps["_year"].notna()]
     # each report's cells are indexed only when it has a consecutive year in its panel (a
     # dict of 100k sub-DataFrames would cost gigabytes; a DataFrame take per report, seconds)
-    index = _CellIndex(cells)
+    index = cells if isinstance(cells, _CellIndex) else _CellIndex.from_frame(cells)
     panel_rules = [r for r in validate.rules().values() if r["kind"] == "panel"]
     # (year, report_id, template) per report of each panel: small tuples, not a dict per
     # report (100k records as dicts cost about 100 MB)

@@ -309,7 +309,7 @@ def test_cell_index_matches_the_frame_reference(dtype: str) -> None:
     )
     for c in ("report_id", "table", "row", "col"):
         cells[c] = cells[c].astype(dtype)
-    index = _CellIndex(cells)
+    index = _CellIndex.from_frame(cells)
     for rid in ["a", "b", "c", "zz"]:
         sub = cells[cells["report_id"] == rid]
         ref = _Rep.from_frame(rid, 2020, "t", sub).cells
@@ -320,10 +320,75 @@ def test_cell_index_matches_the_frame_reference(dtype: str) -> None:
             assert (math.isnan(v1) and math.isnan(v2)) or v1 == v2
             assert (s1, e1) == (s2, e2) and type(s1) is type(s2)
         expected = (
-            _template_of(set(sub["table"]), set(sub["row"]), set(sub["col"])) if len(sub) else "none"
+            _template_of(set(sub["table"]), set(sub["row"]), set(sub["col"]))
+            if len(sub)
+            else "none"
         )
         assert index.template(rid) == expected
     assert index.cells("a")[("app", "carried_over", "total")] == (1.0, 10, 11)  # first wins
     assert index.template("b") == "gov2021"  # 'issued' outranks 'prev_count'
-    no_offsets = _CellIndex(cells.drop(columns=["start", "end", "value"]))
+    no_offsets = _CellIndex.from_frame(cells.drop(columns=["start", "end", "value"]))
     assert all(math.isnan(v) and s is None for v, s, _ in no_offsets.cells("a").values())
+
+
+def test_cell_index_from_arrow_parts_matches_the_frame() -> None:
+    """The corpus build indexes the staged cells part by part from Arrow (codes and floats,
+    no strings kept); the result must equal the DataFrame index, however the rows are split
+    into parts and whether or not the strings come dictionary-encoded."""
+    import math
+
+    import pyarrow as pa
+
+    from gkwork.panel import _CellIndex
+
+    cells = pd.DataFrame(
+        {
+            "report_id": ["a", "a", "b", "c", "b", "a", "c", "d"],
+            "table": ["app", "app", "app", "ad", "ad", "app", "app", "app"],
+            "row": [
+                "carried_over",
+                "carried_forward",
+                "other",
+                "fees",
+                "fees",
+                "carried_over",
+                "r",
+                "r",
+            ],  # fmt: skip
+            "col": ["total", "total", "prev_count", "amount", "issued", "total", "c", "c"],
+            "value": [1.0, None, 3.0, 4.5, 5.0, 6.0, 7.0, 8.0],
+            "start": pd.array([1, 2, None, 4, 5, 6, 7, 8], dtype="Int64"),
+            "end": pd.array([2, 3, None, 5, 6, 7, 8, 9], dtype="Int64"),
+        }
+    )
+    ref = _CellIndex.from_frame(cells)
+    table = pa.Table.from_pandas(cells, preserve_index=False)
+    encoded = table.cast(
+        pa.schema(
+            [
+                pa.field(f.name, pa.dictionary(pa.int32(), f.type)) if f.name in
+                ("report_id", "table", "row", "col") else f
+                for f in table.schema
+            ]
+        )
+    )  # fmt: skip
+    for source in (table, encoded):
+        for cuts in ([8], [3, 8], [1, 2, 5, 8]):
+            parts = [source.slice(a, b - a) for a, b in zip([0, *cuts], cuts, strict=False)]
+            got = _CellIndex.from_arrow(iter(parts))
+            assert got is not None
+            assert set(got.positions) == set(ref.positions)
+            for rid in ref.positions:
+                assert got.positions[rid].tolist() == ref.positions[rid].tolist()
+                assert got.template(rid) == ref.template(rid)
+                a, b = got.cells(rid), ref.cells(rid)
+                assert list(a) == list(b)
+                for key in a:
+                    (v1, s1, e1), (v2, s2, e2) = a[key], b[key]
+                    assert (math.isnan(v1) and math.isnan(v2)) or v1 == v2
+                    assert (s1, e1) == (s2, e2)
+    no_floats = _CellIndex.from_arrow(iter([table.drop_columns(["value", "start", "end"])]))
+    assert no_floats is not None and no_floats.value is None
+    assert no_floats.cells("a")[("app", "carried_over", "total")][1] is None
+    with_null = pa.Table.from_pandas(cells.assign(row=[None, *cells["row"][1:]]))
+    assert _CellIndex.from_arrow(iter([with_null])) is None  # the DataFrame path spells it
