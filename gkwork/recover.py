@@ -992,8 +992,12 @@ def detect_damaged_layout(
     >>> detect_damaged_layout("1.属于国家秘密\\n0\\n0\\n") is None
     True
     """
-    if not text:
-        return None
+    return _detect(text, settings) if text else None
+
+
+@functools.lru_cache(maxsize=4)
+def _detect(text: str, settings: RecoverySettings) -> str | None:
+    """:func:`detect_damaged_layout`, cached: the extractor asks again for the same text."""
     doc = _Doc(text, *_compact(text))
     per_line: dict[int, list[str]] = {}
     newlines = [m.start() for m in re.finditer("\n", text)]
