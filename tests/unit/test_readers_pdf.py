@@ -172,3 +172,33 @@ def test_encrypted_pdf_message():
     with pytest.raises(FileFormatError, match="encrypted with a password") as err:
         read_pdf(bytes(pdf.output()), "locked.pdf")
     assert err.value.reason is Reason.CORRUPT_FILE
+
+
+@pytest.mark.parametrize("template", ["gov2019", "gov2021", "legacy", "unruled", "split"])
+def test_extract_rows_matches_pdfplumber_extract(template):
+    """The reader's cell texts (_extract_rows) are pdfplumber's Table.extract(), faster:
+    ruled tables of every template, merged cells, a table split over pages, and the text
+    strategy on a cropped page (the unruled fallback)."""
+    import io
+
+    import pdfplumber
+
+    from gkwork.readers_pdf import PdfSettings, _extract_rows
+
+    if template == "unruled":
+        data = _unruled_pdf()
+    elif template == "split":
+        rows = [[SpanCell(f"第{i}项"), SpanCell(str(i)), SpanCell(str(2 * i))] for i in range(70)]
+        data = write_pdf([ParaBlock("附表"), TableBlock(rows)])
+    else:
+        data = write_pdf(report_blocks(template))
+    n = 0
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            tables = [*page.find_tables(), *page.find_tables(PdfSettings().text_table_settings)]
+            crop = page.crop((0, 0, float(page.width), float(page.height) / 2))
+            tables += crop.find_tables(PdfSettings().text_table_settings)
+            for tbl in tables:
+                assert _extract_rows(tbl, tbl.rows) == tbl.extract()
+                n += 1
+    assert n >= 1
