@@ -8,8 +8,8 @@ included) and the marginal rate between the two sizes ((n - n/4) / (t_n - t_n/4)
 one more report once the fixed start-up is paid, which is what a large corpus sees), and the
 CPU seconds per report of the build's parent process and of its workers.
 
-Usage: python benchmarks/bench_build.py [--n 2000] [--n-html 800] [--formats txt md html]
-       [--jobs N]
+Usage: python benchmarks/bench_build.py [--n 2000] [--n-html 800] [--n-slow 80]
+       [--formats txt md html docx pdf] [--jobs N]
 """
 
 from __future__ import annotations
@@ -64,14 +64,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2000, help="txt/md reports (default 2000)")
     ap.add_argument("--n-html", type=int, default=800, help="html reports (default 800)")
-    ap.add_argument("--formats", nargs="+", default=["txt", "md", "html"])
+    ap.add_argument("--n-slow", type=int, default=80, help="docx and pdf reports (default 80)")
+    ap.add_argument("--formats", nargs="+", default=["txt", "md", "html", "docx", "pdf"])
     ap.add_argument("--jobs", type=int, default=None, help="workers (default: all cores)")
     args = ap.parse_args(argv)
     jobs = args.jobs or os.cpu_count() or 1
     parts = []
     with tempfile.TemporaryDirectory(prefix="gkwork-bench-") as tmp:
         for fmt in args.formats:
-            n = args.n_html if fmt == "html" else args.n
+            n = {"html": args.n_html, "docx": args.n_slow, "pdf": args.n_slow}.get(fmt, args.n)
             parts.append(bench_format(fmt, n, Path(tmp), jobs))
     print(f"bench_build (jobs {jobs}): " + " | ".join(parts))
     return 0

@@ -19,7 +19,11 @@ HERE = Path(__file__).resolve().parent
 #: (script, modest arguments, full arguments)
 BENCHMARKS = [
     ("bench_parse.py", ["--n", "20", "--n-slow", "5"], ["--n", "100", "--n-slow", "20"]),
-    ("bench_build.py", ["--n", "2000", "--n-html", "800"], ["--n", "8000", "--n-html", "2000"]),
+    (
+        "bench_build.py",
+        ["--n", "2000", "--n-html", "800", "--n-slow", "80"],
+        ["--n", "8000", "--n-html", "2000", "--n-slow", "200"],
+    ),
     ("bench_rerun.py", ["--n", "300"], ["--n", "2000"]),
     ("bench_dask.py", ["--n", "100"], ["--n", "500"]),
     ("bench_memory.py", ["--sizes", "500", "2000"], ["--sizes", "10000", "100000"]),
