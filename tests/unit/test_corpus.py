@@ -601,3 +601,33 @@ def test_many_workers_writing_the_result_database_at_once(tmp_path: Path) -> Non
     assert len(_cache_keys(tmp_path / "out")) == 300
     cells = _dataset(tmp_path / "out")["cells"]
     assert sorted(cells["value"].tolist()) == [float(i) for i in range(300)]
+
+
+def gc_threshold_parse(path: Path) -> Report:
+    """fake_parse, with the process's young-generation GC threshold as the agency."""
+    import gc
+
+    report = fake_parse(path)
+    report.meta["agency"] = str(gc.get_threshold()[0])
+    return report
+
+
+def test_pool_workers_collect_garbage_less_often_the_caller_is_untouched(tmp_path: Path) -> None:
+    """Build workers raise the young-generation GC threshold (their parses keep few objects
+    alive); a serial build runs in the caller's process and leaves its setting alone."""
+    import gc
+
+    from gkwork.corpus import _WORKER_GC_THRESHOLD
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(4):
+        (src / f"r{i}.txt").write_text("applications,new_received,1\n", encoding="utf-8")
+    before = gc.get_threshold()
+    for engine, expected in (("process", _WORKER_GC_THRESHOLD), ("serial", before[0])):
+        out = tmp_path / engine
+        build_corpus(src, out, engine=engine, jobs=2, check=False, progress=False,
+                     parse_fn=gc_threshold_parse)  # fmt: skip
+        agencies = set(pd.read_parquet(out / "reports.parquet")["agency"])
+        assert agencies == {str(expected)}
+    assert gc.get_threshold() == before
