@@ -1195,7 +1195,7 @@ def _staged_panel_checks(staging: Path) -> pd.DataFrame:
 
     The cells the panel rules read (a few dozen per report) are read one part at a time,
     strings dictionary-encoded, and reduced to integer codes and float arrays before the
-    next part is read (:meth:`gkwork.panel._CellIndex.from_arrow`): about 30 bytes per cell,
+    next part is read (:meth:`gkwork.panel._CellIndex.from_arrow`): about 35 bytes per cell,
     so that the step stays small even for a million reports.
     """
     import pyarrow.dataset as ds

@@ -522,8 +522,8 @@ class _CellIndex:
 
     ``positions`` maps a report id to its rows (increasing); ``keys`` holds, for table, row
     and col, integer codes and the labels they index; ``value``, ``start`` and ``end`` are
-    float arrays with NaN for missing (None: no such column). About 30 bytes per cell: a
-    million reports' panel cells fit in a few hundred MB. Same result as
+    float arrays with NaN for missing (None: no such column). About 35 bytes per cell and 100
+    per report: a million reports' panel cells fit in about a GB. Same result as
     :meth:`_Rep.from_frame` on the report's rows, in the same order.
     """
 
@@ -556,9 +556,9 @@ class _CellIndex:
     def from_arrow(cls, tables: Iterable[Any]) -> _CellIndex | None:
         """Index cells read as Arrow tables (e.g. one per Parquet part), table by table.
 
-        Each table is reduced to codes and float arrays before the next is read, so the
-        strings are never held as Python objects. Returns None when a key column has a
-        missing value (the DataFrame path spells those; :meth:`from_frame` then).
+        Each table is reduced to codes and float arrays before the next is read: only the
+        distinct keys become Python strings. Returns None when a key column has a missing
+        value (the DataFrame path spells those; :meth:`from_frame` then).
         """
         import pyarrow as pa
 
