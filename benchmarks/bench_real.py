@@ -24,15 +24,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-REPORT_SUFFIXES = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"}
+from gkwork.paths import SHARED_DIR
+from gkwork.readers import SUPPORTED_SUFFIXES
 
 
 def _files(folder: Path) -> list[Path]:
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file() and p.suffix in REPORT_SUFFIXES and not p.name.startswith("README")
+        if p.is_file() and p.suffix in SUPPORTED_SUFFIXES and not p.name.startswith("README")
     )
 
 
@@ -97,7 +97,7 @@ def _build_rate(src: list[Path], jobs: int) -> tuple[float, int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="../shared")
+    ap.add_argument("--shared", type=Path, default=SHARED_DIR, help="../shared")
     ap.add_argument("--jobs", type=int, default=None, help="workers (default: all cores)")
     args = ap.parse_args(argv)
     real = args.shared / "real"

@@ -492,7 +492,6 @@ class _CellArrays:
         "_flagged",
         "_odd",
         "_nan",
-        "_blank",
         "_tuple",
     )
 
@@ -510,7 +509,6 @@ class _CellArrays:
         self._flagged: list[int] | None = None
         self._odd: list[int] | None = None
         self._nan: list[int] | None = None
-        self._blank: list[int] | None = None
         self._tuple: tuple[float, ...] | None = None
 
     def raw(self, p: int) -> str:
@@ -564,13 +562,6 @@ class _CellArrays:
             vals = self.values
             self._nan = [p for p in self.odd() if vals[p] != vals[p]]
         return self._nan
-
-    def blank_positions(self) -> list[int]:
-        """Positions whose flags text contains "blank" (a superset of those flagged blank)."""
-        if self._blank is None:
-            flags = self.flags
-            self._blank = [p for p in self.flagged() if "blank" in flags[p]]
-        return self._blank
 
     def value_tuple(self) -> tuple[float, ...]:
         """The values as a tuple (slices of it are tuples: hashable)."""
@@ -1067,6 +1058,15 @@ def _na_message(r: Mapping[str, Any], where: str, reason: str) -> str:
     return f"{r['id']}{where}: not assessable: {reason}"
 
 
+#: Why an identity is not checked on cells the recovery inferred with that same identity.
+_CIRCULAR = "values were inferred using this identity"
+
+
+def _emit_na(ctx: _Ctx, r: Mapping[str, Any], where: str, reason: str, **at: Any) -> None:
+    """A not-assessable row of rule ``r`` (``at``: table, row, col, span, expected)."""
+    _emit(ctx, r, NA, message=_na_message(r, where, reason), **at)
+
+
 def _where(axis: str, key: str, label: str) -> str:
     if not key:
         return ""
@@ -1317,6 +1317,7 @@ def _sum_instance(ctx: _Ctx, r: Mapping[str, Any], item: tuple) -> None:
     rc = list(map(get, rkeys))
     obs_cell = lc[0] if lc else (rc[0] if rc else None)
     span = (obs_cell.start, obs_cell.end) if obs_cell is not None else (None, None)
+    at = {"table": table, "row": row_key, "col": col_key, "span": span}  # of a result row
     # every term present and a number (None never equals a _Cell: `in` is exact here)
     r_ok = None not in rc and not any(map(isnan, rv := [c.value for c in rc]))
     l_ok = None not in lc and not any(map(isnan, lv := [c.value for c in lc]))
@@ -1329,13 +1330,10 @@ def _sum_instance(ctx: _Ctx, r: Mapping[str, Any], item: tuple) -> None:
             ctx,
             tm,
             status,
-            table=table,
-            row=row_key,
-            col=col_key,
             expected=sum(parts),
             observed=None,
             delta=None,
-            span=span,
+            **at,
             fields={
                 "axis": axis,
                 "key": key,
@@ -1343,19 +1341,8 @@ def _sum_instance(ctx: _Ctx, r: Mapping[str, Any], item: tuple) -> None:
                 "right_expr": _expr(parts, settings),
             },
         )
-        _emit(
-            ctx,
-            r,
-            NA,
-            table=table,
-            row=row_key,
-            col=col_key,
-            expected=sum(parts),
-            span=span,
-            message=_na_message(
-                r, _where(axis, key, label), f"total {left[0]} is blank (see {tm_id})"
-            ),
-        )
+        reason = f"total {left[0]} is blank (see {tm_id})"
+        _emit_na(ctx, r, _where(axis, key, label), reason, expected=sum(parts), **at)
         return
     if not (l_ok and r_ok):
         desc = _describe_missing(
@@ -1367,16 +1354,7 @@ def _sum_instance(ctx: _Ctx, r: Mapping[str, Any], item: tuple) -> None:
             len(lc) + len(rc),
             settings,
         )
-        _emit(
-            ctx,
-            r,
-            NA,
-            table=table,
-            row=row_key,
-            col=col_key,
-            span=span,
-            message=_na_message(r, _where(axis, key, label), desc),
-        )
+        _emit_na(ctx, r, _where(axis, key, label), desc, **at)
         return
     state = (
         _inference_state(ctx, r, ((*k, c) for k, c in zip(lkeys + rkeys, lc + rc, strict=True)))
@@ -1384,18 +1362,7 @@ def _sum_instance(ctx: _Ctx, r: Mapping[str, Any], item: tuple) -> None:
         else ""
     )
     if state == "circular":
-        _emit(
-            ctx,
-            r,
-            NA,
-            table=table,
-            row=row_key,
-            col=col_key,
-            span=span,
-            message=_na_message(
-                r, _where(axis, key, label), "values were inferred using this identity"
-            ),
-        )
+        _emit_na(ctx, r, _where(axis, key, label), _CIRCULAR, **at)
         return
     observed, expected = sum(lv), sum(rv)
     delta = observed - expected
@@ -1471,33 +1438,15 @@ def _le_pair(ctx: _Ctx, r: Mapping[str, Any], tol: float, col: str, part: str, t
     where = f"{part} <= {total}"
     fields = _le_pair_fields(ctx, table, part, total)
     span = _span(pc)
+    at = {"table": table, "row": part, "col": col, "span": span}  # of a result row
     miss = [(k, c) for k, c in ((part, pc), (total, tc)) if c is None or not c.is_number]
     if miss:
-        desc = _describe_missing(miss, 2, ctx.settings)
-        _emit(
-            ctx,
-            r,
-            NA,
-            table=table,
-            row=part,
-            col=col,
-            span=span,
-            message=_na_message(r, where, desc),
-        )
+        _emit_na(ctx, r, where, _describe_missing(miss, 2, ctx.settings), **at)
         return
     inputs = [(table, part, col, pc), (table, total, col, tc)]
     state = _inference_state(ctx, r, inputs)
     if state == "circular":
-        _emit(
-            ctx,
-            r,
-            NA,
-            table=table,
-            row=part,
-            col=col,
-            span=span,
-            message=_na_message(r, where, "values were inferred using this identity"),
-        )
+        _emit_na(ctx, r, where, _CIRCULAR, **at)
         return
     delta = pc.value - tc.value
     _emit(
