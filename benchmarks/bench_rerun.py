@@ -1,6 +1,8 @@
 """Re-run time of a build over an unchanged corpus (content-hash cache) vs the first build.
 
-Prints one summary line: first build, unchanged re-run, and a re-run after one file changed.
+Prints one summary line: first build, unchanged re-run, a re-run after one file changed and
+one after a file was added (only the parts holding a changed file are assembled again; the
+panel step runs over the whole corpus each time).
 
 Usage: python benchmarks/bench_rerun.py [--n 1000] [--jobs N]
 """
@@ -34,10 +36,14 @@ def main(argv: list[str] | None = None) -> int:
         changed.unlink()  # it may be a hard link shared with other copies
         changed.write_text(text + "\n", encoding="utf-8")
         t_one, one = timed(lambda: build_corpus(src, out, **kw))
+        added = changed.with_name("zz-added" + changed.suffix)  # a new file, parsed alone
+        added.write_text(text.replace("2", "3"), encoding="utf-8")
+        t_add, add = timed(lambda: build_corpus(src, out, **kw))
     print(
         f"bench_rerun: {args.n} txt reports: first build {t_first:.1f} s "
         f"({first.n_parsed} parsed), unchanged re-run {t_again:.2f} s ({again.n_parsed} parsed, "
-        f"{t_first / t_again:.0f}x faster), one file changed {t_one:.2f} s ({one.n_parsed} parsed)"
+        f"{t_first / t_again:.0f}x faster), one file changed {t_one:.2f} s ({one.n_parsed} parsed), one file added {t_add:.2f} s "
+        f"({add.n_parsed} parsed)"
     )
     return 0
 

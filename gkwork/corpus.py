@@ -1434,11 +1434,119 @@ def _write_part(staging: Path, index: int, columns: dict[str, dict[str, list]]) 
 
 @dataclass(frozen=True, slots=True)
 class _PartJob:
-    """One part of the dataset: consecutive files and where each one's columns are stored."""
+    """One part of the dataset: consecutive files and where each one's columns are stored.
+
+    ``reuse`` is ``(published dataset directory, part name)`` of a published part built from
+    exactly these files (same report ids, paths and cache keys): its files are linked into the
+    staging area instead of being assembled again.
+    """
 
     staging: str
     index: int
     items: tuple[tuple[_Task, str], ...]  # each file's task and the database holding its result
+    reuse: tuple[str, str] | None = None
+
+
+def _part_bounds(tasks: Sequence[_Task], chunk_size: int) -> list[tuple[int, int]]:
+    """Split tasks (in report_id order) into parts of about ``chunk_size`` files.
+
+    Boundaries are chosen by content (content-defined chunking): a part ends after a file
+    whose report id hashes to 0 modulo ``chunk_size - min + 1``, once it holds at least
+    ``min = chunk_size // 4`` files, and at ``4 * chunk_size`` files in any case. Adding or
+    removing a file then changes the part it falls in (and rarely a neighbour), not every part
+    after it, so that an incremental build re-assembles only those (see :func:`_reusable`).
+    """
+    least = max(1, chunk_size // 4)
+    most = 4 * chunk_size
+    modulus = chunk_size - least + 1
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for i, t in enumerate(tasks):
+        size = i + 1 - start
+        h = int.from_bytes(hashlib.blake2b(t.report_id.encode(), digest_size=8).digest(), "big")
+        if size >= most or (size >= least and h % modulus == 0):
+            bounds.append((start, i + 1))
+            start = i + 1
+    if start < len(tasks):
+        bounds.append((start, len(tasks)))
+    return bounds
+
+
+def _part_identity(items: Iterable[tuple[str | None, str | None, str | None]]) -> str:
+    """Digest of a part's files: (report_id, cache_key, path) of each, in order."""
+    h = hashlib.sha256()
+    for item in items:
+        h.update(json.dumps(item, ensure_ascii=False).encode("utf-8") + b"\n")
+    return h.hexdigest()
+
+
+#: Manifest header keys that may differ between builds whose parts are interchangeable.
+_FREE_HEADER_KEYS = frozenset({"gkwork_version", "n_files"})
+
+
+def _reusable(out: Path, header: dict[str, Any]) -> dict[str, str]:
+    """The published dataset's parts that a new build may take as they are: identity -> name.
+
+    Only when the published manifest was written with the same parser, code, checks setting
+    and part size (``header`` but for the version string and the file count), and only parts
+    whose files exist in every table.
+    """
+    path = out / MANIFEST_NAME
+    if not path.is_file():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if any(manifest.get(k) != v for k, v in header.items() if k not in _FREE_HEADER_KEYS):
+            return {}
+        parts: dict[str, list[tuple[Any, Any, Any]]] = {}
+        for f in manifest.get("files", []):
+            parts.setdefault(f["part"], []).append((f["report_id"], f["cache_key"], f["path"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return {
+        _part_identity(items): name
+        for name, items in parts.items()
+        if all((out / f"{t}.parquet" / name).is_file() for t in TABLES)
+    }
+
+
+def _link_part(job: _PartJob, reuse: tuple[str, str]) -> list[dict[str, Any]]:
+    """Link the published part ``reuse`` into the staging area; return its manifest entries.
+
+    Hard links (the publish step moves the old files away and deletes them; the links keep
+    the content), copies where the file system has none. The entries are read back from the
+    part's reports table, as :func:`_assemble_part` would have made them. Raises OSError or an
+    Arrow error when the part cannot be read; the caller then assembles it from the cache.
+    """
+    published, old = Path(reuse[0]), reuse[1]
+    name = f"part-{job.index:05d}.parquet"
+    columns = ["report_id", "status", "template", "error"]
+    rep = pq.read_table(published / "reports.parquet" / old, columns=columns).to_pydict()
+    tasks = [t for t, _ in job.items]
+    if rep["report_id"] != [t.report_id for t in tasks]:
+        raise OSError(f"{old}: its reports are not the files of this part")
+    for t in TABLES:
+        src, dest = published / f"{t}.parquet" / old, Path(job.staging) / f"{t}.parquet" / name
+        dest.parent.mkdir(exist_ok=True)
+        try:
+            os.link(src, dest)
+        except OSError:
+            shutil.copyfile(src, dest)
+    return [
+        {
+            "report_id": task.report_id,
+            "path": task.path,
+            "sha256": task.sha256,
+            "cache_key": task.key,
+            "part": name,
+            "status": status or "error",
+            "template": template,
+            "error": error,
+        }
+        for task, status, template, error in zip(
+            tasks, rep["status"], rep["template"], rep["error"], strict=True
+        )
+    ]
 
 
 def _assemble_part(job: _PartJob) -> tuple[list[dict[str, Any]], list[str]]:
@@ -1448,10 +1556,17 @@ def _assemble_part(job: _PartJob) -> tuple[list[dict[str, Any]], list[str]]:
     truncated by a full disk), nothing is written and the keys of the unreadable results are
     returned instead, for the caller to parse those files again.
     """
+    part = f"part-{job.index:05d}.parquet"
+    if job.reuse is not None:
+        try:
+            return _link_part(job, job.reuse), []
+        except (OSError, pa.ArrowException) as exc:
+            log.warning("published %s unreadable (%s); assembling it again", job.reuse, exc)
+            for t in TABLES:
+                (Path(job.staging) / f"{t}.parquet" / part).unlink(missing_ok=True)
     chunk = _Chunk()
     entries: list[dict[str, Any]] = []
     damaged: list[str] = []
-    part = f"part-{job.index:05d}.parquet"
     blobs: dict[str, bytes] = {}
     for where in sorted({w for _, w in job.items}):
         blobs.update(_ResultDB(where).get_many([t.key for t, w in job.items if w == where]))
@@ -1496,13 +1611,17 @@ def _run_parts(
         return
     it = iter(part_jobs)
     with cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-        window = deque((job, pool.submit(_assemble_part, job)) for job in islice(it, 2 * workers))
+
+        def start(job: _PartJob) -> cf.Future | None:  # a reused part is linked here, later
+            return None if job.reuse is not None else pool.submit(_assemble_part, job)
+
+        window = deque((job, start(job)) for job in islice(it, 2 * workers))
         while window:
             job, fut = window.popleft()
             nxt = next(it, None)
             if nxt is not None:
-                window.append((nxt, pool.submit(_assemble_part, nxt)))
-            yield (job, *fut.result())
+                window.append((nxt, start(nxt)))
+            yield (job, *(_assemble_part(job) if fut is None else fut.result()))
 
 
 _PUBLISHED = [*(f"{t}.parquet" for t in TABLES), MANIFEST_NAME]
@@ -1626,7 +1745,10 @@ def build_corpus(
     progress : bool, optional
         Progress bar on stderr (files/s, failures); default only when stderr is a terminal.
     chunk_size : int
-        Reports per Parquet part.
+        Reports per Parquet part, on average: part boundaries are set by the report ids
+        (between ``chunk_size // 4`` and ``4 * chunk_size`` reports per part), so that a
+        later build with a file added, changed or removed writes only the parts holding it
+        and takes the others from the published dataset as they are.
     cache : bool
         Reuse and update the per-file cache in ``out_dir/_cache`` (keyed by the sha256 of the
         file bytes, its name, the parser version and the gkwork code).
@@ -1798,6 +1920,7 @@ def _build_locked(
             todo, store, engine=engine, jobs=jobs, scheduler=scheduler, timeout=timeout,
             parse_fn=parse_fn, check_fn=check_fn if check else None, progress=progress,
         )  # fmt: skip
+        parsed = set(todo)
         del cached, todo
 
         def where(t: _Task) -> str:
@@ -1810,13 +1933,25 @@ def _build_locked(
         failures: list[tuple[str, str, str]] = []
         header = _manifest_header(check, chunk_size, len(tasks))
         head = json.dumps(header, ensure_ascii=False, indent=1, sort_keys=True)
+        # a part built from exactly the same files (none parsed in this run) is taken from the
+        # published dataset as it is; only the parts holding a new, changed or removed file
+        # are assembled again
+        published = _reusable(out, header) if cache else {}
+
+        def reuse(part: Sequence[_Task]) -> tuple[str, str] | None:
+            if not published or any(t.key in parsed for t in part):
+                return None
+            name = published.get(_part_identity((t.report_id, t.key, t.path) for t in part))
+            return None if name is None else (str(out), name)
+
         part_jobs = (
             _PartJob(
                 str(staging),
-                i // chunk_size,
-                tuple((t, where(t)) for t in tasks[i : i + chunk_size]),
+                k,
+                tuple((t, where(t)) for t in tasks[a:b]),
+                reuse(tasks[a:b]),
             )
-            for i in range(0, len(tasks), chunk_size)
+            for k, (a, b) in enumerate(_part_bounds(tasks, chunk_size))
         )
         with open(staging / MANIFEST_NAME, "w", encoding="utf-8") as manifest:
             manifest.write(head[: head.rindex("}")].rstrip() + ',\n "files": [')

@@ -297,7 +297,11 @@ def test_build_writes_partitioned_dataset_and_manifest(corpus_dir: Path, tmp_pat
     assert res.by_template == {"gov2021": 4}
     assert {f[0] for f in res.failures} == {"empty", "random", "sheet"}
     parts = sorted(p.name for p in (out / "reports.parquet").glob("*.parquet"))
-    assert parts == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    assert parts == [f"part-{k:05d}.parquet" for k in range(len(parts))] and len(parts) >= 2
+    for t in corpus.TABLES:  # every table has the same parts
+        assert sorted(p.name for p in (out / f"{t}.parquet").glob("*.parquet")) == parts
+    ids = [pd.read_parquet(out / "reports.parquet" / p)["report_id"].tolist() for p in parts]
+    assert sum(ids, []) == sorted(sum(ids, []))  # consecutive files, in report_id order
     data = _dataset(out)
     assert len(data["reports"]) == 7 and data["reports"]["report_id"].is_unique
     assert data["reports"]["report_id"].tolist() == sorted(data["reports"]["report_id"])
@@ -306,7 +310,7 @@ def test_build_writes_partitioned_dataset_and_manifest(corpus_dir: Path, tmp_pat
     assert manifest["parser_version"] == corpus.PARSER_VERSION
     by_id = {f["report_id"]: f for f in manifest["files"]}
     assert by_id["b"]["sha256"] == corpus._sha256_file(corpus_dir / "b.md")
-    assert by_id["b"]["part"] in parts
+    assert all(by_id[r]["part"] == part for part, got in zip(parts, ids, strict=True) for r in got)
     assert not list(out.glob(".staging-*")) and not list(out.glob(".old-*"))
 
 
@@ -342,6 +346,107 @@ def test_changed_added_and_removed_files(corpus_dir: Path, tmp_path: Path, parse
     # the cache keeps only entries of current files
     assert _cache_keys(out) == {f["cache_key"] for f in _manifest(out)["files"]}
     assert len(_cache_keys(out)) == 7
+
+
+def _parts(out: Path) -> dict[str, tuple[int, ...]]:
+    """Each part's name -> the inodes of its file in every table (same inodes: same files)."""
+    names = sorted(p.name for p in (out / "reports.parquet").glob("*.parquet"))
+    return {n: tuple((out / f"{t}.parquet" / n).stat().st_ino for t in TABLES) for n in names}
+
+
+def _part_ids(out: Path) -> dict[str, list[str]]:
+    got: dict[str, list[str]] = {}
+    for f in _manifest(out)["files"]:
+        got.setdefault(f["part"], []).append(f["report_id"])
+    return got
+
+
+@pytest.fixture
+def many(tmp_path: Path) -> Path:
+    root = tmp_path / "many"
+    for k in range(60):
+        _write(root, f"r{k:03d}.txt", f"new_received,total,{k}\ngranted,total,{k % 7}\n")
+    return root
+
+
+def test_incremental_build_reassembles_only_the_changed_parts(many: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(many, out, chunk_size=4)
+    before, ids_before = _parts(out), _part_ids(out)
+    assert len(before) >= 6
+    (many / "r030.txt").write_text("new_received,total,99\n", encoding="utf-8")  # changed
+    res = _build(many, out, chunk_size=4)
+    assert res.n_parsed == 1
+    after = _parts(out)
+    assert _part_ids(out) == ids_before  # same files, same parts
+    relinked = {n for n in after if after[n] == before[n]}
+    assert set(after) - relinked == {n for n, ids in ids_before.items() if "r030" in ids}
+    fresh = tmp_path / "fresh"
+    _build(many, fresh, chunk_size=4)
+    _assert_same(_dataset(fresh), _dataset(out))
+    assert _manifest(out)["files"] == _manifest(fresh)["files"]
+
+
+def test_added_and_removed_files_leave_most_parts_in_place(many: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(many, out, chunk_size=4)
+    before, ids_before = _parts(out), _part_ids(out)
+    _write(many, "r030b.txt", "new_received,total,1\n")  # sorts between r030 and r031
+    (many / "r010.txt").unlink()
+    res = _build(many, out, chunk_size=4)
+    assert res.n_parsed == 1
+    after, ids_after = _parts(out), _part_ids(out)
+    old_by_ids = {tuple(ids): before[n] for n, ids in ids_before.items()}
+    # a part is taken over (its files linked) exactly when an old part had the same files
+    for n, ids in ids_after.items():
+        assert (after[n] == old_by_ids.get(tuple(ids))) == (tuple(ids) in old_by_ids), n
+    assert sum(1 for ids in ids_after.values() if tuple(ids) in old_by_ids) >= len(after) - 4
+    fresh = tmp_path / "fresh"
+    _build(many, fresh, chunk_size=4)
+    _assert_same(_dataset(fresh), _dataset(out))
+    assert _manifest(out)["files"] == _manifest(fresh)["files"]
+
+
+def test_parts_of_another_build_setting_or_missing_are_assembled_again(
+    many: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _build(many, out, chunk_size=4)
+    before = _parts(out)
+    manifest = _manifest(out)
+    manifest["code_fingerprint"] = "another version of gkwork"
+    (out / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (many / "r030.txt").write_text("new_received,total,99\n", encoding="utf-8")
+    _build(many, out, chunk_size=4)
+    assert not set(_parts(out).values()) & set(before.values())  # nothing taken over
+    # a published part deleted by hand is assembled again from the cache, not lost
+    before = _parts(out)
+    gone = sorted(before)[1]
+    (out / "cells.parquet" / gone).unlink()
+    (many / "r031.txt").write_text("new_received,total,98\n", encoding="utf-8")
+    _build(many, out, chunk_size=4)
+    after = _parts(out)
+    assert after[gone] != before[gone] and (out / "cells.parquet" / gone).is_file()
+    fresh = tmp_path / "fresh"
+    _build(many, fresh, chunk_size=4)
+    _assert_same(_dataset(fresh), _dataset(out))
+
+
+def test_part_bounds_are_set_by_the_files_around_them() -> None:
+    tasks = [corpus._Task(f"/x/{k}.txt", f"id{k:05d}", "s", f"k{k}") for k in range(3000)]
+    bounds = corpus._part_bounds(tasks, 100)
+    assert bounds[0][0] == 0 and bounds[-1][1] == 3000
+    assert all(a < b for a, b in bounds)
+    assert all(b == c for (_, b), (c, _) in zip(bounds, bounds[1:], strict=False))
+    sizes = [b - a for a, b in bounds[:-1]]
+    assert min(sizes) >= 25 and max(sizes) <= 400 and 70 <= 3000 / len(bounds) <= 140
+    # removing one file moves the boundaries of its own part only
+    cut = tasks[:1500] + tasks[1501:]
+    ends = {tasks[b - 1].report_id for _, b in bounds}
+    ends_cut = {cut[b - 1].report_id for _, b in corpus._part_bounds(cut, 100)}
+    assert len(ends ^ ends_cut) <= 2
+    assert corpus._part_bounds(tasks[:5], 1) == [(k, k + 1) for k in range(5)]
+    assert corpus._part_bounds([], 100) == []
 
 
 def test_no_cache_parses_everything_and_writes_no_cache(
