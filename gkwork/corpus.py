@@ -1105,8 +1105,55 @@ def _hash_entries(entries: Sequence[_Entry], threads: int = 8) -> list[str | Non
     return out
 
 
-def _make_tasks(entries: Sequence[_Entry], check: bool) -> list[_Task]:
-    shas = _hash_entries(entries)
+#: A file whose status changed this close (ns) to the hashing is hashed again next time: a
+#: change within the file system's timestamp granularity (2 s on FAT) could leave the status
+#: as it was ("racy" entries, as git calls them).
+_RACY_NS = 2_000_000_000
+
+
+def _stat_key(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _hash_with_stats(entries: Sequence[_Entry], db: _ResultDB) -> list[str | None]:
+    """File hashes, reading only the files whose status changed since they were last hashed.
+
+    A file keeps its recorded sha256 while its size, modification time, status-change time
+    (``ctime``: any write to the file sets it, even one that restores the modification time)
+    and inode are those recorded, as git and DVC do. The status is taken before the file is
+    read, and only statuses older than :data:`_RACY_NS` are recorded.
+    """
+    started = time.time_ns()
+    known = db.known_hashes()
+    stats = [_stat_key(e.path) for e in entries]
+    shas: list[str | None] = [None] * len(entries)
+    todo: list[int] = []
+    for i, (e, st) in enumerate(zip(entries, stats, strict=True)):
+        got = known.get(str(e.path))
+        if st is not None and got is not None and got[0] == st:
+            shas[i] = got[1]
+        else:
+            todo.append(i)
+    for i, sha in zip(todo, _hash_entries([entries[i] for i in todo]), strict=True):
+        shas[i] = sha
+    settled = started - _RACY_NS
+    rows = [
+        (str(e.path), *st, sha)
+        for e, st, sha in zip(entries, stats, shas, strict=True)
+        if st is not None and sha is not None and st[1] < settled and st[2] < settled
+    ]
+    if todo or len(rows) != len(known):
+        db.set_hashes(rows)
+    return shas
+
+
+def _make_tasks(entries: Sequence[_Entry], check: bool, db: _ResultDB | None = None) -> list[_Task]:
+    """One task per file with its sha256 and cache key (hashes recorded in ``db`` reused)."""
+    shas = _hash_entries(entries) if db is None else _hash_with_stats(entries, db)
     return [
         _Task(str(e.path), e.report_id, sha, _cache_key(sha, e.path, check))
         for e, sha in zip(entries, shas, strict=True)
@@ -1350,6 +1397,10 @@ class _ResultDB:
         conn.execute("PRAGMA page_size=16384")  # a result (~25 KB) in two pages, not seven
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, blob BLOB)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS hashes (path TEXT PRIMARY KEY, size INTEGER, "
+            "mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER, sha256 TEXT)"
+        )
         return self
 
     def _conn(self) -> sqlite3.Connection:
@@ -1369,6 +1420,21 @@ class _ResultDB:
 
     def put(self, key: str, blob: bytes) -> None:
         self._conn().execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (key, blob))
+
+    def known_hashes(self) -> dict[str, tuple[tuple[int, int, int, int], str]]:
+        """The file hashes of the last build: path -> ((size, mtime, ctime, inode), sha256)."""
+        rows = self._conn().execute(
+            "SELECT path, size, mtime_ns, ctime_ns, ino, sha256 FROM hashes"
+        )
+        return {path: ((size, mt, ct, ino), sha) for path, size, mt, ct, ino, sha in rows}
+
+    def set_hashes(self, rows: Iterable[tuple[str, int, int, int, int, str]]) -> None:
+        """Replace the file hashes with ``rows`` of (path, size, mtime, ctime, inode, sha256)."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        conn.execute("DELETE FROM hashes")
+        conn.executemany("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.execute("COMMIT")
 
     def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
@@ -1899,12 +1965,14 @@ def _build_locked(
     spool = staging / RESULTS_DB
     store = _Store(str(cache_dir / RESULTS_DB) if cache else None, str(spool))
     try:
-        tasks = _make_tasks(entries, check)
         cached: set[str] = set()
         if cache:
             db = _ResultDB(cache_dir / RESULTS_DB).create()
+            tasks = _make_tasks(entries, check, db)
             cached = db.present(t.key for t in tasks)
             db.close()  # before forking workers
+        else:
+            tasks = _make_tasks(entries, check)
         _ResultDB(spool).create().close()
         todo: dict[str, _Task] = {}
         for t in tasks:

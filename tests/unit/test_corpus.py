@@ -449,6 +449,58 @@ def test_part_bounds_are_set_by_the_files_around_them() -> None:
     assert corpus._part_bounds([], 100) == []
 
 
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files whose bytes are hashed (read) during a build."""
+    names: list[str] = []
+    real = corpus._sha256_file
+
+    def counting(path: Path) -> str:
+        names.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(corpus, "_sha256_file", counting)
+    return names
+
+
+def test_files_whose_status_is_unchanged_are_not_read_again(
+    many: Path, tmp_path: Path, hashed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(corpus, "_RACY_NS", 0)  # these files were written a moment ago
+    out = tmp_path / "out"
+    _build(many, out, chunk_size=4)
+    assert len(hashed) == 60
+    hashed.clear()
+    assert _build(many, out, chunk_size=4).n_parsed == 0 and hashed == []
+    # same size, modification time put back: the status-change time still tells
+    target = many / "r030.txt"
+    st = target.stat()
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("30", "31", 1), encoding="utf-8")
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert target.stat().st_size == st.st_size and target.stat().st_mtime_ns == st.st_mtime_ns
+    res = _build(many, out, chunk_size=4)
+    assert hashed == ["r030.txt"] and res.n_parsed == 1
+    cells = _dataset(out)["cells"]
+    assert cells.loc[cells["report_id"] == "r030", "value"].tolist()[0] == 31.0
+    # touched, same bytes: read again, not parsed again
+    hashed.clear()
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    res = _build(many, out, chunk_size=4)
+    assert hashed == ["r030.txt"] and res.n_parsed == 0
+
+
+def test_files_changed_just_before_a_build_are_read_again(
+    many: Path, tmp_path: Path, hashed: list[str]
+) -> None:
+    out = tmp_path / "out"
+    _build(many, out, chunk_size=4)
+    hashed.clear()
+    _build(many, out, chunk_size=4)
+    # written within the last two seconds: a later change could keep the same status
+    assert len(hashed) == 60
+
+
 def test_no_cache_parses_everything_and_writes_no_cache(
     corpus_dir: Path, tmp_path: Path, parse_log: Path
 ) -> None:
