@@ -1817,7 +1817,10 @@ def build_corpus(
         and takes the others from the published dataset as they are.
     cache : bool
         Reuse and update the per-file cache in ``out_dir/_cache`` (keyed by the sha256 of the
-        file bytes, its name, the parser version and the gkwork code).
+        file bytes, its name, the parser version and the gkwork code). The cache also records
+        each file's status (size, modification and status-change times, inode) when it was
+        hashed: a file whose status is unchanged is not read again. False: every file is read,
+        hashed and parsed.
     parse_fn, check_fn : callable, optional
         Replace the parser (``path -> Report``) or the checks (``Report -> DataFrame``); must be
         picklable (module-level functions) for the process and dask engines.

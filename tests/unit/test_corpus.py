@@ -501,6 +501,36 @@ def test_files_changed_just_before_a_build_are_read_again(
     assert len(hashed) == 60
 
 
+def interrupting_parse(path: Path) -> Report:
+    """fake_parse, but Ctrl-C (KeyboardInterrupt) on the file named by INTERRUPT_ON."""
+    if Path(path).name == os.environ.get("INTERRUPT_ON"):
+        raise KeyboardInterrupt
+    return fake_parse(path)
+
+
+def test_an_interrupted_build_keeps_what_it_parsed(
+    many: Path, tmp_path: Path, parse_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    _build(many, out, chunk_size=4)
+    before = _dataset(out)
+    for k in range(60):  # every file changes
+        (many / f"r{k:03d}.txt").write_text(f"new_received,total,{k + 100}\n", encoding="utf-8")
+    parse_log.unlink()
+    monkeypatch.setenv("INTERRUPT_ON", "r040.txt")
+    with pytest.raises(KeyboardInterrupt):
+        _build(many, out, chunk_size=4, parse_fn=interrupting_parse)
+    _assert_same(before, _dataset(out))  # the published dataset is untouched
+    assert len(_parsed(parse_log)) == 40  # r000 .. r039, then Ctrl-C
+    monkeypatch.delenv("INTERRUPT_ON")
+    parse_log.unlink()
+    res = _build(many, out, chunk_size=4, parse_fn=interrupting_parse)
+    assert (res.n_parsed, res.n_cached) == (20, 40)  # the 40 parsed before Ctrl-C are kept
+    assert _parsed(parse_log) == [f"r{k:03d}.txt" for k in range(40, 60)]
+    cells = _dataset(out)["cells"]
+    assert cells.groupby("report_id")["value"].first().tolist() == [k + 100.0 for k in range(60)]
+
+
 def test_no_cache_parses_everything_and_writes_no_cache(
     corpus_dir: Path, tmp_path: Path, parse_log: Path
 ) -> None:
