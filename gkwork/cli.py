@@ -89,6 +89,11 @@ def format_build_summary(res: BuildResult) -> str:
         f"{res.n_files} files: {res.n_ok} ok, {res.n_failed} failed "
         f"({res.n_parsed} parsed, {res.n_cached} from cache) in {res.elapsed:.1f} s"
     ]
+    if res.n_parts:
+        lines.append(
+            f"dataset parts: {res.n_parts} ({res.n_parts - res.n_parts_kept} written, "
+            f"{res.n_parts_kept} kept from the previous build)"
+        )
     if res.by_template:
         lines.append("templates: " + ", ".join(f"{k} {v}" for k, v in res.by_template.items()))
     if res.failures:

@@ -54,7 +54,7 @@ from datetime import date, datetime
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -225,6 +225,9 @@ class BuildResult:
     by_status : dict[str, int]
     failures : list[tuple[str, str, str]]
         ``(report_id, status, error)`` of every file whose status is not ``ok``.
+    n_parts, n_parts_kept : int
+        Parts of the dataset (per table), and how many of them were taken from the published
+        dataset as they were (none of their files changed; all of them for an unchanged corpus).
     """
 
     n_files: int
@@ -237,6 +240,8 @@ class BuildResult:
     out_dir: Path
     by_status: dict[str, int] = field(default_factory=dict)
     failures: list[tuple[str, str, str]] = field(default_factory=list)
+    n_parts: int = 0
+    n_parts_kept: int = 0
 
     def table_dir(self, table: str) -> Path:
         """Directory of one dataset table (e.g. ``'cells'``)."""
@@ -1615,8 +1620,17 @@ def _link_part(job: _PartJob, reuse: tuple[str, str]) -> list[dict[str, Any]]:
     ]
 
 
-def _assemble_part(job: _PartJob) -> tuple[list[dict[str, Any]], list[str]]:
-    """Write part ``job.index`` of every table; return its manifest entries.
+class _PartDone(NamedTuple):
+    """What became of a part: its manifest entries, the keys of unreadable stored results
+    (then nothing was written), and whether the published part was kept as it was."""
+
+    entries: list[dict[str, Any]]
+    damaged: list[str]
+    kept: bool = False
+
+
+def _assemble_part(job: _PartJob) -> _PartDone:
+    """Write part ``job.index`` of every table (or link the published one it reuses).
 
     Runs in a worker process. When a stored result cannot be read (e.g. a cache file
     truncated by a full disk), nothing is written and the keys of the unreadable results are
@@ -1625,7 +1639,7 @@ def _assemble_part(job: _PartJob) -> tuple[list[dict[str, Any]], list[str]]:
     part = f"part-{job.index:05d}.parquet"
     if job.reuse is not None:
         try:
-            return _link_part(job, job.reuse), []
+            return _PartDone(_link_part(job, job.reuse), [], kept=True)
         except (OSError, pa.ArrowException) as exc:
             log.warning("published %s unreadable (%s); assembling it again", job.reuse, exc)
             for t in TABLES:
@@ -1662,18 +1676,16 @@ def _assemble_part(job: _PartJob) -> tuple[list[dict[str, Any]], list[str]]:
         )
         chunk.add(columns)
     if damaged:
-        return [], damaged
+        return _PartDone([], damaged)
     _write_part(Path(job.staging), job.index, chunk.columns)
-    return entries, []
+    return _PartDone(entries, [])
 
 
-def _run_parts(
-    part_jobs: Iterable[_PartJob], workers: int
-) -> Iterator[tuple[_PartJob, list[dict[str, Any]], list[str]]]:
+def _run_parts(part_jobs: Iterable[_PartJob], workers: int) -> Iterator[tuple[_PartJob, _PartDone]]:
     """Assemble parts, yielding results in part order; in a process pool when workers > 1."""
     if workers <= 1:
         for job in part_jobs:
-            yield (job, *_assemble_part(job))
+            yield job, _assemble_part(job)
         return
     it = iter(part_jobs)
     with cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
@@ -1687,7 +1699,7 @@ def _run_parts(
             nxt = next(it, None)
             if nxt is not None:
                 window.append((nxt, start(nxt)))
-            yield (job, *(_assemble_part(job) if fut is None else fut.result()))
+            yield job, (_assemble_part(job) if fut is None else fut.result())
 
 
 _PUBLISHED = [*(f"{t}.parquet" for t in TABLES), MANIFEST_NAME]
@@ -1898,6 +1910,7 @@ def _unchanged_result(
         (f["report_id"], f["status"], f.get("error") or "") for f in files if f["status"] != "ok"
     ]
     n_ok = by_status.get("ok", 0)
+    n_parts = len({f.get("part") for f in files})
     return BuildResult(
         n_files=len(tasks),
         n_ok=n_ok,
@@ -1909,6 +1922,8 @@ def _unchanged_result(
         out_dir=out,
         by_status=dict(sorted(by_status.items())),
         failures=failures,
+        n_parts=n_parts,
+        n_parts_kept=n_parts,
     )
 
 
@@ -2024,21 +2039,29 @@ def _build_locked(
             )
             for k, (a, b) in enumerate(_part_bounds(tasks, chunk_size))
         )
-        with open(staging / MANIFEST_NAME, "w", encoding="utf-8") as manifest:
+        n_parts = n_kept = 0
+        with (
+            open(staging / MANIFEST_NAME, "w", encoding="utf-8") as manifest,
+            _progress_bar(len(tasks), _show_progress(progress), "gkwork write") as bar,
+        ):
             manifest.write(head[: head.rindex("}")].rstrip() + ',\n "files": [')
             sep = "\n  "
-            for job, files, damaged in _run_parts(part_jobs, workers):
-                if damaged:  # parse those files again (in this process), then redo the part
+            for job, done in _run_parts(part_jobs, workers):
+                if done.damaged:  # parse those files again (in this process), then redo the part
                     for t, _ in job.items:
-                        if t.key in damaged:
+                        if t.key in done.damaged:
                             process_file(
                                 t, parse_fn=parse_fn, check_fn=check_fn if check else None,
                                 timeout=timeout, store=store,
                             )  # fmt: skip
-                    files, damaged = _assemble_part(job)
-                    if damaged:
-                        raise RuntimeError(f"cannot read results just written: {damaged}")
-                for f in files:
+                    done = _assemble_part(job)
+                    if done.damaged:
+                        raise RuntimeError(f"cannot read results just written: {done.damaged}")
+                n_parts += 1
+                n_kept += done.kept
+                bar.set_postfix(parts=n_parts, kept=n_kept, refresh=False)
+                bar.update(len(job.items))
+                for f in done.entries:
                     by_status[f["status"]] += 1
                     if f["status"] == "ok":
                         by_template[f["template"] or "unknown"] += 1
@@ -2079,6 +2102,8 @@ def _build_locked(
         out_dir=out,
         by_status=dict(sorted(by_status.items())),
         failures=failures,
+        n_parts=n_parts,
+        n_parts_kept=n_kept,
     )
     log.info(
         "built %s: %d files, %d ok, %d failed (%d parsed, %d cached) in %.1f s",

@@ -99,10 +99,13 @@ def test_parse_summary_and_strict(tmp_path: Path, capsys, fake_engine) -> None:
     assert cli.main(args) == 0
     stdout = capsys.readouterr().out
     assert "3 files: 2 ok, 1 failed (3 parsed, 0 from cache)" in stdout
+    assert "dataset parts: 1 (1 written, 0 kept from the previous build)" in stdout
     assert "templates: gov2019 2" in stdout
     assert "b  [error]  decode_failed: fake failure" in stdout
     assert cli.main([*args, "--strict"]) == 1
-    assert "(0 parsed, 3 from cache)" in capsys.readouterr().out
+    stdout = capsys.readouterr().out
+    assert "(0 parsed, 3 from cache)" in stdout
+    assert "dataset parts: 1 (0 written, 1 kept from the previous build)" in stdout
     assert cli.main([*args, "--strict", "--no-cache"]) == 1
     assert "(3 parsed, 0 from cache)" in capsys.readouterr().out
 

@@ -381,6 +381,7 @@ def test_incremental_build_reassembles_only_the_changed_parts(many: Path, tmp_pa
     assert _part_ids(out) == ids_before  # same files, same parts
     relinked = {n for n in after if after[n] == before[n]}
     assert set(after) - relinked == {n for n, ids in ids_before.items() if "r030" in ids}
+    assert (res.n_parts, res.n_parts_kept) == (len(after), len(after) - 1)
     fresh = tmp_path / "fresh"
     _build(many, fresh, chunk_size=4)
     _assert_same(_dataset(fresh), _dataset(out))
