@@ -276,6 +276,7 @@ def _walk(root: Path, exclude: Path | None) -> list[tuple[Path, str, str]]:
     stack = [(str(root), str(real_root), "")]
     while stack:
         path, real, rel = stack.pop()
+        # a file lies inside the excluded directory exactly when its directory does
         if exclude is not None and Path(real).is_relative_to(exclude):
             continue
         with os.scandir(path) as it:
@@ -290,9 +291,14 @@ def _walk(root: Path, exclude: Path | None) -> list[tuple[Path, str, str]]:
                 elif e.is_dir():
                     stack.append((e.path, os.path.join(real, e.name), sub_rel))
                 elif e.is_file():
-                    if exclude is None or not Path(real, e.name).is_relative_to(exclude):
-                        out.append((Path(e.path), sub_rel, os.path.join(real, e.name)))
+                    out.append((Path(e.path), sub_rel, os.path.join(real, e.name)))
     return out
+
+
+def _stem(name: str) -> str:
+    """``PurePath(name).stem`` for a path's last component, without building a path object."""
+    i = name.rfind(".")
+    return name[:i] if 0 < i < len(name) - 1 else name
 
 
 def discover_files(
@@ -337,17 +343,17 @@ def discover_files(
                 seen.add(key)
                 found.append((f, rel))
     rel_count = Counter(rel for _, rel in found)
-    stem_count = Counter(Path(rel).stem for _, rel in found)
+    stems = [_stem(rel.rpartition("/")[2]) for _, rel in found]  # rel uses "/" throughout
+    stem_count = Counter(stems)
     out = []
-    for f, rel in found:
-        stem = Path(rel).stem
+    for (f, rel), stem in zip(found, stems, strict=True):
         if stem_count[stem] == 1:
             rid = stem
         else:
             ident = rel if rel_count[rel] == 1 else f.resolve().as_posix()
             rid = f"{stem}-{hashlib.sha1(ident.encode('utf-8')).hexdigest()[:8]}"
         out.append((f, rel, rid))
-    out.sort(key=lambda t: (t[2], t[0].as_posix()))
+    out.sort(key=lambda t: (t[2], str(t[0])))  # report ids are unique: the path never decides
     return out
 
 

@@ -194,6 +194,11 @@ def test_discover_is_recursive_sorted_and_dedups_stems(corpus_dir: Path) -> None
     assert ids == sorted(ids)
 
 
+@given(st.text(alphabet="ab.年_ -", max_size=12).filter(lambda n: n not in ("", ".", "..")))
+def test_stem_is_pathlibs(name: str) -> None:
+    assert corpus._stem(name) == Path(name).stem
+
+
 def test_discover_single_file_list_and_missing(corpus_dir: Path) -> None:
     one = discover_files(corpus_dir / "b.md")
     assert [(rel, rid) for _, rel, rid in one] == [("b.md", "b")]
