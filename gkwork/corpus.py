@@ -1552,8 +1552,8 @@ def _part_bounds(tasks: Sequence[_Task], chunk_size: int) -> list[tuple[int, int
 def _part_identity(items: Iterable[tuple[str | None, str | None, str | None]]) -> str:
     """Digest of a part's files: (report_id, cache_key, path) of each, in order."""
     h = hashlib.sha256()
-    for item in items:
-        h.update(json.dumps(item, ensure_ascii=False).encode("utf-8") + b"\n")
+    for item in items:  # none of the three holds a NUL or a newline
+        h.update(("\0".join(map(str, item)) + "\n").encode("utf-8"))
     return h.hexdigest()
 
 
