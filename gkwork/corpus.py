@@ -1136,7 +1136,9 @@ def _hash_with_stats(entries: Sequence[_Entry], db: _ResultDB) -> list[str | Non
     A file keeps its recorded sha256 while its size, modification time, status-change time
     (``ctime``: any write to the file sets it, even one that restores the modification time)
     and inode are those recorded, as git and DVC do. The status is taken before the file is
-    read, and only statuses older than :data:`_RACY_NS` are recorded.
+    read, and only statuses older than :data:`_RACY_NS` are recorded. (On Windows ``st_ctime``
+    is the creation time: a rewrite that restores the modification time and the size would go
+    unseen there; ``cache=False`` reads every file.)
     """
     started = time.time_ns()
     known = db.known_hashes()
