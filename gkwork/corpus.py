@@ -1563,6 +1563,25 @@ def _part_identity(items: Iterable[tuple[str | None, str | None, str | None]]) -
 _FREE_HEADER_KEYS = frozenset({"gkwork_version", "n_files"})
 
 
+def _published_manifest(
+    out: Path, header: dict[str, Any], *, ignore: frozenset[str]
+) -> dict[str, Any] | None:
+    """The published manifest when it reads and its header is ``header`` (keys in ``ignore``
+    aside); None otherwise (no dataset yet, another gkwork or build setting, a damaged file)."""
+    path = out / MANIFEST_NAME
+    if not path.is_file():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    if any(manifest.get(k) != v for k, v in header.items() if k not in ignore):
+        return None
+    return manifest
+
+
 def _reusable(out: Path, header: dict[str, Any]) -> dict[str, str]:
     """The published dataset's parts that a new build may take as they are: identity -> name.
 
@@ -1570,17 +1589,14 @@ def _reusable(out: Path, header: dict[str, Any]) -> dict[str, str]:
     and part size (``header`` but for the version string and the file count), and only parts
     whose files exist in every table.
     """
-    path = out / MANIFEST_NAME
-    if not path.is_file():
+    manifest = _published_manifest(out, header, ignore=_FREE_HEADER_KEYS)
+    if manifest is None:
         return {}
+    parts: dict[str, list[tuple[Any, Any, Any]]] = {}
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        if any(manifest.get(k) != v for k, v in header.items() if k not in _FREE_HEADER_KEYS):
-            return {}
-        parts: dict[str, list[tuple[Any, Any, Any]]] = {}
         for f in manifest.get("files", []):
             parts.setdefault(f["part"], []).append((f["report_id"], f["cache_key"], f["path"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         return {}
     return {
         _part_identity(items): name
@@ -1897,15 +1913,11 @@ def _unchanged_result(
 
     A re-run over an unchanged corpus then costs the hashing of the files and nothing else.
     """
-    path = out / MANIFEST_NAME
-    if not path.is_file() or not all((out / f"{t}.parquet").is_dir() for t in TABLES):
-        return None
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    if not all((out / f"{t}.parquet").is_dir() for t in TABLES):
         return None
     header = _manifest_header(check, chunk_size, len(tasks))
-    if any(manifest.get(k) != v for k, v in header.items() if k != "gkwork_version"):
+    manifest = _published_manifest(out, header, ignore=frozenset({"gkwork_version"}))
+    if manifest is None:
         return None
     files = manifest.get("files", [])
     if [(f.get("report_id"), f.get("cache_key"), f.get("path")) for f in files] != [

@@ -1509,18 +1509,7 @@ def _domain_cell(
         problems.append("not an integer")
     if not problems:
         return False
-    label = _label(ctx, table, "row", key[1])
-    _emit(
-        ctx,
-        r,
-        FAIL,
-        table=table,
-        row=key[1],
-        col=key[2],
-        observed=cell.value,
-        span=_span(cell),
-        fields={"key": f"{key[1]}/{key[2]}", "label": label, "detail": ", ".join(problems)},
-    )
+    _cell_fail(ctx, r, table, key, cell, ", ".join(problems), observed=cell.value)
     return True
 
 
@@ -1531,14 +1520,7 @@ def _domain_summary(
     if n_checked == 0:
         _emit(ctx, r, NA, table=table, message=_na_message(r, f"table {table}", "no numeric cells"))
     elif failures == 0:
-        _emit(
-            ctx,
-            r,
-            PASS,
-            table=table,
-            observed=n_checked,
-            message=f"{r['id']}, table {table}: all {n_checked} numeric cells allowed",
-        )
+        _table_pass(ctx, r, table, n_checked, f"all {n_checked} numeric cells allowed")
 
 
 def _check_flag(ctx: _Ctx, r: Mapping[str, Any]) -> None:
@@ -1569,28 +1551,34 @@ def _check_flag(ctx: _Ctx, r: Mapping[str, Any]) -> None:
 def _flag_fail(
     ctx: _Ctx, r: Mapping[str, Any], table: str, key: tuple[str, str, str], cell: _Cell
 ) -> None:
+    _cell_fail(ctx, r, table, key, cell, cell.raw.strip())
+
+
+def _cell_fail(
+    ctx: _Ctx,
+    r: Mapping[str, Any],
+    table: str,
+    key: tuple[str, str, str],
+    cell: _Cell,
+    detail: str,
+    observed: float | None = None,
+) -> None:
+    """A failing row about one cell: its key, row label and ``detail`` in the rule's message."""
     label = _label(ctx, table, "row", key[1])
+    fields = {"key": f"{key[1]}/{key[2]}", "label": label, "detail": detail}
     _emit(
-        ctx,
-        r,
-        FAIL,
-        table=table,
-        row=key[1],
-        col=key[2],
-        span=_span(cell),
-        fields={"key": f"{key[1]}/{key[2]}", "label": label, "detail": cell.raw.strip()},
-    )
+        ctx, r, FAIL, table=table, row=key[1], col=key[2], observed=observed, span=_span(cell),
+        fields=fields,
+    )  # fmt: skip
 
 
 def _flag_pass(ctx: _Ctx, r: Mapping[str, Any], table: str, n: int) -> None:
-    _emit(
-        ctx,
-        r,
-        PASS,
-        table=table,
-        observed=n,
-        message=f"{r['id']}, table {table}: no cell flagged {r['flag']} ({n} cells)",
-    )
+    _table_pass(ctx, r, table, n, f"no cell flagged {r['flag']} ({n} cells)")
+
+
+def _table_pass(ctx: _Ctx, r: Mapping[str, Any], table: str, n: int, what: str) -> None:
+    """A table's passing row: ``n`` cells checked, the message ``<rule>, table <t>: <what>``."""
+    _emit(ctx, r, PASS, table=table, observed=n, message=f"{r['id']}, table {table}: {what}")
 
 
 def _check_pattern(ctx: _Ctx, r: Mapping[str, Any]) -> None:
