@@ -1628,20 +1628,27 @@ def _link_part(job: _PartJob, reuse: tuple[str, str]) -> list[dict[str, Any]]:
         except OSError:
             shutil.copyfile(src, dest)
     return [
-        {
-            "report_id": task.report_id,
-            "path": task.path,
-            "sha256": task.sha256,
-            "cache_key": task.key,
-            "part": name,
-            "status": status or "error",
-            "template": template,
-            "error": error,
-        }
+        _manifest_entry(task, name, status, template, error)
         for task, status, template, error in zip(
             tasks, rep["status"], rep["template"], rep["error"], strict=True
         )
     ]
+
+
+def _manifest_entry(
+    task: _Task, part: str, status: str | None, template: str | None, error: str | None
+) -> dict[str, Any]:
+    """One file's line in the manifest (from its row of the reports table)."""
+    return {
+        "report_id": task.report_id,
+        "path": task.path,
+        "sha256": task.sha256,
+        "cache_key": task.key,
+        "part": part,
+        "status": status or "error",
+        "template": template,
+        "error": error,
+    }
 
 
 class _PartDone(NamedTuple):
@@ -1687,16 +1694,7 @@ def _assemble_part(job: _PartJob) -> _PartDone:
         columns = _fix_ids(columns, task)
         rep = columns["reports"]
         entries.append(
-            {
-                "report_id": task.report_id,
-                "path": task.path,
-                "sha256": task.sha256,
-                "cache_key": task.key,
-                "part": part,
-                "status": rep["status"][0] or "error",
-                "template": rep["template"][0],
-                "error": rep["error"][0],
-            }
+            _manifest_entry(task, part, rep["status"][0], rep["template"][0], rep["error"][0])
         )
         chunk.add(columns)
     if damaged:
