@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -722,9 +723,16 @@ def test_progress_auto_is_silent_when_stderr_is_not_a_tty(
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.parametrize("row_group_rows", [None, 2], ids=["one-row-group", "row-groups-of-2"])
 def test_damaged_cache_entry_is_parsed_again(
-    corpus_dir: Path, tmp_path: Path, parse_log: Path
+    corpus_dir: Path,
+    tmp_path: Path,
+    parse_log: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    row_group_rows: int | None,
 ) -> None:
+    if row_group_rows:  # the damage is found after the part's first row groups were written
+        monkeypatch.setattr(corpus, "_ROW_GROUP_ROWS", row_group_rows)
     out = tmp_path / "out"
     _build(corpus_dir, out)
     before = _dataset(out)
@@ -743,6 +751,24 @@ def test_damaged_cache_entry_is_parsed_again(
     for table in before:
         old_rows = after[table][after[table]["report_id"] != "d"].reset_index(drop=True)
         pd.testing.assert_frame_equal(old_rows, before[table].reset_index(drop=True))
+
+
+def test_parts_are_written_in_row_groups_of_bounded_size(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _build(corpus_dir, tmp_path / "whole", cache=False)
+    monkeypatch.setattr(corpus, "_ROW_GROUP_ROWS", 2)
+    _build(corpus_dir, tmp_path / "groups", cache=False)
+    _assert_same(_dataset(tmp_path / "whole"), _dataset(tmp_path / "groups"))
+    for t in TABLES:
+        whole = pq.read_table(tmp_path / "whole" / f"{t}.parquet")
+        assert pq.read_table(tmp_path / "groups" / f"{t}.parquet").schema == whole.schema
+    # one part of 7 reports: its reports table went out 2 rows at a time, the rest at the end
+    (part,) = (tmp_path / "groups" / "reports.parquet").glob("part-*.parquet")
+    meta = pq.ParquetFile(part).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [2, 2, 2, 1]
+    (part,) = (tmp_path / "whole" / "reports.parquet").glob("part-*.parquet")
+    assert pq.ParquetFile(part).metadata.num_row_groups == 1
 
 
 def test_two_builds_cannot_share_an_out_dir(corpus_dir: Path, tmp_path: Path) -> None:
