@@ -161,7 +161,7 @@ def _manifest(out: Path) -> dict:
 
 def _cache_keys(out: Path) -> set[str]:
     """Keys of the results in the build cache (one SQLite file)."""
-    with contextlib.closing(sqlite3.connect(out / "_cache" / corpus.RESULTS_DB)) as db:
+    with contextlib.closing(sqlite3.connect(corpus._cache_db(out / "_cache"))) as db:
         return {k for (k,) in db.execute("SELECT key FROM results")}
 
 
@@ -737,7 +737,7 @@ def test_damaged_cache_entry_is_parsed_again(
     _build(corpus_dir, out)
     before = _dataset(out)
     key = next(f["cache_key"] for f in _manifest(out)["files"] if f["report_id"] == "b")
-    with contextlib.closing(sqlite3.connect(out / "_cache" / corpus.RESULTS_DB)) as db, db:
+    with contextlib.closing(sqlite3.connect(corpus._cache_db(out / "_cache"))) as db, db:
         db.execute("UPDATE results SET blob = ? WHERE key = ?", (b"\x80garbage", key))
     parse_log.unlink()
     # an unchanged corpus keeps its published dataset without reading the cache at all
@@ -769,6 +769,24 @@ def test_parts_are_written_in_row_groups_of_bounded_size(
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [2, 2, 2, 1]
     (part,) = (tmp_path / "whole" / "reports.parquet").glob("part-*.parquet")
     assert pq.ParquetFile(part).metadata.num_row_groups == 1
+
+
+def test_an_older_versions_cache_is_deleted_whole(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    first = _build(corpus_dir, out)
+    before = _dataset(out)
+    old = corpus._cache_db(out / "_cache")
+    (out / "_cache" / "results.sqlite").write_bytes(b"")  # the layout before one file per version
+    monkeypatch.setattr(corpus, "_fingerprint_cache", "0123456789abcdef")  # a new gkwork version
+    res = _build(corpus_dir, out)
+    assert res.n_parsed == first.n_parsed  # the new version's keys: every file parsed again
+    names = {p.name.split(".sqlite")[0] for p in (out / "_cache").iterdir()}
+    assert names == {"results-0123456789abcdef"}
+    assert not old.exists()
+    assert _cache_keys(out) == {f["cache_key"] for f in _manifest(out)["files"]}
+    _assert_same(_dataset(out), before)
 
 
 def test_two_builds_cannot_share_an_out_dir(corpus_dir: Path, tmp_path: Path) -> None:
