@@ -2,7 +2,8 @@
 
 Prints one summary line: first build, unchanged re-run, a re-run after one file changed and
 one after a file was added (only the parts holding a changed file are assembled again; the
-panel step runs over the whole corpus each time).
+panel step runs over the whole corpus each time), and one as after an upgrade of gkwork (every
+cache key changes: every file is parsed again and the old version's cache file is deleted).
 
 Usage: python benchmarks/bench_rerun.py [--n 1000] [--jobs N]
 """
@@ -24,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=1000, help="txt reports (default 1000)")
     ap.add_argument("--jobs", type=int, default=None)
     args = ap.parse_args(argv)
-    from gkwork.corpus import build_corpus
+    import gkwork.corpus
+    from gkwork.corpus import build_corpus, code_fingerprint
 
     with tempfile.TemporaryDirectory(prefix="gkwork-bench-") as tmp:
         paths = make_corpus(Path(tmp) / "corpus", args.n, "txt")
@@ -43,11 +45,14 @@ def main(argv: list[str] | None = None) -> int:
         added = changed.with_name("zz-added" + changed.suffix)  # a new file, parsed alone
         added.write_text(text.replace("2", "3"), encoding="utf-8")
         t_add, add = timed(lambda: build_corpus(src, out, **kw))
+        # a new gkwork version: the code fingerprint is part of every cache key
+        gkwork.corpus._fingerprint_cache = code_fingerprint()[::-1]
+        t_new, new = timed(lambda: build_corpus(src, out, **kw))
     print(
         f"bench_rerun: {args.n} txt reports: first build {t_first:.1f} s "
         f"({first.n_parsed} parsed), unchanged re-run {t_again:.2f} s ({again.n_parsed} parsed, "
         f"{t_first / t_again:.0f}x faster), one file changed {t_one:.2f} s ({one.n_parsed} parsed), one file added {t_add:.2f} s "
-        f"({add.n_parsed} parsed)"
+        f"({add.n_parsed} parsed), after a gkwork upgrade {t_new:.1f} s ({new.n_parsed} parsed)"
     )
     return 0
 
