@@ -1517,14 +1517,18 @@ _ROW_GROUP_ROWS = 50_000
 class _PartWriter:
     """Writes one part of every table from consecutive reports' columns, in bounded memory.
 
-    Rows are buffered per table and written as a row group each time a table holds
-    ``rows`` (default :data:`_ROW_GROUP_ROWS`) of them; a table that never reaches that is
-    written at :meth:`close` in one piece (an empty table too: every part has every table).
+    A report's rows come as column lists (:meth:`add`, from a stored result) or as Arrow
+    tables (:meth:`add_rows`, from a published part). Rows are held per table and written as
+    a row group each time a table holds ``rows`` (default :data:`_ROW_GROUP_ROWS`) of them, in
+    the order they came; a table that never reaches that is written at :meth:`close` in one
+    piece (an empty table too: every part has every table).
     """
 
     def __init__(self, staging: Path, name: str, rows: int | None = None) -> None:
         self.paths = {t: staging / f"{t}.parquet" / name for t in TABLES}
         self.buffers = {t: {c: [] for c in cols} for t, cols in TABLES.items()}
+        self.pieces: dict[str, list[pa.Table]] = {t: [] for t in TABLES}  # before the lists
+        self.held = dict.fromkeys(TABLES, 0)  # rows in pieces
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.rows = rows or _ROW_GROUP_ROWS
 
@@ -1533,27 +1537,50 @@ class _PartWriter:
             src = columns[t]
             for c, values in buf.items():
                 values.extend(src[c])
-            if len(values) >= self.rows:
+            if self.held[t] + len(values) >= self.rows:
                 self._flush(t)
+
+    def add_rows(self, tables: dict[str, pa.Table]) -> None:
+        """Add one report's rows as Arrow tables (every table, in the dataset schema)."""
+        for t, piece in tables.items():
+            self._hold_lists(t)
+            self.pieces[t].append(piece)
+            self.held[t] += piece.num_rows
+            if self.held[t] >= self.rows:
+                self._flush(t)
+
+    def _hold_lists(self, t: str) -> None:
+        buf = self.buffers[t]
+        if buf[TABLES[t][0]]:
+            table = _arrow_table(t, buf)
+            self.pieces[t].append(table)
+            self.held[t] += table.num_rows
+            for values in buf.values():
+                values.clear()
+
+    def _take(self, t: str) -> pa.Table:
+        """Everything held of table ``t``, as one Arrow table (empty when nothing is)."""
+        self._hold_lists(t)
+        pieces, self.pieces[t], self.held[t] = self.pieces[t], [], 0
+        if len(pieces) == 1:
+            return pieces[0]
+        return pa.concat_tables(pieces) if pieces else _arrow_table(t, self.buffers[t])
 
     def _flush(self, t: str) -> None:
         if t not in self.writers:
             self.paths[t].parent.mkdir(exist_ok=True)
             self.writers[t] = pq.ParquetWriter(self.paths[t], _schema(t))
-        buf = self.buffers[t]
-        self.writers[t].write_table(_arrow_table(t, buf))
-        for values in buf.values():
-            values.clear()
+        self.writers[t].write_table(self._take(t))
 
     def close(self) -> None:
         for t, buf in self.buffers.items():
             if t in self.writers:
-                if buf[TABLES[t][0]]:
+                if buf[TABLES[t][0]] or self.pieces[t]:
                     self._flush(t)
                 self.writers.pop(t).close()
             else:
                 self.paths[t].parent.mkdir(exist_ok=True)
-                pq.write_table(_arrow_table(t, buf), self.paths[t])
+                pq.write_table(self._take(t), self.paths[t])
 
     def discard(self) -> None:
         """Close and delete whatever was written (the part is assembled again later)."""
@@ -1570,13 +1597,17 @@ class _PartJob:
 
     ``reuse`` is ``(published dataset directory, part name)`` of a published part built from
     exactly these files (same report ids, paths and cache keys): its files are linked into the
-    staging area instead of being assembled again.
+    staging area instead of being assembled again. Otherwise ``published`` is ``(published
+    dataset directory, each file's published part or None)``: the rows of a file that a
+    published part holds as this part needs them (same report id, path and cache key) are
+    copied from there, and only the other files' results are read from the database.
     """
 
     staging: str
     index: int
     items: tuple[tuple[_Task, str], ...]  # each file's task and the database holding its result
     reuse: tuple[str, str] | None = None
+    published: tuple[str, tuple[str | None, ...]] | None = None
 
 
 def _part_bounds(tasks: Sequence[_Task], chunk_size: int) -> list[tuple[int, int]]:
@@ -1635,27 +1666,40 @@ def _published_manifest(
     return manifest
 
 
-def _reusable(out: Path, header: dict[str, Any]) -> dict[str, str]:
-    """The published dataset's parts that a new build may take as they are: identity -> name.
+class _Published(NamedTuple):
+    """What a build may take from the published dataset: whole parts (identity -> part name)
+    and single files' rows ((report_id, cache_key, path) -> part name)."""
+
+    parts: dict[str, str]
+    files: dict[tuple[str, str, str], str]
+
+
+def _reusable(out: Path, header: dict[str, Any]) -> _Published:
+    """The published dataset's parts, and the files in them, that a new build may take.
 
     Only when the published manifest was written with the same parser, code, checks setting
     and part size (``header`` but for the version string and the file count), and only parts
     whose files exist in every table.
     """
+    none = _Published({}, {})
     manifest = _published_manifest(out, header, ignore=_FREE_HEADER_KEYS)
     if manifest is None:
-        return {}
+        return none
     parts: dict[str, list[tuple[Any, Any, Any]]] = {}
     try:
         for f in manifest.get("files", []):
             parts.setdefault(f["part"], []).append((f["report_id"], f["cache_key"], f["path"]))
     except (KeyError, TypeError, AttributeError):
-        return {}
-    return {
-        _part_identity(items): name
+        return none
+    whole = {
+        name: items
         for name, items in parts.items()
         if all((out / f"{t}.parquet" / name).is_file() for t in TABLES)
     }
+    return _Published(
+        {_part_identity(items): name for name, items in whole.items()},
+        {item: name for name, items in whole.items() for item in items},
+    )
 
 
 def _link_part(job: _PartJob, reuse: tuple[str, str]) -> list[dict[str, Any]]:
@@ -1669,7 +1713,8 @@ def _link_part(job: _PartJob, reuse: tuple[str, str]) -> list[dict[str, Any]]:
     published, old = Path(reuse[0]), reuse[1]
     name = f"part-{job.index:05d}.parquet"
     columns = ["report_id", "status", "template", "error"]
-    rep = pq.read_table(published / "reports.parquet" / old, columns=columns).to_pydict()
+    # one file: ParquetFile, not read_table (which sets up a dataset: ~6 ms against ~1)
+    rep = pq.ParquetFile(published / "reports.parquet" / old).read(columns=columns).to_pydict()
     tasks = [t for t, _ in job.items]
     if rep["report_id"] != [t.report_id for t in tasks]:
         raise OSError(f"{old}: its reports are not the files of this part")
@@ -1728,14 +1773,28 @@ def _assemble_part(job: _PartJob) -> _PartDone:
             log.warning("published %s unreadable (%s); assembling it again", job.reuse, exc)
             for t in TABLES:
                 (Path(job.staging) / f"{t}.parquet" / part).unlink(missing_ok=True)
+    kept: dict[str, dict[str, pa.Table]] = {}
+    if job.published is not None:
+        try:
+            kept = _published_rows(job.published, [t.report_id for t, _ in job.items])
+        except (OSError, pa.ArrowException) as exc:
+            log.warning("published rows unreadable (%s); part %s assembled again", exc, part)
     writer = _PartWriter(Path(job.staging), part)
     entries: list[dict[str, Any]] = []
     damaged: list[str] = []
     for items in _slices(job.items, _READ_BATCH):
         blobs: dict[str, bytes] = {}
-        for where in sorted({w for _, w in items}):
-            blobs.update(_ResultDB(where).get_many([t.key for t, w in items if w == where]))
+        for where in sorted({w for t, w in items if t.report_id not in kept}):
+            keys = [t.key for t, w in items if w == where and t.report_id not in kept]
+            blobs.update(_ResultDB(where).get_many(keys))
         for task, where in items:
+            rows = kept.get(task.report_id)
+            if rows is not None:
+                if not damaged:
+                    rep = rows["reports"].select(["status", "template", "error"]).to_pylist()[0]
+                    entries.append(_manifest_entry(task, part, **rep))
+                    writer.add_rows(rows)
+                continue
             try:
                 columns = pickle.loads(blobs[task.key])
             except Exception as exc:  # noqa: BLE001 - any damage means: parse again
@@ -1760,6 +1819,37 @@ def _assemble_part(job: _PartJob) -> _PartDone:
 
 #: Stored results a part's assembly reads from the database at once.
 _READ_BATCH = 100
+
+
+def _published_rows(
+    published: tuple[str, tuple[str | None, ...]], report_ids: Sequence[str]
+) -> dict[str, dict[str, pa.Table]]:
+    """The rows of every table of the files a part takes from published parts, by report id.
+
+    ``published`` is ``(dataset directory, each file's published part or None)`` aligned with
+    ``report_ids``. A part holds each report's rows together (the writer adds them report by
+    report), so a report's rows are one slice of each table. Raises OSError when a published
+    part lacks a report it should hold.
+    """
+    out, olds = Path(published[0]), published[1]
+    wanted: dict[str, set[str]] = {}
+    for rid, old in zip(report_ids, olds, strict=True):
+        if old is not None:
+            wanted.setdefault(old, set()).add(rid)
+    got: dict[str, dict[str, pa.Table]] = {}
+    for old, rids in sorted(wanted.items()):
+        for t in TABLES:
+            table = pq.ParquetFile(out / f"{t}.parquet" / old).read().cast(_schema(t))
+            ids = table.column("report_id").to_numpy(zero_copy_only=False)
+            starts = [0, *(np.flatnonzero(ids[1:] != ids[:-1]) + 1).tolist()]
+            ends = [*starts[1:], len(ids)]
+            runs = {ids[a]: (a, b - a) for a, b in zip(starts, ends, strict=True) if b > a}
+            for rid in rids:
+                a, n = runs.get(rid, (0, 0))
+                got.setdefault(rid, {})[t] = table.slice(a, n)
+        if any(got[rid]["reports"].num_rows != 1 for rid in rids):
+            raise OSError(f"{old}: its reports are not the files the manifest says")
+    return got
 
 
 def _slices(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -1927,10 +2017,12 @@ def build_corpus(
         Reports per Parquet part, on average: part boundaries are set by the report ids
         (between ``chunk_size // 4`` and ``4 * chunk_size`` reports per part), so that a
         later build with a file added, changed or removed writes only the parts holding it
-        and takes the others from the published dataset as they are.
+        (the other files' rows copied from their published parts) and takes the others from
+        the published dataset as they are.
     cache : bool
         Reuse and update the per-file cache in ``out_dir/_cache`` (keyed by the sha256 of the
-        file bytes, its name, the parser version and the gkwork code). The cache also records
+        file bytes, its name, the parser version and the gkwork code; one database per gkwork
+        version, an older version's deleted by the next build). The cache also records
         each file's status (size, modification and status-change times, inode) when it was
         hashed: a file whose status is unchanged is not read again. False: every file is read,
         hashed and parsed.
@@ -2119,22 +2211,30 @@ def _build_locked(
         # a part built from exactly the same files (none parsed in this run) is taken from the
         # published dataset as it is; only the parts holding a new, changed or removed file
         # are assembled again
-        published = _reusable(out, header) if cache else {}
+        published = _reusable(out, header) if cache else _Published({}, {})
 
-        def reuse(part: Sequence[_Task]) -> tuple[str, str] | None:
-            if not published or any(t.key in parsed for t in part):
-                return None
-            name = published.get(_part_identity((t.report_id, t.key, t.path) for t in part))
-            return None if name is None else (str(out), name)
+        def make_job(k: int, part: Sequence[_Task]) -> _PartJob:
+            items = tuple((t, where(t)) for t in part)
+            if not published.files:
+                return _PartJob(str(staging), k, items)
+            if not any(t.key in parsed for t in part):
+                name = published.parts.get(
+                    _part_identity((t.report_id, t.key, t.path) for t in part)
+                )
+                if name is not None:
+                    return _PartJob(str(staging), k, items, reuse=(str(out), name))
+            # a file parsed in this run (new, changed, or its stored result was unreadable)
+            # comes from the database; the others from the published parts holding them
+            olds = tuple(
+                None if t.key in parsed else published.files.get((t.report_id, t.key, t.path))
+                for t in part
+            )
+            return _PartJob(
+                str(staging), k, items, published=(str(out), olds) if any(olds) else None
+            )
 
         part_jobs = (
-            _PartJob(
-                str(staging),
-                k,
-                tuple((t, where(t)) for t in tasks[a:b]),
-                reuse(tasks[a:b]),
-            )
-            for k, (a, b) in enumerate(_part_bounds(tasks, chunk_size))
+            make_job(k, tasks[a:b]) for k, (a, b) in enumerate(_part_bounds(tasks, chunk_size))
         )
         n_parts = n_kept = 0
         with (

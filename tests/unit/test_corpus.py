@@ -375,12 +375,40 @@ def many(tmp_path: Path) -> Path:
     return root
 
 
-def test_incremental_build_reassembles_only_the_changed_parts(many: Path, tmp_path: Path) -> None:
+def _record_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys of the stored results read from then on (serial builds: in this process)."""
+    read: list[str] = []
+    real = corpus._ResultDB.get_many
+
+    def get_many(self: corpus._ResultDB, keys: list[str]) -> dict[str, bytes]:
+        read.extend(keys)
+        return real(self, keys)
+
+    monkeypatch.setattr(corpus._ResultDB, "get_many", get_many)
+    return read
+
+
+def _assert_same_files(a: Path, b: Path) -> None:
+    """Every part of every table byte for byte the same in two datasets."""
+    for t in TABLES:
+        names = sorted(p.name for p in (a / f"{t}.parquet").iterdir())
+        assert names == sorted(p.name for p in (b / f"{t}.parquet").iterdir()), t
+        for n in names:
+            assert (a / f"{t}.parquet" / n).read_bytes() == (b / f"{t}.parquet" / n).read_bytes()
+
+
+@pytest.mark.parametrize("row_group_rows", [None, 3], ids=["one-row-group", "row-groups-of-3"])
+def test_incremental_build_reassembles_only_the_changed_parts(
+    many: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row_group_rows: int | None
+) -> None:
+    if row_group_rows:  # published rows and new ones mixed across row groups
+        monkeypatch.setattr(corpus, "_ROW_GROUP_ROWS", row_group_rows)
     out = tmp_path / "out"
     _build(many, out, chunk_size=4)
     before, ids_before = _parts(out), _part_ids(out)
     assert len(before) >= 6
     (many / "r030.txt").write_text("new_received,total,99\n", encoding="utf-8")  # changed
+    read = _record_reads(monkeypatch)
     res = _build(many, out, chunk_size=4)
     assert res.n_parsed == 1
     after = _parts(out)
@@ -388,20 +416,47 @@ def test_incremental_build_reassembles_only_the_changed_parts(many: Path, tmp_pa
     relinked = {n for n in after if after[n] == before[n]}
     assert set(after) - relinked == {n for n, ids in ids_before.items() if "r030" in ids}
     assert (res.n_parts, res.n_parts_kept) == (len(after), len(after) - 1)
+    # the part holding r030 took its other files' rows from the published part: only r030's
+    # new result was read from the database
+    assert read == [f["cache_key"] for f in _manifest(out)["files"] if f["report_id"] == "r030"]
     fresh = tmp_path / "fresh"
     _build(many, fresh, chunk_size=4)
     _assert_same(_dataset(fresh), _dataset(out))
+    _assert_same_files(fresh, out)
     assert _manifest(out)["files"] == _manifest(fresh)["files"]
 
 
-def test_added_and_removed_files_leave_most_parts_in_place(many: Path, tmp_path: Path) -> None:
+def test_a_damaged_published_part_is_assembled_from_the_cache(
+    many: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    _build(many, out, chunk_size=4)
+    (name,) = [n for n, ids in _part_ids(out).items() if "r030" in ids]
+    (out / "cells.parquet" / name).write_bytes(b"PAR1 damaged")
+    (many / "r030.txt").write_text("new_received,total,99\n", encoding="utf-8")
+    read = _record_reads(monkeypatch)
+    assert _build(many, out, chunk_size=4).n_parsed == 1
+    assert sorted(read) == sorted(
+        f["cache_key"] for f in _manifest(out)["files"] if f["part"] == name
+    )
+    fresh = tmp_path / "fresh"
+    _build(many, fresh, chunk_size=4)
+    _assert_same(_dataset(fresh), _dataset(out))
+
+
+def test_added_and_removed_files_leave_most_parts_in_place(
+    many: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     _build(many, out, chunk_size=4)
     before, ids_before = _parts(out), _part_ids(out)
     _write(many, "r030b.txt", "new_received,total,1\n")  # sorts between r030 and r031
     (many / "r010.txt").unlink()
+    read = _record_reads(monkeypatch)
     res = _build(many, out, chunk_size=4)
     assert res.n_parsed == 1
+    # every other file's rows came from the published parts
+    assert read == [f["cache_key"] for f in _manifest(out)["files"] if f["report_id"] == "r030b"]
     after, ids_after = _parts(out), _part_ids(out)
     old_by_ids = {tuple(ids): before[n] for n, ids in ids_before.items()}
     # a part is taken over (its files linked) exactly when an old part had the same files
@@ -411,6 +466,7 @@ def test_added_and_removed_files_leave_most_parts_in_place(many: Path, tmp_path:
     fresh = tmp_path / "fresh"
     _build(many, fresh, chunk_size=4)
     _assert_same(_dataset(fresh), _dataset(out))
+    _assert_same_files(fresh, out)
     assert _manifest(out)["files"] == _manifest(fresh)["files"]
 
 
@@ -743,7 +799,12 @@ def test_damaged_cache_entry_is_parsed_again(
     # an unchanged corpus keeps its published dataset without reading the cache at all
     assert _build(corpus_dir, out).n_parsed == 0
     assert _parsed(parse_log) == []
-    # the next real rebuild (here: a file added) finds the damaged entry and parses it again
+    # a rebuild takes b's rows from the published part while that part is there; with the
+    # published parts gone, the next real rebuild (here: a file added) reads b's stored
+    # result, finds it damaged and parses b again
+    for t in TABLES:
+        for f in (out / f"{t}.parquet").glob("part-0*.parquet"):
+            f.unlink()
     _write(corpus_dir, "d.txt", "granted,total,1\n")
     _build(corpus_dir, out)
     assert _parsed(parse_log) == ["b.md", "d.txt"]
