@@ -221,26 +221,42 @@ class _Clusters:
         a, b = self.find(i), self.find(j)
         if a == b:
             return True
+        # every cluster was built by joins that passed, so each side's values pass on their
+        # own (at most one province, city, county; compatible codes): the union can fail
+        # only where both sides have values and they differ
         for k in LOCATION_COLUMNS:
-            values = self._values(a, k) | self._values(b, k)
-            if k == "division_code":
-                if not _codes_compatible(values):
+            va, vb = self._values(a, k), self._values(b, k)
+            if va and vb and va != vb:
+                if k != "division_code" or not _codes_compatible(va | vb):
                     return False
-            elif len(values) > 1:
-                return False
-        return allow_same_year or not (set(self._years(a)) & set(self._years(b)))
+        return allow_same_year or self._years(a).keys().isdisjoint(self._years(b))
 
     def join(self, i: int, j: int) -> None:
+        """Merge the clusters of i and j into the lower root's sets and year counts, in place
+        (new sets per join made an agency of N reports cost N copies of its sets)."""
         a, b = self.find(i), self.find(j)
         if a == b:
             return
         a, b = min(a, b), max(a, b)
         self.parent[b] = a
-        merged = {k: self._values(a, k) | self._values(b, k) for k in LOCATION_COLUMNS}
-        years = self._years(a) + self._years(b)
-        self.locs.pop(b, None)
-        self.years.pop(b, None)
-        self.locs[a], self.years[a] = merged, years
+        locs = self.locs.get(a)
+        if locs is None:  # a alone until now: its own sets, fresh
+            locs = self.locs[a] = {k: self._values(a, k) for k in LOCATION_COLUMNS}
+        years = self.years.get(a)
+        if years is None:
+            years = self.years[a] = self._years(a)
+        other = self.locs.pop(b, None)
+        if other is None:  # b alone: its own row's values (no sets made for them)
+            base = self.base_locs[b]
+            for k in LOCATION_COLUMNS:
+                if base[k]:
+                    locs[k].add(base[k])
+            if self.base_years[b] is not None:
+                years[self.base_years[b]] += 1
+        else:
+            for k in LOCATION_COLUMNS:
+                locs[k] |= other[k]
+            years.update(self.years.pop(b))
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[Any]:

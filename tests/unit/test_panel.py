@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gkwork.errors import GkworkError
 from gkwork.model import CHECK_COLUMNS
-from gkwork.panel import PanelSettings, check_panel, match_agencies, normalize_agency
+from gkwork.panel import (
+    LOCATION_COLUMNS,
+    PanelSettings,
+    _Clusters,
+    _codes_compatible,
+    check_panel,
+    match_agencies,
+    normalize_agency,
+)
 
 COLS = [
     "natural_person",
@@ -392,3 +402,59 @@ def test_cell_index_from_arrow_parts_matches_the_frame() -> None:
     assert no_floats.cells("a")[("app", "carried_over", "total")][1] is None
     with_null = pa.Table.from_pandas(cells.assign(row=[None, *cells["row"][1:]]))
     assert _CellIndex.from_arrow(iter([with_null])) is None  # the DataFrame path spells it
+
+
+# ---------------------------------------------------------------------------------------------
+# The union-find's shortcuts against the plain definition
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["", "福建省", "江苏省"]),
+            st.sampled_from(["", "福州市"]),
+            st.sampled_from(["", "平潭县", "闽侯县"]),
+            st.sampled_from(["", "350000", "350100", "350128", "350121", "320000"]),
+            st.one_of(st.none(), st.integers(2018, 2021)),
+        ),
+        min_size=2,
+        max_size=12,
+    ),
+    pairs=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11), st.booleans()), max_size=30),
+)
+def test_clusters_join_as_the_union_of_their_members_says(rows, pairs) -> None:
+    """_Clusters.can_join/join decide as the plain rule over all members would: at most one
+    province, city and county, compatible division codes, no shared year unless allowed."""
+    keys = ["province", "city", "county", "division_code"]
+    assert set(keys) == set(LOCATION_COLUMNS)
+    locs = [dict(zip(keys, r[:4], strict=True)) for r in rows]
+    years = [r[4] for r in rows]
+    uf = _Clusters(locs, years)
+    members = {i: {i} for i in range(len(rows))}  # the reference: each report's cluster
+
+    def plain(i: int, j: int, allow_same_year: bool) -> bool:
+        if members[i] is members[j]:
+            return True
+        both = members[i] | members[j]
+        for k in keys:
+            values = {locs[m][k] for m in both} - {""}
+            if (k == "division_code" and not _codes_compatible(values)) or (
+                k != "division_code" and len(values) > 1
+            ):
+                return False
+        seen_i = {years[m] for m in members[i]} - {None}
+        seen_j = {years[m] for m in members[j]} - {None}
+        return allow_same_year or not (seen_i & seen_j)
+
+    for i, j, same_year in pairs:
+        i, j = i % len(rows), j % len(rows)
+        ok = uf.can_join(i, j, allow_same_year=same_year)
+        assert ok == plain(i, j, same_year)
+        if ok:
+            uf.join(i, j)
+            merged = members[i] | members[j]
+            for m in merged:
+                members[m] = merged
+        for a in range(len(rows)):
+            assert {b for b in range(len(rows)) if uf.find(b) == uf.find(a)} == members[a]
