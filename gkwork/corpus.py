@@ -60,6 +60,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from gkwork.errors import FileFormatError, InputError, Reason
@@ -1274,12 +1275,13 @@ def _staged_panel_checks(staging: Path) -> pd.DataFrame:
         return _frame("checks", {c: [] for c in TABLES["checks"]})
     columns = ["report_id", "table", "row", "col", "value", "start", "end"]
     strings = ["report_id", "table", "row", "col"]
-    keep = [("row", "in", list(_PANEL_CELL_ROWS))]
+    keep = pa.array(_PANEL_CELL_ROWS)
     files = sorted((staging / "cells.parquet").glob("*.parquet"))
 
     def parts() -> Iterator[pa.Table]:
-        for f in files:
-            yield pq.read_table(f, columns=columns, filters=keep, read_dictionary=strings)
+        for f in files:  # one file: ParquetFile, lighter than read_table's dataset set-up
+            table = pq.ParquetFile(f, read_dictionary=strings).read(columns=columns)
+            yield table.filter(pc.is_in(table["row"], value_set=keep))
 
     index = _CellIndex.from_arrow(parts())
     if index is None:  # a missing key (not in a gkwork dataset): the DataFrame path spells it
