@@ -24,8 +24,9 @@ Layout of an output directory::
       _cache/results-<version>.sqlite          per-file results keyed by content hash, and
                                                file hashes (one file per gkwork version)
 
-Parts hold consecutive report_ids in sorted order (``chunk_size`` reports per part), so the
-dataset is identical whatever the engine or the number of workers.
+Parts hold consecutive report_ids in sorted order (about ``chunk_size`` reports per part,
+boundaries set by the report ids), so the dataset is identical whatever the engine or the
+number of workers; a part's tables are written in row groups of up to 50,000 rows.
 """
 
 from __future__ import annotations
