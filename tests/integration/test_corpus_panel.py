@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from gkwork.corpus import build_corpus, read_corpus
 
@@ -80,3 +81,42 @@ def test_build_panel_step_equals_panel_checks_over_the_dataset(tmp_path: Path) -
     )
     assert len(built) > 20  # the corpus has agencies with consecutive years
     pd.testing.assert_frame_equal(built, direct.reset_index(drop=True))
+
+
+def test_agency_matching_is_kept_while_no_agency_year_or_place_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gkwork import panel
+
+    calls: list[int] = []
+    real = panel.match_agencies
+
+    def counted(reports: pd.DataFrame, **kw) -> pd.DataFrame:
+        calls.append(len(reports))
+        return real(reports, **kw)
+
+    monkeypatch.setattr(panel, "match_agencies", counted)
+    src, out = tmp_path / "in", tmp_path / "out"
+    _write(src)
+
+    def build(dest: Path, **kw) -> pd.DataFrame:
+        build_corpus(src, dest, engine="serial", progress=False, **kw)
+        checks = pd.read_parquet(dest / "checks.parquet")
+        return checks[checks["rule"].str.startswith("panel.")].reset_index(drop=True)
+
+    assert (_panel(build(out))["status"] == "fail").sum() == 2
+    assert len(calls) == 1
+    # a corrected number changes the panel checks, not the agencies: the matching is kept
+    (src / "a2021.txt").write_text(_report(2021, 3, 0), encoding="utf-8")
+    kept = build(out)
+    assert len(calls) == 1
+    assert (_panel(kept)["status"] == "fail").sum() == 0
+    pd.testing.assert_frame_equal(kept, build(tmp_path / "fresh1", cache=False))
+    assert len(calls) == 2  # a build without the cache matches
+    # an agency renamed: matched again (the renamed report leaves the panel)
+    renamed = _report(2020, 2, 3).replace("示例县", "样例市")
+    (src / "a2020.txt").write_text(renamed, encoding="utf-8")
+    again = build(out)
+    assert len(calls) == 3
+    assert set(_panel(again)["report_id"]) != set(_panel(kept)["report_id"])
+    pd.testing.assert_frame_equal(again, build(tmp_path / "fresh2", cache=False))
