@@ -20,8 +20,8 @@ import os
 # Arrow's default allocator (mimalloc) keeps the pages it freed in per-thread heaps: reading a
 # corpus' Parquet parts left ~150 MB more resident per 20,000 reports than the C library's
 # allocator, which returns them (benchmarks/RESULTS.md). This takes effect only when gkwork is
-# imported before pyarrow (the command line; a notebook that imports gkwork first) and never
-# overrides a choice made in the environment.
+# imported before pyarrow (the command line; a script that imports gkwork before pandas, which
+# imports pyarrow) and never overrides a choice made in the environment.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 import logging
