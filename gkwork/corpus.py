@@ -1623,10 +1623,13 @@ class _PartWriter:
             return pieces[0]
         return pa.concat_tables(pieces) if pieces else _arrow_table(t, self.buffers[t])
 
+    def _path(self, t: str) -> Path:
+        self.paths[t].parent.mkdir(exist_ok=True)
+        return self.paths[t]
+
     def _flush(self, t: str) -> None:
         if t not in self.writers:
-            self.paths[t].parent.mkdir(exist_ok=True)
-            self.writers[t] = pq.ParquetWriter(self.paths[t], _schema(t))
+            self.writers[t] = pq.ParquetWriter(self._path(t), _schema(t))
         self.writers[t].write_table(self._take(t))
 
     def close(self) -> None:
@@ -1636,8 +1639,7 @@ class _PartWriter:
                     self._flush(t)
                 self.writers.pop(t).close()
             else:
-                self.paths[t].parent.mkdir(exist_ok=True)
-                pq.write_table(self._take(t), self.paths[t])
+                pq.write_table(self._take(t), self._path(t))
 
     def discard(self) -> None:
         """Close and delete whatever was written (the part is assembled again later)."""

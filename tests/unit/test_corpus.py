@@ -397,6 +397,17 @@ def _assert_same_files(a: Path, b: Path) -> None:
             assert (a / f"{t}.parquet" / n).read_bytes() == (b / f"{t}.parquet" / n).read_bytes()
 
 
+def _assert_as_from_scratch(src: Path, out: Path, tmp_path: Path, *, files: bool = True) -> None:
+    """``out`` holds what a build of ``src`` from scratch gives (``chunk_size=4``): the same
+    tables, and with ``files`` the same part files byte for byte and the same manifest."""
+    fresh = tmp_path / "fresh"
+    _build(src, fresh, chunk_size=4)
+    _assert_same(_dataset(fresh), _dataset(out))
+    if files:
+        _assert_same_files(fresh, out)
+        assert _manifest(out)["files"] == _manifest(fresh)["files"]
+
+
 @pytest.mark.parametrize("row_group_rows", [None, 3], ids=["one-row-group", "row-groups-of-3"])
 def test_incremental_build_reassembles_only_the_changed_parts(
     many: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row_group_rows: int | None
@@ -419,11 +430,7 @@ def test_incremental_build_reassembles_only_the_changed_parts(
     # the part holding r030 took its other files' rows from the published part: only r030's
     # new result was read from the database
     assert read == [f["cache_key"] for f in _manifest(out)["files"] if f["report_id"] == "r030"]
-    fresh = tmp_path / "fresh"
-    _build(many, fresh, chunk_size=4)
-    _assert_same(_dataset(fresh), _dataset(out))
-    _assert_same_files(fresh, out)
-    assert _manifest(out)["files"] == _manifest(fresh)["files"]
+    _assert_as_from_scratch(many, out, tmp_path)
 
 
 def test_a_damaged_published_part_is_assembled_from_the_cache(
@@ -439,9 +446,7 @@ def test_a_damaged_published_part_is_assembled_from_the_cache(
     assert sorted(read) == sorted(
         f["cache_key"] for f in _manifest(out)["files"] if f["part"] == name
     )
-    fresh = tmp_path / "fresh"
-    _build(many, fresh, chunk_size=4)
-    _assert_same(_dataset(fresh), _dataset(out))
+    _assert_as_from_scratch(many, out, tmp_path, files=False)
 
 
 def test_added_and_removed_files_leave_most_parts_in_place(
@@ -463,11 +468,7 @@ def test_added_and_removed_files_leave_most_parts_in_place(
     for n, ids in ids_after.items():
         assert (after[n] == old_by_ids.get(tuple(ids))) == (tuple(ids) in old_by_ids), n
     assert sum(1 for ids in ids_after.values() if tuple(ids) in old_by_ids) >= len(after) - 4
-    fresh = tmp_path / "fresh"
-    _build(many, fresh, chunk_size=4)
-    _assert_same(_dataset(fresh), _dataset(out))
-    _assert_same_files(fresh, out)
-    assert _manifest(out)["files"] == _manifest(fresh)["files"]
+    _assert_as_from_scratch(many, out, tmp_path)
 
 
 def test_parts_of_another_build_setting_or_missing_are_assembled_again(
@@ -490,9 +491,7 @@ def test_parts_of_another_build_setting_or_missing_are_assembled_again(
     _build(many, out, chunk_size=4)
     after = _parts(out)
     assert after[gone] != before[gone] and (out / "cells.parquet" / gone).is_file()
-    fresh = tmp_path / "fresh"
-    _build(many, fresh, chunk_size=4)
-    _assert_same(_dataset(fresh), _dataset(out))
+    _assert_as_from_scratch(many, out, tmp_path, files=False)
 
 
 def test_part_bounds_are_set_by_the_files_around_them() -> None:
