@@ -226,6 +226,22 @@ def test_discover_skips_hidden_dirs_output_dir_and_linked_dirs(corpus_dir: Path)
     assert [rel for _, rel, _ in twice] == [rel for _, rel, _ in found]
 
 
+@pytest.mark.parametrize("spelling", [".", "./", "sub/..", "./sub/../"])
+def test_discovered_paths_read_as_pathlib_spells_them(
+    corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    # the build records each file's path (reports.path, the manifest, the hash records) as
+    # str(Path(...)) gives it, whatever the spelling of the input directory
+    monkeypatch.chdir(corpus_dir)
+    found = discover_files(spelling)
+    assert [str(p) for p, _, _ in found] == [str(Path(spelling) / rel) for _, rel, _ in found]
+    entries = corpus._entries(spelling)
+    assert [e.path for e in entries] == [str(p) for p, _, _ in found]
+    assert all(isinstance(e.path, str) for e in entries)
+    if spelling in (".", "./"):
+        assert "sub/c.txt" in {e.path for e in entries}  # no "./" in front
+
+
 # ---------------------------------------------------------------------------------------------
 # read_corpus / report_frames
 
