@@ -29,7 +29,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,6 +139,30 @@ def _text(x: Any) -> str:
     except (TypeError, ValueError):
         pass
     return unicodedata.normalize("NFKC", str(x)).strip()
+
+
+def _shared(values: Iterable[Any], fn: Callable[[Any], Any]) -> list[Any]:
+    """``[fn(v) for v in values]`` with ``fn`` called once per distinct hashable value and its
+    result shared by every equal value (``fn(v)`` alone for an unhashable one)."""
+    memo: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        try:
+            got = memo.get(v, memo)
+        except TypeError:  # unhashable
+            out.append(fn(v))
+            continue
+        if got is memo:
+            got = memo[v] = fn(v)
+        out.append(got)
+    return out
+
+
+def _location(values: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+    """A report's location (values in :data:`LOCATION_COLUMNS` order) as a dict, and its
+    province, city and county normalised as agency names (for :func:`_strip_places`)."""
+    loc = dict(zip(LOCATION_COLUMNS, values, strict=True))
+    return loc, [normalize_agency(loc[k]) for k in ("province", "city", "county")]
 
 
 def _strip_places(name: str, places: list[str]) -> str:
@@ -295,15 +319,23 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
         return pd.DataFrame(columns=MATCH_COLUMNS)
     column = functools.partial(_column, reports)
     report_ids, agencies = column("report_id"), column("agency")
-    raw = [re.sub(r"\s+", "", _text(a)) for a in agencies]
-    norm = [normalize_agency(a) for a in agencies]
-    by_column = {k: [_text(x) for x in column(k)] for k in LOCATION_COLUMNS}
-    locs = [{k: by_column[k][i] for k in LOCATION_COLUMNS} for i in range(n)]
+    # Names and places repeat across reports (an agency's years, a county's agencies): each
+    # distinct value is worked out once and its result shared, so that the per-report lists
+    # hold references, not copies (about 1 KB per report otherwise).
+    raw = _shared(agencies, lambda a: re.sub(r"\s+", "", _text(a)))
+    norm = _shared(agencies, normalize_agency)
+    by_column = [_shared(column(k), _text) for k in LOCATION_COLUMNS]
+    # one dict per distinct location (read only: _Clusters copies what it merges), and its
+    # place names as _strip_places takes them
+    located = _shared(zip(*by_column, strict=True), _location)
+    del by_column
+    locs = [loc for loc, _ in located]
+    places = [where for _, where in located]
+    del located
     years = [validate._as_year(y) for y in column("year")]
-    places = [
-        [normalize_agency(locs[i][k]) for k in ("province", "city", "county")] for i in range(n)
-    ]
-    stripped = [_strip_places(norm[i], places[i]) for i in range(n)]
+    stripped = _shared(
+        zip(norm, map(tuple, places), strict=True), lambda a: _strip_places(a[0], list(a[1]))
+    )
     uf = _Clusters(locs, years)
     best: list[tuple[int, float]] = [(len(METHODS), 0.0)] * n  # (method rank, confidence)
 
@@ -321,7 +353,9 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
                 best[k] = (rank, conf)
 
     order = sorted(range(n), key=lambda i: str(report_ids[i]))
-    order_pos = {i: k for k, i in enumerate(order)}
+    order_pos = [0] * n
+    for k, i in enumerate(order):
+        order_pos[i] = k
 
     def by_key(keys: list[str], method: str, *, allow_same_year: bool) -> None:
         groups: dict[str, list[int]] = {}
@@ -453,7 +487,11 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
     clusters: dict[int, list[int]] = {}
     for i in range(n):
         clusters.setdefault(uf.find(i), []).append(i)
-    out: list[dict[str, Any]] = [{} for _ in range(n)]
+    # the result in columns (a dict per report cost about 400 bytes each)
+    panel_ids: list[str] = [""] * n
+    agency_norms: list[str] = [""] * n
+    methods: list[str] = [""] * n
+    confidences: list[float] = [0.0] * n
     for members in clusters.values():
         counts = Counter(norm[i] for i in members if norm[i])
         agency_norm = sorted(counts, key=lambda s: (-counts[s], -len(s), s))[0] if counts else ""
@@ -464,15 +502,12 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
         panel_id = "p" + hashlib.sha1(seed.encode("utf-8")).hexdigest()[:10]
         for i in members:
             rank, conf = best[i]
-            method = METHODS[rank] if rank < len(METHODS) else "exact"
-            out[i] = {
-                "report_id": report_ids[i],
-                "panel_id": panel_id,
-                "agency_norm": agency_norm,
-                "method": method,
-                "confidence": round(conf if rank < len(METHODS) else 1.0, 4),
-            }
-    return pd.DataFrame(out, columns=MATCH_COLUMNS)
+            panel_ids[i] = panel_id
+            agency_norms[i] = agency_norm
+            methods[i] = METHODS[rank] if rank < len(METHODS) else "exact"
+            confidences[i] = round(conf if rank < len(METHODS) else 1.0, 4)
+    columns = (report_ids, panel_ids, agency_norms, methods, confidences)
+    return pd.DataFrame(dict(zip(MATCH_COLUMNS, columns, strict=True)), columns=MATCH_COLUMNS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -532,14 +567,63 @@ def _small_codes(codes: np.ndarray, labels: list[str]) -> np.ndarray:
     return codes.astype(np.min_scalar_type(-max(1, len(labels))))
 
 
+#: A missing character offset in :class:`_CellIndex` (offsets are never negative).
+_NO_OFFSET = -1
+
+
+def _offsets(values: np.ndarray) -> np.ndarray:
+    """Float offsets (NaN for missing) as integers, :data:`_NO_OFFSET` for missing: int32
+    when they fit (4 bytes a cell instead of 8), as ``int()`` truncates them."""
+    ints = np.where(np.isnan(values), _NO_OFFSET, values)
+    fits = not len(ints) or (ints.min() >= -(2**31) and ints.max() < 2**31)
+    return ints.astype(np.int32 if fits else np.int64)
+
+
+class _Groups(Mapping):
+    """report id -> its rows (increasing), as :meth:`DataFrame.groupby(...).indices` gives,
+    from one integer array instead of an array object per report (about 100 bytes each).
+
+    ``codes`` maps a report id to its group; the rows of group ``k`` are
+    ``order[starts[k]:starts[k + 1]]``, or ``range(starts[k], starts[k + 1])`` when ``order``
+    is None (rows already grouped, as in a built dataset's parts).
+    """
+
+    __slots__ = ("codes", "order", "starts")
+
+    def __init__(self, codes: dict[Any, int], order: np.ndarray | None, starts: np.ndarray):
+        self.codes, self.order, self.starts = codes, order, starts
+
+    @classmethod
+    def of(cls, labels: dict[Any, int], report_codes: np.ndarray) -> _Groups:
+        """Groups of the rows by ``report_codes`` (codes ``0..len(labels)-1``)."""
+        counts = np.bincount(report_codes, minlength=len(labels))
+        starts = np.zeros(len(labels) + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        grouped = bool(np.all(report_codes[1:] >= report_codes[:-1]))
+        order = None if grouped else np.argsort(report_codes, kind="stable").astype(np.int64)
+        return cls(labels, order, starts)
+
+    def __getitem__(self, report_id: Any) -> np.ndarray:
+        k = self.codes[report_id]
+        lo, hi = int(self.starts[k]), int(self.starts[k + 1])
+        return np.arange(lo, hi) if self.order is None else self.order[lo:hi]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
 class _CellIndex:
     """The cells of many reports as arrays, so that one report's :data:`_CellMap` costs a few
     array lookups instead of a DataFrame ``take`` and ``to_dict`` (milliseconds per report).
 
     ``positions`` maps a report id to its rows (increasing); ``keys`` holds, for table, row
-    and col, integer codes and the labels they index; ``value``, ``start`` and ``end`` are
-    float arrays with NaN for missing (None: no such column). About 35 bytes per cell and 100
-    per report: a million reports' panel cells fit in about a GB. Same result as
+    and col, integer codes and the labels they index; ``value`` is a float array with NaN for
+    missing, ``start`` and ``end`` integer arrays with :data:`_NO_OFFSET` for missing (None:
+    no such column). From Arrow parts, about 20 bytes per cell and 150 per report: a million
+    reports' panel cells (about 20 each) take about half a GB. Same result as
     :meth:`_Rep.from_frame` on the report's rows, in the same order.
     """
 
@@ -566,13 +650,15 @@ class _CellIndex:
             if len(missing):  # code -1 reads the last label: str() of what to_dict gives
                 labels.append(str(cells[[c]].iloc[missing[:1]].to_dict("records")[0][c]))
             keys.append((_small_codes(codes, labels), labels))
-        return cls(positions, keys, *(cls._floats(cells, c) for c in ("value", "start", "end")))
+        value, start, end = (cls._floats(cells, c) for c in ("value", "start", "end"))
+        start, end = (None if a is None else _offsets(a) for a in (start, end))
+        return cls(positions, keys, value, start, end)
 
     @classmethod
     def from_arrow(cls, tables: Iterable[Any]) -> _CellIndex | None:
         """Index cells read as Arrow tables (e.g. one per Parquet part), table by table.
 
-        Each table is reduced to codes and float arrays before the next is read: only the
+        Each table is reduced to codes and numeric arrays before the next is read: only the
         distinct keys become Python strings. Returns None when a key column has a missing
         value (the DataFrame path spells those; :meth:`from_frame` then).
         """
@@ -600,21 +686,20 @@ class _CellIndex:
                     has[c] = False
                     continue
                 arr = table.column(c).combine_chunks().cast(pa.float64())
-                pieces[c].append(arr.to_numpy(zero_copy_only=False))
-        joined = {c: np.concatenate(v) if v else np.zeros(0, np.int32) for c, v in pieces.items()}
-        del pieces
-        report_codes = joined["report_id"]
-        order = np.argsort(report_codes, kind="stable")
-        bounds = np.flatnonzero(np.diff(report_codes[order])) + 1
-        groups = np.split(order, bounds) if len(order) else []
-        rid_labels = list(labels["report_id"])
-        positions = {rid_labels[int(report_codes[g[0]])]: g for g in groups}
+                arr = arr.to_numpy(zero_copy_only=False)
+                pieces[c].append(arr if c == "value" else _offsets(arr))
+
+        def joined(c: str) -> np.ndarray:  # one column at a time: its pieces go as it is made
+            got = pieces.pop(c)
+            return np.concatenate(got) if got else np.zeros(0, np.int32)
+
+        positions = _Groups.of(labels["report_id"], joined("report_id"))
         keys = []
         for c in ("table", "row", "col"):
             names_c = list(labels[c])
-            keys.append((_small_codes(joined[c], names_c), names_c))
-        floats = [joined[c] if has[c] else None for c in ("value", "start", "end")]
-        return cls(positions, keys, *floats)
+            keys.append((_small_codes(joined(c), names_c), names_c))
+        numbers = [joined(c) if has[c] else None for c in ("value", "start", "end")]
+        return cls(positions, keys, *numbers)
 
     @staticmethod
     def _floats(cells: pd.DataFrame, name: str) -> np.ndarray | None:
@@ -640,17 +725,17 @@ class _CellIndex:
             return got
         (tc, tl), (rc, rl), (cc, cl) = self.keys
         m = len(pos)
-        none = [math.nan] * m
-        values = self.value[pos].tolist() if self.value is not None else none
-        starts = self.start[pos].tolist() if self.start is not None else none
-        ends = self.end[pos].tolist() if self.end is not None else none
+        values = self.value[pos].tolist() if self.value is not None else [math.nan] * m
+        starts = self.start[pos].tolist() if self.start is not None else [_NO_OFFSET] * m
+        ends = self.end[pos].tolist() if self.end is not None else [_NO_OFFSET] * m
+        na = _NO_OFFSET
         for t, r, c, v, s, e in zip(
             tc[pos].tolist(), rc[pos].tolist(), cc[pos].tolist(), values, starts, ends,
             strict=True,
         ):  # fmt: skip
             key = (tl[t], rl[r], cl[c])
             if key not in got:
-                got[key] = (v, None if s != s else int(s), None if e != e else int(e))
+                got[key] = (v, None if s == na else s, None if e == na else e)
         return got
 
 

@@ -345,7 +345,6 @@ def test_cell_index_from_arrow_parts_matches_the_frame() -> None:
     """The corpus build indexes the staged cells part by part from Arrow (codes and floats,
     no strings kept); the result must equal the DataFrame index, however the rows are split
     into parts and whether or not the strings come dictionary-encoded."""
-    import math
 
     import pyarrow as pa
 
@@ -371,6 +370,49 @@ def test_cell_index_from_arrow_parts_matches_the_frame() -> None:
             "end": pd.array([2, 3, None, 5, 6, 7, 8, 9], dtype="Int64"),
         }
     )
+    # as a built dataset's parts hold them (each report's rows together) or interleaved
+    grouped = cells.sort_values("report_id", kind="stable", ignore_index=True)
+    for frame in (cells, grouped):
+        _assert_arrow_index_as_frame(frame)
+    table = pa.Table.from_pandas(cells, preserve_index=False)
+    assert _CellIndex.from_arrow(iter([table])).positions.order is not None
+    assert _CellIndex.from_arrow(iter([table.sort_by("report_id")])).positions.order is None
+    no_floats = _CellIndex.from_arrow(iter([table.drop_columns(["value", "start", "end"])]))
+    assert no_floats is not None and no_floats.value is None
+    assert no_floats.cells("a")[("app", "carried_over", "total")][1] is None
+    with_null = pa.Table.from_pandas(cells.assign(row=[None, *cells["row"][1:]]))
+    assert _CellIndex.from_arrow(iter([with_null])) is None  # the DataFrame path spells it
+
+
+def test_cell_index_keeps_offsets_past_two_gigabytes() -> None:
+    """Offsets are kept as int32 (4 bytes a cell) when they fit, int64 when a text is longer."""
+    import pyarrow as pa
+
+    from gkwork.panel import _CellIndex
+
+    big = 2**31 + 5
+    for start in (7, big):
+        cells = pd.DataFrame(
+            {"report_id": ["a", "a"], "table": ["app"] * 2, "row": ["carried_over", "fees"],
+             "col": ["total"] * 2, "value": [1.0, 2.0],
+             "start": pd.array([start, None], dtype="Int64"),
+             "end": pd.array([start + 1, None], dtype="Int64")}
+        )  # fmt: skip
+        table = pa.Table.from_pandas(cells, preserve_index=False)
+        for index in (_CellIndex.from_frame(cells), _CellIndex.from_arrow(iter([table]))):
+            assert index.start.dtype == ("int32" if start == 7 else "int64")
+            got = index.cells("a")
+            assert got[("app", "carried_over", "total")] == (1.0, start, start + 1)
+            assert got[("app", "fees", "total")] == (2.0, None, None)
+
+
+def _assert_arrow_index_as_frame(cells: pd.DataFrame) -> None:
+    import math
+
+    import pyarrow as pa
+
+    from gkwork.panel import _CellIndex
+
     ref = _CellIndex.from_frame(cells)
     table = pa.Table.from_pandas(cells, preserve_index=False)
     encoded = table.cast(
@@ -397,11 +439,6 @@ def test_cell_index_from_arrow_parts_matches_the_frame() -> None:
                     (v1, s1, e1), (v2, s2, e2) = a[key], b[key]
                     assert (math.isnan(v1) and math.isnan(v2)) or v1 == v2
                     assert (s1, e1) == (s2, e2)
-    no_floats = _CellIndex.from_arrow(iter([table.drop_columns(["value", "start", "end"])]))
-    assert no_floats is not None and no_floats.value is None
-    assert no_floats.cells("a")[("app", "carried_over", "total")][1] is None
-    with_null = pa.Table.from_pandas(cells.assign(row=[None, *cells["row"][1:]]))
-    assert _CellIndex.from_arrow(iter([with_null])) is None  # the DataFrame path spells it
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,3 +495,26 @@ def test_clusters_join_as_the_union_of_their_members_says(rows, pairs) -> None:
                 members[m] = merged
         for a in range(len(rows)):
             assert {b for b in range(len(rows)) if uf.find(b) == uf.find(a)} == members[a]
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(["福州市", "平潭县", ""]), st.none(), st.just(["unhashable"]))
+    )
+)
+def test_shared_is_the_plain_map_with_one_result_per_distinct_value(values: list) -> None:
+    from gkwork.panel import _shared
+
+    calls: list = []
+
+    def fn(v):
+        calls.append(v)
+        return [v]  # a new object per call: sharing is visible
+
+    got = _shared(values, fn)
+    assert got == [[v] for v in values]
+    hashable = [v for v in values if not isinstance(v, list)]
+    assert len(calls) == len(set(hashable)) + (len(values) - len(hashable))
+    for a, b in zip(values, got, strict=True):  # equal values share one result
+        if not isinstance(a, list):
+            assert b is got[values.index(a)]
