@@ -7,8 +7,10 @@ whose input format is one ``row,col,value`` per line; a few use the real default
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
+import pickle
 import sqlite3
 import time
 from pathlib import Path
@@ -653,6 +655,41 @@ def test_worker_crash_is_recorded_and_run_finishes(
     monkeypatch.delenv(corpus.CRASH_HOOK_ENV)
     res2 = _build(corpus_dir, out, engine="process", jobs=2)
     assert res2.n_parsed == 2 and res2.n_ok == 12
+
+
+def test_a_batch_stores_its_results_together(tmp_path: Path) -> None:
+    """Pool workers store a batch's results in one transaction per database: cacheable ones
+    in the cache, the others (here a timeout) in the run's spool; a write that fails midway
+    leaves nothing half-written."""
+    src = tmp_path / "in"
+    _write(src, "slow.txt", "SLEEP 30\n")
+    for i in range(3):
+        _write(src, f"f{i}.txt", f"new_received,total,{i}\n")
+    tasks = corpus._make_tasks(corpus._entries(src), True)
+    store = corpus._Store(str(tmp_path / "cache.sqlite"), str(tmp_path / "spool.sqlite"))
+    for path in (store.cache, store.spool):
+        corpus._ResultDB(path).create()
+    call = functools.partial(corpus.process_file, parse_fn=fake_parse, timeout=0.3)
+    results = corpus._call_batch(call, store, tuple(tasks))
+    assert all(r.blob is None for r in results)
+    where = {t.report_id: r.stored for t, r in zip(tasks, results, strict=True)}
+    assert where == {"f0": store.cache, "f1": store.cache, "f2": store.cache, "slow": store.spool}
+    cached = corpus._ResultDB(store.cache).get_many([t.key for t in tasks])
+    assert sorted(cached) == sorted(t.key for t in tasks if t.report_id != "slow")
+    back = pickle.loads(cached[tasks[0].key])
+    assert back["cells"]["value"] == [0.0]
+
+    db = corpus._ResultDB(tmp_path / "other.sqlite").create()
+
+    def items():
+        yield "k1", b"one"
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        db.put_many(items())
+    assert db.get_many(["k1"]) == {}
+    db.put_many([("k1", b"one"), ("k2", b"two")])
+    assert db.get_many(["k1", "k2"]) == {"k1": b"one", "k2": b"two"}
 
 
 @pytest.mark.parametrize("engine", ["serial", "process"])
