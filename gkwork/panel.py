@@ -143,17 +143,19 @@ def _text(x: Any) -> str:
 
 def _shared(values: Iterable[Any], fn: Callable[[Any], Any]) -> list[Any]:
     """``[fn(v) for v in values]`` with ``fn`` called once per distinct hashable value and its
-    result shared by every equal value (``fn(v)`` alone for an unhashable one)."""
+    result shared by every equal value of the same type (``1``, ``1.0`` and ``True`` are equal
+    keys of a dict, but ``str()`` tells them apart); ``fn(v)`` alone for an unhashable one."""
     memo: dict[Any, Any] = {}
     out = []
     for v in values:
+        key = (type(v), v)
         try:
-            got = memo.get(v, memo)
+            got = memo.get(key, memo)
         except TypeError:  # unhashable
             out.append(fn(v))
             continue
         if got is memo:
-            got = memo[v] = fn(v)
+            got = memo[key] = fn(v)
         out.append(got)
     return out
 

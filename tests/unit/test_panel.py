@@ -499,7 +499,11 @@ def test_clusters_join_as_the_union_of_their_members_says(rows, pairs) -> None:
 
 @given(
     st.lists(
-        st.one_of(st.sampled_from(["福州市", "平潭县", ""]), st.none(), st.just(["unhashable"]))
+        st.one_of(
+            st.sampled_from(["福州市", "平潭县", "", 1, 1.0, True]),
+            st.none(),
+            st.just(["unhashable"]),
+        )
     )
 )
 def test_shared_is_the_plain_map_with_one_result_per_distinct_value(values: list) -> None:
@@ -512,9 +516,11 @@ def test_shared_is_the_plain_map_with_one_result_per_distinct_value(values: list
         return [v]  # a new object per call: sharing is visible
 
     got = _shared(values, fn)
+    assert [[type(x) for x in g] for g in got] == [[type(v)] for v in values]  # 1 is not True
     assert got == [[v] for v in values]
-    hashable = [v for v in values if not isinstance(v, list)]
-    assert len(calls) == len(set(hashable)) + (len(values) - len(hashable))
-    for a, b in zip(values, got, strict=True):  # equal values share one result
+    keys = [(type(v), v) for v in values if not isinstance(v, list)]
+    assert len(calls) == len(set(keys)) + (len(values) - len(keys))
+    for k, (a, b) in enumerate(zip(values, got, strict=True)):  # equal values share one result
         if not isinstance(a, list):
-            assert b is got[values.index(a)]
+            first = next(j for j, v in enumerate(values) if type(v) is type(a) and v == a)
+            assert b is got[first], k
