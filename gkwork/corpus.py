@@ -1121,10 +1121,16 @@ def code_fingerprint() -> str:
     return _fingerprint_cache
 
 
-def _cache_key(sha256: str | None, path: str, check: bool) -> str:
+def _key_prefix(check: bool) -> str:
+    """What every cache key of a build shares: parser version, code fingerprint, checks."""
+    return f"{PARSER_VERSION}|{code_fingerprint()}|{int(check)}|"
+
+
+def _cache_key(sha256: str | None, path: str, prefix: str) -> str:
+    """A file's cache key: its bytes' hash and name under ``prefix`` (:func:`_key_prefix`)."""
     if sha256 is None:  # unreadable file: a key that is never found in the cache
         return "nohash-" + hashlib.sha256(path.encode()).hexdigest()
-    ident = f"{PARSER_VERSION}|{code_fingerprint()}|{int(check)}|{os.path.basename(path)}|{sha256}"
+    ident = f"{prefix}{os.path.basename(path)}|{sha256}"
     return hashlib.sha256(ident.encode("utf-8")).hexdigest()
 
 
@@ -1203,8 +1209,9 @@ def _hash_with_stats(entries: Sequence[_Entry], db: _ResultDB) -> list[str | Non
 def _make_tasks(entries: Sequence[_Entry], check: bool, db: _ResultDB | None = None) -> list[_Task]:
     """One task per file with its sha256 and cache key (hashes recorded in ``db`` reused)."""
     shas = _hash_entries(entries) if db is None else _hash_with_stats(entries, db)
+    prefix = _key_prefix(check)
     return [
-        _Task(e.path, e.report_id, sha, _cache_key(sha, e.path, check))
+        _Task(e.path, e.report_id, sha, _cache_key(sha, e.path, prefix))
         for e, sha in zip(entries, shas, strict=True)
     ]
 
