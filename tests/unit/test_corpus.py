@@ -981,3 +981,44 @@ def test_pool_workers_collect_garbage_less_often_the_caller_is_untouched(tmp_pat
         agencies = set(pd.read_parquet(out / "reports.parquet")["agency"])
         assert agencies == {str(expected)}
     assert gc.get_threshold() == before
+
+
+def test_pools_fork_with_the_collector_off_the_parents_objects() -> None:
+    """While a pool forks, the parent's objects are frozen (gc.freeze, so that workers keep
+    their pages shared); afterwards they are not, and a caller's own freeze is left alone."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    held = [object() for _ in range(10)]  # noqa: F841 - alive while frozen
+    with corpus._frozen_gc():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        mine = gc.get_freeze_count()
+        with corpus._frozen_gc():
+            assert gc.get_freeze_count() == mine
+        assert gc.get_freeze_count() == mine  # still frozen: the caller's to undo
+    finally:
+        gc.unfreeze()
+
+
+def test_a_process_build_forks_its_pools_frozen(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    counts: list[int] = []
+    real = corpus._frozen_gc
+
+    @contextlib.contextmanager
+    def spy():
+        with real():
+            counts.append(gc.get_freeze_count())
+            yield
+
+    monkeypatch.setattr(corpus, "_frozen_gc", spy)
+    res = _build(corpus_dir, tmp_path / "out", engine="process", jobs=2)
+    assert res.n_files == 7
+    assert len(counts) == 2 and all(counts)  # the parse pool and the part-writing pool
+    assert gc.get_freeze_count() == 0
