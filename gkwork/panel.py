@@ -682,6 +682,8 @@ class _CellIndex:
                     [ids.setdefault(v, len(ids)) for v in col.dictionary.to_pylist()],
                     dtype=np.int32,
                 )
+                if c != "report_id":  # a few dozen labels: the small type now, not at the end
+                    lookup = _small_codes(lookup, ids)
                 pieces[c].append(lookup[col.indices.to_numpy(zero_copy_only=False)])
             for c in ("value", "start", "end"):
                 if c not in table.column_names:
