@@ -761,6 +761,15 @@ def test_bad_arguments_raise_input_error(corpus_dir: Path, tmp_path: Path) -> No
         _build(tmp_path / "missing", tmp_path / "o")
 
 
+def test_read_corpus_in_a_pool_equals_one_process(corpus_dir: Path) -> None:
+    # the pool path without a store: workers return the pickled columns themselves
+    kw = {"parse_fn": fake_parse, "check_fn": fake_check, "progress": False}
+    one, pool = read_corpus(corpus_dir, **kw), read_corpus(corpus_dir, jobs=2, **kw)
+    for t in TABLES:
+        pd.testing.assert_frame_equal(getattr(one, t), getattr(pool, t), obj=t)
+    assert len(one.reports) == 7
+
+
 def test_load_corpus_roundtrip(corpus_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _build(corpus_dir, out)
