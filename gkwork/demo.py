@@ -319,12 +319,39 @@ def refresh_notebooks(notebooks: Sequence[str] = NOTEBOOKS) -> list[Path]:
     return done
 
 
+def _with_alt_text(nb: Any) -> int:
+    """Give the figures of cells with ``metadata["gkwork"]["alt"]`` that text as ``<img alt>``.
+
+    nbconvert's HTML has no alternative text for a notebook's figures (a screen reader then
+    says only "No description has been provided for this image"), so each such figure output
+    becomes an HTML ``<img>`` carrying the cell's description. Returns the figures described.
+    """
+    import html
+
+    n = 0
+    for cell in nb.cells:
+        alt = cell.get("metadata", {}).get("gkwork", {}).get("alt")
+        if cell.get("cell_type") != "code" or not alt:
+            continue
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                src = "data:image/png;base64," + "".join(png.split())
+                out["data"] = {"text/html": f'<img alt="{html.escape(alt)}" src="{src}">'}
+                n += 1
+    return n
+
+
 def render_write_up(executed: Path, html_path: Path) -> Path:
-    """Render an executed notebook as HTML without code cells (``nbconvert --no-input``)."""
+    """Render an executed notebook as HTML without code cells (``nbconvert --no-input``).
+
+    Figures take their alternative text from their cell's ``metadata["gkwork"]["alt"]``.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(executed), as_version=4)
+    _with_alt_text(nb)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True)
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
