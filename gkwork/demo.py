@@ -269,6 +269,7 @@ def run_notebooks(
     """
     import papermill as pm
 
+    config = _kernel_config()
     out = out_dir or paths.BUILD_DIR / "notebooks"
     out.mkdir(parents=True, exist_ok=True)
     done = []
@@ -285,9 +286,23 @@ def run_notebooks(
             progress_bar=False,
             log_output=False,
             execution_timeout=CELL_TIMEOUT,
+            config=config,
         )
         done.append(dst)
     return done
+
+
+def _kernel_config() -> Any:
+    """Kernels on local (IPC) sockets where the system has them.
+
+    Over TCP, ipykernel warns that its messages travel unencrypted on the loopback interface;
+    a Unix socket in the user's Jupyter runtime directory keeps them to this user. Windows
+    keeps TCP.
+    """
+    from traitlets.config import Config
+
+    transport = "ipc" if os.name == "posix" else "tcp"
+    return Config({"KernelManager": {"transport": transport}})
 
 
 def refresh_notebooks(notebooks: Sequence[str] = NOTEBOOKS) -> list[Path]:
@@ -309,6 +324,7 @@ def refresh_notebooks(notebooks: Sequence[str] = NOTEBOOKS) -> list[Path]:
             timeout=CELL_TIMEOUT,
             kernel_name="python3",
             resources={"metadata": {"path": str(paths.NOTEBOOKS_DIR)}},
+            config=_kernel_config(),
         )
         client.execute()
         for cell in nb.cells:

@@ -1,4 +1,4 @@
-"""The write-up's figures carry alternative text (gkwork.demo.render_write_up)."""
+"""The demo's notebooks: executed on local kernel sockets, rendered with described figures."""
 
 from __future__ import annotations
 
@@ -78,3 +78,28 @@ def test_the_write_up_describes_every_figure() -> None:
     ]
     assert figures and all(c.metadata.get("gkwork", {}).get("alt") for c in figures)
     assert demo._with_alt_text(nb) == len(figures)
+
+
+def test_demo_kernels_run_on_local_sockets(tmp_path: Path, monkeypatch, capfd) -> None:
+    """The demo's kernels listen on Unix sockets (POSIX): ipykernel then has no unencrypted
+    TCP to warn about, and the notebook still runs."""
+    import os
+
+    import pytest
+
+    if os.name != "posix":
+        pytest.skip("IPC kernels are for POSIX systems; Windows keeps TCP")
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, str(nbs / "tiny.ipynb"))
+    monkeypatch.setattr(demo.paths, "NOTEBOOKS_DIR", nbs)
+    (done,) = demo.run_notebooks(tmp_path / "out", notebooks=["tiny"])
+    ran = nbformat.read(str(done), 4)
+    assert ran.cells[0].outputs[0]["text"].strip() == "42"
+    assert "without encryption" not in capfd.readouterr().err
