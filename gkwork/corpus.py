@@ -947,6 +947,7 @@ def _run_pool(
     hard_limit: float,
     store: _Store | None,
 ) -> Iterator[_Result]:
+    """:func:`_run_process`'s pool loop (run with the collector frozen, see there)."""
     pending = deque(_batches(tasks, jobs))
     window = max(2, 2 * jobs)
     run_batch = partial(_call_batch, call, store)
