@@ -29,7 +29,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,14 +160,14 @@ def _shared(values: Iterable[Any], fn: Callable[[Any], Any]) -> list[Any]:
     return out
 
 
-def _location(values: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+def _location(values: tuple[str, ...]) -> tuple[dict[str, str], tuple[str, ...]]:
     """A report's location (values in :data:`LOCATION_COLUMNS` order) as a dict, and its
     province, city and county normalised as agency names (for :func:`_strip_places`)."""
     loc = dict(zip(LOCATION_COLUMNS, values, strict=True))
-    return loc, [normalize_agency(loc[k]) for k in ("province", "city", "county")]
+    return loc, tuple(normalize_agency(loc[k]) for k in ("province", "city", "county"))
 
 
-def _strip_places(name: str, places: list[str]) -> str:
+def _strip_places(name: str, places: Sequence[str]) -> str:
     """Drop leading place names (province, city, county) from a normalised name."""
     changed = True
     while changed and name:
@@ -335,9 +335,7 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
     places = [where for _, where in located]
     del located
     years = [validate._as_year(y) for y in column("year")]
-    stripped = _shared(
-        zip(norm, map(tuple, places), strict=True), lambda a: _strip_places(a[0], list(a[1]))
-    )
+    stripped = _shared(zip(norm, places, strict=True), lambda a: _strip_places(*a))
     uf = _Clusters(locs, years)
     best: list[tuple[int, float]] = [(len(METHODS), 0.0)] * n  # (method rank, confidence)
 
@@ -602,7 +600,7 @@ class _Groups(Mapping):
         starts = np.zeros(len(labels) + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
         grouped = bool(np.all(report_codes[1:] >= report_codes[:-1]))
-        order = None if grouped else np.argsort(report_codes, kind="stable").astype(np.int64)
+        order = None if grouped else np.argsort(report_codes, kind="stable")
         return cls(labels, order, starts)
 
     def __getitem__(self, report_id: Any) -> np.ndarray:
