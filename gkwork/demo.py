@@ -296,13 +296,31 @@ def _kernel_config() -> Any:
     """Kernels on local (IPC) sockets where the system has them.
 
     Over TCP, ipykernel warns that its messages travel unencrypted on the loopback interface;
-    a Unix socket in the user's Jupyter runtime directory keeps them to this user. Windows
-    keeps TCP.
+    a Unix socket in a private directory keeps them to this user. The sockets' path is
+    absolute: a relative one (jupyter_client's default) is resolved by the kernel in its
+    working directory and by the client in its own, which differ when a notebook runs in
+    ``notebooks/``. Windows keeps TCP.
     """
     from traitlets.config import Config
 
-    transport = "ipc" if os.name == "posix" else "tcp"
-    return Config({"KernelManager": {"transport": transport}})
+    if os.name != "posix":
+        return Config({"KernelManager": {"transport": "tcp"}})
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(_socket_dir() / "kernel")}})
+
+
+def _socket_dir() -> Path:
+    """A directory of this process for kernel sockets (0700, removed at exit)."""
+    global _SOCKET_DIR
+    if _SOCKET_DIR is None:
+        import atexit
+        import tempfile
+
+        _SOCKET_DIR = Path(tempfile.mkdtemp(prefix="gkwork-kernels-"))
+        atexit.register(shutil.rmtree, _SOCKET_DIR, ignore_errors=True)
+    return _SOCKET_DIR
+
+
+_SOCKET_DIR: Path | None = None
 
 
 def refresh_notebooks(notebooks: Sequence[str] = NOTEBOOKS) -> list[Path]:

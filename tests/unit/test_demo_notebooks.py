@@ -103,3 +103,21 @@ def test_demo_kernels_run_on_local_sockets(tmp_path: Path, monkeypatch, capfd) -
     ran = nbformat.read(str(done), 4)
     assert ran.cells[0].outputs[0]["text"].strip() == "42"
     assert "without encryption" not in capfd.readouterr().err
+
+
+def test_refresh_runs_notebooks_in_their_directory_on_local_sockets(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`make notebooks` runs each kernel in notebooks/ while this process stays where it is:
+    the kernel's sockets must be found from both (they were not when their path was relative:
+    the client waited 60 s for a kernel listening elsewhere)."""
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os; os.getcwd()")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(nbs / "tiny.ipynb"))
+    monkeypatch.setattr(demo.paths, "NOTEBOOKS_DIR", nbs)
+    monkeypatch.chdir(tmp_path)
+    (done,) = demo.refresh_notebooks(["tiny"])
+    out = nbformat.read(str(done), 4).cells[0].outputs[0]["data"]["text/plain"]
+    assert out == repr(str(nbs))
