@@ -158,7 +158,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     for key in REPORT_COLUMNS:
         if key in ("report_id", "path") or meta.get(key) is None:
             continue
-        print(f"  {key}: {meta[key]}")
+        value = meta[key]
+        print(f"  {key}: {value if value != '' else repr(value)}")  # '' = the base form
     cells = report.cells
     n_tables = cells["table"].nunique() if len(cells) else 0
     print(f"  cells: {len(cells)} in {n_tables} table(s); sections: {len(report.sections)}")

@@ -22,6 +22,7 @@ import functools
 import logging
 import math
 import operator
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -76,8 +77,10 @@ def choose_template(signatures: dict[str, list[str]]) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def _match(template: str, table: str, axis: str, text: str, group: str | None = None) -> tuple:
-    return tuple(T.match_label(template, table, axis, text, group=group))
+def _match(
+    template: str, table: str, axis: str, text: str, group: str | None = None, variant: str = ""
+) -> tuple:
+    return tuple(T.match_label(template, table, axis, text, group=group, variant=variant))
 
 
 def split_row(row: list[GridCell]) -> tuple[list[GridCell], list[GridCell]]:
@@ -150,6 +153,8 @@ def _trim(values: list[GridCell], n: int) -> list[GridCell]:
 class _Ctx:
     template: str
     report_id: str
+    #: the template's variant (provincial form, :func:`gkwork.templates.variants`); '' = base
+    variant: str = ""
     table: str | None = None
     ad_group: str | None = None
     ad_cols: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -172,7 +177,9 @@ def _emit(
 
     Returns the key's record in ``ctx.out`` (the earlier one for a duplicate).
     """
-    kid, head, spec, cache = _emit_key(ctx.template, template or ctx.template, table, row, col)
+    kid, head, spec, cache = _emit_key(
+        ctx.template, template or ctx.template, table, row, col, ctx.variant
+    )
     out = ctx.out
     rec = out.get(kid)
     if rec is not None:
@@ -214,7 +221,7 @@ _PARSED: dict[tuple[str, bool, bool], dict[str, tuple]] = {}
 
 @functools.lru_cache(maxsize=8192)
 def _emit_key(
-    ctx_template: str, template: str, table: str, row: str, col: str
+    ctx_template: str, template: str, table: str, row: str, col: str, variant: str = ""
 ) -> tuple[int, tuple[int, str, str, str], tuple[str, bool, bool], dict[str, tuple]]:
     """What recording the cell ``(table, row, col)`` needs, computed once per key.
 
@@ -222,11 +229,12 @@ def _emit_key(
     ``_Ctx.out`` (:func:`_key_id`), its rank in the template order of the report's template
     ``ctx_template`` (:func:`_template_order`; keys outside it rank after all others), the cell
     spec under ``template`` (the report's, or the sibling gov template a row came from;
-    :func:`_cell_spec`) and that spec's parse cache (:data:`_PARSED`).
+    :func:`_cell_spec`) and that spec's parse cache (:data:`_PARSED`), all in the form
+    ``variant`` of the template.
     """
     key = (table, row, col)
-    rank = _template_order(ctx_template).get(key, _UNRANKED)
-    spec = _cell_spec(template, table, row, col)
+    rank = _template_order(ctx_template, variant).get(key, _UNRANKED)
+    spec = _cell_spec(template, table, row, col, variant)
     return _key_id(key), (rank, *key), spec, _PARSED.setdefault(spec, {})
 
 
@@ -253,8 +261,10 @@ def _emit_plan(
 
 
 @functools.lru_cache(maxsize=4096)
-def _cell_spec(template: str, table: str, row: str, col: str) -> tuple[str, bool, bool]:
-    ec = _expected(template)
+def _cell_spec(
+    template: str, table: str, row: str, col: str, variant: str = ""
+) -> tuple[str, bool, bool]:
+    ec = _expected(template, variant)
     hit = ec.get((table, row, col))
     if hit is None:
         # a row of the sibling gov template (e.g. a single （六）其他处理 row in a 2021 report)
@@ -266,9 +276,11 @@ def _cell_spec(template: str, table: str, row: str, col: str) -> tuple[str, bool
     return hit or ("", False, True)
 
 
-@functools.lru_cache(maxsize=8)
-def _expected(template: str) -> dict[tuple[str, str, str], tuple[str, bool, bool]]:
-    ec = T.expected_cells(template)
+@functools.lru_cache(maxsize=16)
+def _expected(
+    template: str, variant: str = ""
+) -> dict[tuple[str, str, str], tuple[str, bool, bool]]:
+    ec = T.expected_cells(template, variant=variant)
     return {
         (r.table, r.row, r.col): (r.unit or "", bool(r.allow_negative), bool(r.allow_decimal))
         for r in ec.itertuples(index=False)
@@ -624,15 +636,15 @@ def _pick_in_order(ctx: _Ctx, table: str, cands: tuple) -> tuple[str, float] | N
     tied = [c for c in cands if c[1] == top]
     last = ctx.last_order.get(table, -1)
     for c in tied:
-        if _row_order(ctx.template, table, c[0]) > last:
+        if _row_order(ctx.template, table, c[0], ctx.variant) > last:
             return c
     return tied[0]
 
 
 @functools.lru_cache(maxsize=4096)
-def _row_order(template: str, table: str, key: str) -> int:
+def _row_order(template: str, table: str, key: str, variant: str = "") -> int:
     try:
-        return T.rows(template, table, data_only=False).index(key)
+        return T.rows(template, table, variant=variant, data_only=False).index(key)
     except ValueError:
         return -1
 
@@ -728,9 +740,39 @@ def _extract_gov(grids: list[Grid], ctx: _Ctx, text: str = "") -> None:
 # legacy 统计表
 
 
-def _extract_legacy(grids: list[Grid], ctx: _Ctx, variant: str = "") -> None:
-    template = ctx.template
+def _extract_legacy(grids: list[Grid], ctx: _Ctx) -> str:
+    """Read the 统计表 in the form of the template whose labels the grids match best.
+
+    Each form (the base and each variant of :func:`gkwork.templates.variants`, as
+    :func:`gkwork.recover.extract_flattened` tries them for flattened text) reads the grids
+    with its own labels; the form with the most matched data rows wins (ties: the base, then
+    registry order). Returns that form's variant name and leaves its cells in ``ctx``.
+    """
+    best: tuple[int, _Ctx] | None = None
+    for variant in T.variants(ctx.template):  # '' (the base) first, then registry order
+        trial = _Ctx(template=ctx.template, report_id=ctx.report_id, variant=variant)
+        n = _extract_legacy_form(grids, trial)
+        if best is None or n > best[0]:
+            best = (n, trial)
+    assert best is not None  # variants() always lists the base
+    chosen = best[1]
+    ctx.variant, ctx.out, ctx.duplicates = chosen.variant, chosen.out, chosen.duplicates
+    ctx.last_order = chosen.last_order
+    return chosen.variant
+
+
+def _extract_legacy_form(grids: list[Grid], ctx: _Ctx) -> int:
+    """Cells of the legacy form ``ctx.variant`` found in ``grids``; the number of data rows.
+
+    A data row's values map to the form's value columns (``value``, then e.g. ``cumulative``)
+    in the order the last header row names them (:func:`_legacy_header`), else in registry
+    order; a row with fewer values than columns is not read (which column is blank is unknown).
+    """
+    template, variant = ctx.template, ctx.variant
+    default = _legacy_cols(template, variant)
+    matched: set[str] = set()
     for grid in grids:
+        cols = default
         for row in grid.rows:
             labels, values = split_row(row)
             if not labels:
@@ -745,37 +787,44 @@ def _extract_legacy(grids: list[Grid], ctx: _Ctx, variant: str = "") -> None:
                 text = c.raw if c.text is None else c.text
             else:
                 text = "".join([c.label for c in names])
-            choice = _legacy_choice(template, text)
+            choice = _legacy_choice(template, text, variant)
             if choice is None:
+                if not any(v.raw for v in values):
+                    cols = (
+                        _legacy_header(template, variant, tuple([c.label for c in labels])) or cols
+                    )
                 continue
             if choice is _TIED:
-                cands = _match(template, "legacy_stats", "row", text, None)
+                cands = _match(template, "legacy_stats", "row", text, None, variant)
                 m = _pick_in_order(ctx, "legacy_stats", cands)
                 if not m or m[1] < MIN_ROW_SCORE:
                     continue
                 key = m[0]
-                is_data = _legacy_is_data(template, key)
-                order = _row_order(template, "legacy_stats", key)
+                is_data = _legacy_is_data(template, key, variant)
+                order = _row_order(template, "legacy_stats", key, variant)
             else:
                 key, is_data, order = choice
             ctx.last_order["legacy_stats"] = max(order, ctx.last_order.get("legacy_stats", -1))
             if not is_data:
                 continue
-            vals = _trim(values, 1)
-            if len(vals) == 1:
-                rec = _emit(ctx, "legacy_stats", key, "value", vals[0])
-                if unit and unit not in ("——", "—"):
-                    rec[5] = unit  # the unit column of the record (see _Ctx.out)
+            matched.add(key)
+            vals = _trim(values, len(cols))
+            if len(vals) == len(cols):
+                for col, cell in zip(cols, vals, strict=True):
+                    rec = _emit(ctx, "legacy_stats", key, col, cell)
+                    if unit and unit not in ("——", "—"):
+                        rec[5] = unit  # the unit column of the record (see _Ctx.out)
+    return len(matched)
 
 
 @functools.lru_cache(maxsize=65536)
-def _legacy_choice(template: str, text: str):
+def _legacy_choice(template: str, text: str, variant: str = ""):
     """The legacy row a label text matches, when that does not depend on earlier rows.
 
     Returns None (no match good enough), :data:`_TIED` (tied top candidates:
     :func:`_pick_in_order` decides) or ``(key, is_data, order)``.
     """
-    cands = _match(template, "legacy_stats", "row", text, None)
+    cands = _match(template, "legacy_stats", "row", text, None, variant)
     if not cands:
         return None
     if len(cands) > 1 and cands[1][1] == cands[0][1]:
@@ -783,15 +832,43 @@ def _legacy_choice(template: str, text: str):
     key, score = cands[0]
     if score < MIN_ROW_SCORE:
         return None
-    return key, _legacy_is_data(template, key), _row_order(template, "legacy_stats", key)
+    return (
+        key,
+        _legacy_is_data(template, key, variant),
+        _row_order(template, "legacy_stats", key, variant),
+    )
 
+
+@functools.lru_cache(maxsize=64)
+def _legacy_cols(template: str, variant: str) -> tuple[str, ...]:
+    return tuple(T.cols(template, "legacy_stats", variant=variant))
+
+
+@functools.lru_cache(maxsize=4096)
+def _legacy_header(template: str, variant: str, texts: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The value columns a header row names (``2017年度 | 历年累计``), in printed order.
+
+    None unless the labels name every value column of the form. A year before a column label
+    (``2017年度``) is the printed reporting period: it is dropped before matching.
+    """
+    keys: list[str] = []
+    for text in texts:
+        label = _YEAR_PREFIX.sub("", T.normalize_label(text))
+        m = _best(_match(template, "legacy_stats", "col", label, None, variant), 95)
+        if m and m[0] not in keys:
+            keys.append(m[0])
+    return tuple(keys) if sorted(keys) == sorted(_legacy_cols(template, variant)) else None
+
+
+#: A year printed before a column label (``2017年度``, ``2017年``).
+_YEAR_PREFIX = re.compile(r"^(?:19|20)\d{2}(?=年)")
 
 _UNIT_LABELS = frozenset((*UNITS, "——", "—"))
 
 
 @functools.lru_cache(maxsize=1024)
-def _legacy_is_data(template: str, key: str) -> bool:
-    return bool(T.spec(template, "legacy_stats", "row", key).get("is_data", 1))
+def _legacy_is_data(template: str, key: str, variant: str = "") -> bool:
+    return bool(T.spec(template, "legacy_stats", "row", key, variant=variant).get("is_data", 1))
 
 
 # ------------------------------------------------------------------------------------------
@@ -827,14 +904,21 @@ def extract_cells(
 def _cell_columns(
     grids: list[Grid], template: str, *, report_id: str = "", text: str = ""
 ) -> Columns:
+    return _cells_and_variant(grids, template, report_id=report_id, text=text)[0]
+
+
+def _cells_and_variant(
+    grids: list[Grid], template: str, *, report_id: str = "", text: str = ""
+) -> tuple[Columns, str]:
+    """:func:`_cell_columns` and the variant of the template they were read in ('' = base)."""
     if template == "none" or not grids:
-        return _to_columns([], template)
+        return _to_columns([], template), ""
     ctx = _Ctx(template=template, report_id=report_id)
     if template in _GOV:
         _extract_gov(grids, ctx, text)
     elif template == "legacy":
         _extract_legacy(grids, ctx)
-    return _out_columns(ctx.out, template, report_id)
+    return _out_columns(ctx.out, template, report_id), ctx.variant
 
 
 def _out_columns(out: dict[int, list], template: str, report_id: str) -> Columns:
@@ -866,19 +950,20 @@ def _out_columns(out: dict[int, list], template: str, report_id: str) -> Columns
 _RANK = operator.itemgetter(0)
 
 
-@functools.lru_cache(maxsize=8)
-def _template_order(template: str) -> dict[tuple[str, str, str], int]:
+@functools.lru_cache(maxsize=16)
+def _template_order(template: str, variant: str = "") -> dict[tuple[str, str, str], int]:
     if template not in T.TABLES or template == "none":
         return {}
-    ec = T.expected_cells(template)
+    ec = T.expected_cells(template, variant=variant)
     keys = zip(ec["table"], ec["row"], ec["col"], strict=True)
     return {k: i for i, k in enumerate(keys)}
 
 
-def _to_columns(records, template: str) -> Columns:
-    """Cell records -> column lists, in template order (unknown keys after, as found)."""
+def _to_columns(records, template: str, variant: str = "") -> Columns:
+    """Cell records -> column lists, in the order of the template's form (unknown keys after,
+    as found)."""
     recs = list(records)
-    order = _template_order(template)
+    order = _template_order(template, variant)
     big = 10**6
     if recs:
         keyed = sorted(
@@ -926,16 +1011,22 @@ def build_report(doc: Document, *, report_id: str, sha256: str | None = None) ->
     meta["template"] = template
     meta["signatures"] = {k: v for k, v in signatures.items() if v}
     grids = doc.grids if doc.grids is not None else _find_grids(doc.text)
-    cells = _cell_columns(grids, template, report_id=report_id, text=doc.text)
+    cells, variant = _cells_and_variant(grids, template, report_id=report_id, text=doc.text)
+    # the provincial form of the template the cells were read in (templates.variants; '' =
+    # the base form); none for reports without a statutory table
+    meta["template_variant"] = variant if template != "none" else None
     layout = doc.layout or (_dominant_layout(grids) if _n(cells) else None)
     inferred: list[dict] = []
-    if template != "none" and _needs_recovery(cells, template):
+    if template != "none" and _needs_recovery(cells, template, variant):
         rec = _recover(doc, template)
         if rec is not None and len(rec.cells) > _n(cells):
-            cells = _to_columns([{**c, "report_id": report_id} for c in rec.cells], template)
+            variant = getattr(rec, "variant", "") or ""
+            recs = [{**c, "report_id": report_id} for c in rec.cells]
+            cells = _to_columns(recs, template, variant)
             layout = rec.layout
             inferred = list(rec.inferred)
             meta["inferred_by"] = dict(rec.inferred_by)
+            meta["template_variant"] = variant
             meta["recovery"] = {
                 "tables": dict(getattr(rec, "tables", {}) or {}),
                 "variant": getattr(rec, "variant", ""),
@@ -965,14 +1056,15 @@ def _dominant_layout(grids: list[Grid]) -> str | None:
     return max(sizes, key=sizes.get)
 
 
-def _needs_recovery(cells: pd.DataFrame, template: str) -> bool:
-    expected = _n_expected(template) if template in T.TABLES else 0
+def _needs_recovery(cells: Columns, template: str, variant: str = "") -> bool:
+    """Fewer than half the cells of the form the grids were read in were found."""
+    expected = _n_expected(template, variant) if template in T.TABLES else 0
     return expected > 0 and _n(cells) < 0.5 * expected
 
 
-@functools.lru_cache(maxsize=8)
-def _n_expected(template: str) -> int:
-    return len(T.expected_cells(template))
+@functools.lru_cache(maxsize=16)
+def _n_expected(template: str, variant: str = "") -> int:
+    return len(T.expected_cells(template, variant=variant))
 
 
 def _recover(doc: Document, template: str):

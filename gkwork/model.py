@@ -57,6 +57,7 @@ REPORT_COLUMNS: list[str] = [
     "year",
     "signed_date",
     "template",
+    "template_variant",
     "n_chars",
     "synthetic",
 ]

@@ -23,7 +23,7 @@ Examples
 --------
 >>> df = find_numbers("今年我中心未收到申请人提出的依申请公开申请。新增主动公开政府信息120条。")
 >>> df[["quantity", "value", "raw"]].values.tolist()
-[['applications_received', 0.0, '未收到申请'], ['proactive_items', 120.0, '120']]
+[['applications_received', 0.0, '未收到申请人提出的依申请'], ['proactive_items', 120.0, '120']]
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str], bool]] = [
     (
         "applications_received",
         re.compile(
-            r"(?:未|没有|无|未曾)(?:收到|受理|接到|接收|收)" + _gap(30) + r"申请",
+            # 申请人 is the applicant: 未收到申请人的材料 is not about requests received
+            r"(?:未|没有|无|未曾)(?:收到|受理|接到|接收|收)" + _gap(30) + r"申请(?!人)",
         ),
         True,
     ),
@@ -141,7 +142,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str], bool]] = [
 _FALSE_NEGATIONS = ("无论", "无需", "无须", "无法", "未来")
 # A request statement about review/litigation is not about information requests.
 _NOT_APPLICATION = ("复议", "诉讼", "申诉")
-_CUMULATIVE = ("累计", "共计公开", "总数", "截止目前", "截至目前")
+# A number that counts more than the report year (a stock, or 近3年 "the last three years").
+_CUMULATIVE = re.compile(r"累计|共计公开|总数|截止目前|截至目前|近[\d一二两三四五六七八九十]+年")
 
 
 _STOP_CHARS = "。；;！!？?\n"
@@ -325,7 +327,7 @@ def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list
             s0, s1 = _sentence(text, m.start(), m.end(), rev)
             before = text[s0 : m.start()] + whole
             is_approx = bool(not is_negation and m.groupdict().get("approx"))
-            is_cumulative = any(w in before for w in _CUMULATIVE)
+            is_cumulative = _CUMULATIVE.search(before) is not None
             targets = ("review", "litigation") if quantity == "review+litigation" else (quantity,)
             for q in targets:
                 if (q, start) in seen:

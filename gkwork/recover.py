@@ -95,6 +95,7 @@ RULE_BALANCE = "app.balance"
 RULE_OUTCOME_SUM = "app.outcome_sum"
 RULE_RL_TOTAL = "rl.total"
 RULE_PART = "legacy.part_exceeds_total"
+RULE_YEAR_LE_CUMULATIVE = "legacy.year_le_cumulative"
 RULE_NARRATIVE = "text_table.mismatch"
 
 
@@ -1099,12 +1100,47 @@ def _cells_and_runs(
 
 
 def _solve_table_rows(
-    work: _TableWork, rule_ids: list[str], settings, *, total_last: bool = False
+    work: _TableWork,
+    rule_ids: list[str],
+    settings,
+    *,
+    total_last: bool = False,
+    row_rules: tuple[str, ...] = (),
 ) -> None:
+    """Split every row; ``row_rules`` are catalog rules relating a row's own cells (``per =
+    "row"``), used where the row has their columns."""
     for row, run in work.runs.items():
+        specs = work.specs[row]
+        checks: dict[int, Check] = {}
+        used = []
+        for rid in row_rules:
+            got = _row_rule_check(rid, tuple(sp.col for sp in specs))
+            if got is not None:
+                checks[got[0]] = got[1]
+                used.append(rid)
         work.sol[row] = _solve_row(
-            run, work.specs[row], {}, rule_ids, settings, total_last=total_last
+            run, specs, checks, [*rule_ids, *used], settings, total_last=total_last
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _row_rule_check(rule_id: str, cols: tuple[str, ...]) -> tuple[int, Check] | None:
+    """A catalog ``sum``/``le`` rule over one row's columns as a split check: (number of
+    values it needs, check); None when the row lacks a term column."""
+    from gkwork.validate import rule
+
+    r = rule(rule_id)
+    if not set(r["left"]) | set(r["right"]) <= set(cols):
+        return None
+    left = [cols.index(c) for c in r["left"]]
+    right = [cols.index(c) for c in r["right"]]
+    tol = float(r.get("tolerance", 0)) + 1e-9
+
+    def check(v: list[float]) -> bool:
+        d = sum(v[i] for i in left) - sum(v[i] for i in right)
+        return d <= tol if r["kind"] == "le" else abs(d) <= tol
+
+    return max(left + right) + 1, check
 
 
 def _row_values(work: _TableWork, row: str) -> list[tuple[float, ...]] | None:
@@ -1525,7 +1561,7 @@ def _extract_flat(
             _solve_table_rows(work, [RULE_TOTAL_COLUMN], settings, total_last=True)
             _joint(work, _apps_identities(template, variant, work.rows), result.notes, settings)
         elif table == "legacy_stats":
-            _solve_table_rows(work, [], settings)
+            _solve_table_rows(work, [], settings, row_rules=(RULE_YEAR_LE_CUMULATIVE,))
             ids = _legacy_identities(template, variant, work.rows)
             _joint(work, ids, result.notes, settings)
             _narrative_pick(doc, work, template, variant, settings)

@@ -104,6 +104,12 @@ META_VARIABLES: tuple[tuple[str, str, str, str], ...] = (
     ("report_id", "报告编号", "Report identifier (file stem)", "string"),
     ("year", "报告年度", "Reporting year", "Int64"),
     ("template", "表格格式", "Table format found (gov2019, gov2021, legacy, none)", "string"),
+    (
+        "template_variant",
+        "表格变体",
+        "Provincial form of the template read (templates.variants; '' = the base form)",
+        "string",
+    ),
     ("format", "文件格式", "File format (txt, md, html, docx, pdf)", "string"),
     ("layout", "版式", "Table layout found in the file", "string"),
     ("admin_level", "行政层级", "Administrative level (province ... township)", "string"),
@@ -126,8 +132,13 @@ class _Var:
     gov2021: tuple[str, ...]
     legacy: tuple[str, ...] = ()
     note: str = ""
+    #: rows in provincial forms of the legacy 统计表: ((variant, rows), ...)
+    legacy_variants: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    def rows_for(self, template: str) -> tuple[str, ...]:
+    def rows_for(self, template: str, variant: str = "") -> tuple[str, ...]:
+        """Source rows in a template's form ('' = the base; a variant without rows: none)."""
+        if variant and template == "legacy":
+            return dict(self.legacy_variants).get(variant, ())
         return {"gov2019": self.gov2019, "gov2021": self.gov2021, "legacy": self.legacy}.get(
             template, ()
         )
@@ -141,13 +152,20 @@ def _same(*rows: str) -> tuple[str, ...]:
     return tuple(rows)
 
 
+def _fujian(*rows: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The same rows in the three Fujian forms of the 统计表 (templates/legacy__fujian*.csv)."""
+    return tuple((v, tuple(rows)) for v in ("fujian", "fujian2016", "fujian2008"))
+
+
 # Applications (Section 三): the 总计 column unless stated. Legacy rows only where the 2014
 # 统计表 counts the same thing (requests received; review and litigation totals and
-# corrections); its reply categories are not the 2019 outcome categories.
+# corrections); its reply categories are not the 2019 outcome categories. The Fujian forms
+# (本年度 column) count requests accepted (受理) and reconsiderations and lawsuits in one row each.
 _VARS: tuple[_Var, ...] = (
     _Var("received", "本年新收政府信息公开申请数量", "New requests received this year",
          APP, "total", _same("new_received"), _same("new_received"), ("requests_received",),
-         "legacy: （一）收到申请数"),
+         "legacy: （一）收到申请数; Fujian forms: 受理政府信息公开申请总数 (requests accepted)",
+         _fujian("requests_total")),
     _Var("received_natural_person", "本年新收申请数量（自然人）",
          "New requests received from natural persons", APP, "natural_person",
          _same("new_received"), _same("new_received")),
@@ -176,7 +194,8 @@ _VARS: tuple[_Var, ...] = (
     _Var("carried_forward", "结转下年度继续办理", "Requests carried forward to next year", APP,
          "total", _same("carried_forward"), _same("carried_forward")),
     _Var("review_total", "行政复议（总计）", "Administrative reconsiderations (total)", RL,
-         "total", _same("review"), _same("review"), ("review_total",)),
+         "total", _same("review"), _same("review"), ("review_total",),
+         legacy_variants=_fujian("reviews")),
     _Var("review_corrected", "行政复议结果纠正", "Reconsiderations: decision corrected", RL,
          "corrected", _same("review"), _same("review"), ("review_corrected",)),
     _Var("review_pending", "行政复议尚未审结", "Reconsiderations: pending", RL, "pending",
@@ -184,7 +203,8 @@ _VARS: tuple[_Var, ...] = (
     _Var("litigation_total", "行政诉讼（总计）",
          "Administrative lawsuits (total: direct + after reconsideration)", RL, "total",
          ("litigation_direct", "litigation_after_review"),
-         ("litigation_direct", "litigation_after_review"), ("litigation_total",)),
+         ("litigation_direct", "litigation_after_review"), ("litigation_total",),
+         legacy_variants=_fujian("lawsuits")),
     _Var("litigation_corrected", "行政诉讼结果纠正", "Lawsuits: decision corrected", RL,
          "corrected", ("litigation_direct", "litigation_after_review"),
          ("litigation_direct", "litigation_after_review"), ("litigation_corrected",)),
@@ -207,14 +227,21 @@ _VAR_BY_NAME = {v.name: v for v in _VARS}
 
 
 def _source(v: _Var, template: str) -> str:
+    """``table/row[+row]/col`` of the template's base form; for legacy, then each group of
+    provincial forms with the same rows (``; fujian, fujian2016: legacy_stats/…/value``)."""
     rows = v.rows_for(template)
-    if not rows:
-        return ""
     table = LEG if template == "legacy" else v.table
     col = "value" if template == "legacy" else v.col
     if col == "_org":
         col = "+".join(_ORG_COLS)
-    return f"{table}/{'+'.join(rows)}/{col}"
+    out = [f"{table}/{'+'.join(rows)}/{col}"] if rows else []
+    if template == "legacy":
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for variant, vrows in v.legacy_variants:
+            groups.setdefault(vrows, []).append(variant)
+        for vrows, names in groups.items():
+            out.append(f"{', '.join(names)}: {LEG}/{'+'.join(vrows)}/value")
+    return "; ".join(out)
 
 
 def codebook() -> pd.DataFrame:
@@ -253,7 +280,7 @@ def codebook() -> pd.DataFrame:
             }
         )
     for v in _VARS:
-        tpls = [t for t in ("gov2019", "gov2021", "legacy") if v.rows_for(t)]
+        tpls = [t for t in ("gov2019", "gov2021", "legacy") if v.rows_for(t) or _source(v, t)]
         out.append(
             {
                 "variable": v.name,
@@ -434,12 +461,15 @@ def harmonise(cells: pd.DataFrame, reports: pd.DataFrame | None = None) -> pd.Da
             meta[name] = pd.Series([pd.NA] * len(meta), dtype=typ)
     meta = meta[[m[0] for m in META_VARIABLES]].sort_values("report_id", kind="stable")
     records = []
-    for rid, tpl in zip(meta["report_id"], meta["template"], strict=True):
+    for rid, tpl, variant in zip(
+        meta["report_id"], meta["template"], meta["template_variant"], strict=True
+    ):
         d = lookup.get(rid, {})
         tpl = "" if pd.isna(tpl) else str(tpl)
+        variant = "" if pd.isna(variant) else str(variant)
         rec: dict[str, float] = {}
         for v in _VARS:
-            rows = v.rows_for(tpl)
+            rows = v.rows_for(tpl, variant)
             if not rows:
                 rec[v.name] = math.nan
                 continue

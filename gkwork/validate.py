@@ -224,6 +224,7 @@ def _rules_cached() -> dict[str, dict[str, Any]]:
     if _RULES_MEMO[0] is not data:
         _INSTANCE_CACHE.clear()
         _PLAN_CACHE.clear()
+        _FORM_RULES.clear()
         _LAYOUTS.clear()  # their compiled plans hold rules of the old catalog
         _RULES_MEMO[:] = [data, rules()]
     return _RULES_MEMO[1]
@@ -620,6 +621,8 @@ class _Layout:
     Attributes
     ----------
     template : str or None
+    variant : str
+        The template's provincial variant ('' = the base form; :func:`gkwork.templates.variants`).
     keys : list of (table, row, col)
         Distinct keys in input order (first occurrence); position ``i`` of the cell arrays.
     keep : list of int or None
@@ -640,6 +643,7 @@ class _Layout:
 
     __slots__ = (
         "template",
+        "variant",
         "keys",
         "keep",
         "pos",
@@ -653,12 +657,15 @@ class _Layout:
         "plans",
     )
 
-    def __init__(self, template: str | None, keys: list, keep: list[int] | None) -> None:
+    def __init__(
+        self, template: str | None, keys: list, keep: list[int] | None, variant: str = ""
+    ) -> None:
         self.template = template
+        self.variant = variant
         self.keys = keys
         self.keep = keep
         self.pos = {k: i for i, k in enumerate(keys)}
-        self.order = _template_order_uncached(keys, template) if keys else []
+        self.order = _template_order_uncached(keys, template, variant) if keys else []
         pos = self.pos
         self.by_table: dict[str, list[tuple[str, str, str]]] = {}
         for k in self.order:
@@ -673,23 +680,23 @@ class _Layout:
         self.plans: dict[tuple, list] = {}  # compiled plans, see _compiled_plan
 
 
-#: Memo of layouts: {(template, tables, rows, cols): _Layout} (the columns as tuples).
+#: Memo of layouts: {(template, variant, tables, rows, cols): _Layout} (columns as tuples).
 _LAYOUTS: dict[tuple, _Layout] = {}
 _LAYOUTS_MAX = 512
 
 
-def _new_layout(template: str | None, tables, rows, cols) -> _Layout:
+def _new_layout(template: str | None, tables, rows, cols, variant: str = "") -> _Layout:
     keys = list(zip(tables, rows, cols, strict=True))
     if len(set(keys)) == len(keys):  # no repeated key: the common case
-        return _Layout(template, keys, None)
+        return _Layout(template, keys, None, variant)
     first: dict[tuple[str, str, str], int] = {}
     for i, k in enumerate(keys):
         first.setdefault(k, i)
     keep = list(first.values())
-    return _Layout(template, list(first), keep)
+    return _Layout(template, list(first), keep, variant)
 
 
-def _layout(template: str | None, tables, rows, cols) -> _Layout:
+def _layout(template: str | None, tables, rows, cols, variant: str = "") -> _Layout:
     """The layout of cells with these key columns (memoised).
 
     The memo is looked up with the columns as given: the key columns of a report are not
@@ -698,7 +705,7 @@ def _layout(template: str | None, tables, rows, cols) -> _Layout:
     gives them) hash and compare fast.
     """
     try:
-        layout = _LAYOUTS.get((template, tuple(tables), tuple(rows), tuple(cols)))
+        layout = _LAYOUTS.get((template, variant, tuple(tables), tuple(rows), tuple(cols)))
     except TypeError:  # an unhashable key value: normalised below
         layout = None
     if layout is not None:
@@ -707,10 +714,10 @@ def _layout(template: str | None, tables, rows, cols) -> _Layout:
     tables, rows, cols = (
         c if _all_type(c, str) else [str(x) for x in c] for c in (tables, rows, cols)
     )
-    key = (template, tuple(tables), tuple(rows), tuple(cols))
+    key = (template, variant, tuple(tables), tuple(rows), tuple(cols))
     layout = _LAYOUTS.get(key)
     if layout is None:
-        layout = _new_layout(template, tables, rows, cols)
+        layout = _new_layout(template, tables, rows, cols, variant)
         if len(_LAYOUTS) >= _LAYOUTS_MAX:
             _LAYOUTS.clear()
         _LAYOUTS[key] = layout
@@ -718,7 +725,18 @@ def _layout(template: str | None, tables, rows, cols) -> _Layout:
 
 
 def _prepare(
-    tables, rows, cols, values, flags, raws, units, starts, ends, *, template: str | None
+    tables,
+    rows,
+    cols,
+    values,
+    flags,
+    raws,
+    units,
+    starts,
+    ends,
+    *,
+    template: str | None,
+    variant: str = "",
 ) -> _CellArrays:
     """Normalised cell columns of one report, with its (memoised) layout.
 
@@ -747,7 +765,7 @@ def _prepare(
                 strict=True,
             )
         )
-    layout = _layout(template, tables, rows, cols)
+    layout = _layout(template, tables, rows, cols, variant)
     keep = layout.keep
     if keep is not None:
         values, flags, raws, units, starts, ends = (
@@ -777,10 +795,16 @@ class _Ctx:
     table_rows: dict[str, frozenset[str]] = field(default_factory=dict)  # rows present per table
     flagged: dict[str, list[tuple[str, str, str]]] | None = None  # keys of flagged cells per table
     arrays: _CellArrays | None = None  # the cells as column lists (compiled checks read these)
+    variant: str = ""  # the template's provincial variant ('' = base form)
 
     @property
     def known_template(self) -> bool:
         return self.template in ("gov2019", "gov2021", "legacy")
+
+    @property
+    def form(self) -> str:
+        """The template, or ``<template>__<variant>`` for a provincial variant (rules' forms)."""
+        return _form(self.template, self.variant)
 
     def get(self, table: str, row: str, col: str) -> _Cell | None:
         return self.cells.get((table, row, col))
@@ -806,34 +830,73 @@ def _tpl():
     return templates
 
 
+def _form(template: str | None, variant: str) -> str:
+    """A template's form as rules name it: ``legacy``, or ``legacy__fujian`` for a variant."""
+    return f"{template}__{variant}" if variant and template else template or ""
+
+
+def _form_value(by_form: Mapping[str, Any], ctx: _Ctx, default: Any) -> Any:
+    """The entry of a ``{form: value}`` mapping for the report's form (a variant's entry
+    replaces its template's)."""
+    form = ctx.form
+    if form in by_form:
+        return by_form[form]
+    return by_form.get(ctx.template or "", default)
+
+
+#: Rules as they apply to a form: {(rule id, form): rule dict or None (not applicable)}.
+_FORM_RULES: dict[tuple[str, str], dict[str, Any] | None] = {}
+
+
+def _rule_for_form(r: dict[str, Any], template: str | None, variant: str) -> dict | None:
+    """Rule ``r`` for reports of a template's form: ``r`` itself, ``r`` with the keys of its
+    ``by_form`` entry for the form, or None when the rule lists ``forms`` without this one.
+
+    Reports of templates the rule does not list get ``r`` (their rows are decided as for
+    any rule of another template).
+    """
+    if template not in r["templates"] or ("forms" not in r and "by_form" not in r):
+        return r
+    form = _form(template, variant)
+    key = (r["id"], form)
+    if key not in _FORM_RULES:
+        if "forms" in r and form not in r["forms"]:
+            _FORM_RULES[key] = None
+        elif form in r.get("by_form", {}):
+            _FORM_RULES[key] = {**r, **r["by_form"][form]}
+        else:
+            _FORM_RULES[key] = r
+    return _FORM_RULES[key]
+
+
 @lru_cache(maxsize=256)
-def _rows_cached(template: str, table: str) -> tuple[str, ...]:
+def _rows_cached(template: str, table: str, variant: str = "") -> tuple[str, ...]:
     try:
-        return tuple(_tpl().rows(template, table))
+        return tuple(_tpl().rows(template, table, variant=variant))
     except GkworkError:
         return ()
 
 
-def _rows(template: str | None, table: str) -> list[str]:
-    return list(_rows_cached(template, table)) if template else []
+def _rows(template: str | None, table: str, variant: str = "") -> list[str]:
+    return list(_rows_cached(template, table, variant)) if template else []
 
 
 @lru_cache(maxsize=1024)
-def _cols_cached(template: str, table: str, row: str | None) -> tuple[str, ...]:
+def _cols_cached(template: str, table: str, row: str | None, variant: str = "") -> tuple[str, ...]:
     try:
-        return tuple(_tpl().cols(template, table, row=row))
+        return tuple(_tpl().cols(template, table, row=row, variant=variant))
     except GkworkError:
         return ()
 
 
-def _cols(template: str | None, table: str, row: str | None = None) -> list[str]:
-    return list(_cols_cached(template, table, row)) if template else []
+def _cols(template: str | None, table: str, row: str | None = None, variant: str = "") -> list[str]:
+    return list(_cols_cached(template, table, row, variant)) if template else []
 
 
 @lru_cache(maxsize=4096)
-def _label_cached(template: str, table: str, axis: str, key: str) -> str:
+def _label_cached(template: str, table: str, axis: str, key: str, variant: str = "") -> str:
     try:
-        return _tpl().label(template, table, axis, key, lang="zh")
+        return _tpl().label(template, table, axis, key, lang="zh", variant=variant)
     except (GkworkError, IndexError, KeyError):
         return ""
 
@@ -841,28 +904,30 @@ def _label_cached(template: str, table: str, axis: str, key: str) -> str:
 def _label(ctx: _Ctx, table: str, axis: str, key: str) -> str:
     if not ctx.template or not table or not key:
         return ""
-    return _label_cached(ctx.template, table, axis, key)
+    return _label_cached(ctx.template, table, axis, key, ctx.variant)
 
 
 @lru_cache(maxsize=32)
-def _expected_cached(template: str) -> pd.DataFrame:
+def _expected_cached(template: str, variant: str = "") -> pd.DataFrame:
     try:
-        return _tpl().expected_cells(template)
+        return _tpl().expected_cells(template, variant=variant)
     except GkworkError:
         return pd.DataFrame(
             columns=["table", "row", "col", "unit", "allow_negative", "allow_decimal"]
         )
 
 
-def _expected_cells(template: str | None) -> pd.DataFrame:
-    """expected_cells of the template (cached; callers must not modify the frame)."""
-    return _expected_cached(template or "")
+def _expected_cells(template: str | None, variant: str = "") -> pd.DataFrame:
+    """expected_cells of the template's form (cached; callers must not modify the frame)."""
+    return _expected_cached(template or "", variant)
 
 
 @lru_cache(maxsize=32)
-def _expected_info(template: str) -> dict[tuple[str, str, str], tuple[bool, bool, str, int]]:
-    """(allow_negative, allow_decimal, unit, rank) per expected cell of a template."""
-    exp = _expected_cells(template)
+def _expected_info(
+    template: str, variant: str = ""
+) -> dict[tuple[str, str, str], tuple[bool, bool, str, int]]:
+    """(allow_negative, allow_decimal, unit, rank) per expected cell of a template's form."""
+    exp = _expected_cells(template, variant)
     return {
         (t, r, c): (bool(n), bool(d), str(u or ""), i)
         for i, (t, r, c, n, d, u) in enumerate(
@@ -1176,12 +1241,12 @@ def _instance_key(ctx: _Ctx, r: Mapping[str, Any]) -> tuple | None:
     if r is not _rules_cached().get(r.get("id")):  # not a catalog rule: no memo
         return None
     if r["per"] == "col":
-        return (r["id"], ctx.template, _table_rows(ctx, table))
+        return (r["id"], ctx.form, _table_rows(ctx, table))
     if not r.get("rows"):
-        tpl_rows = _rows_cached(ctx.template, table) if ctx.template else ()
+        tpl_rows = _rows_cached(ctx.template, table, ctx.variant) if ctx.template else ()
         if not _table_rows(ctx, table) <= frozenset(tpl_rows):
             return None
-    return (r["id"], ctx.template, None)
+    return (r["id"], ctx.form, None)
 
 
 #: Memoised _sum_plan results, same keys as _INSTANCE_CACHE.
@@ -1208,7 +1273,7 @@ def _sum_plan(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple]:
             lkeys = [(table, k, t) for t in left]
             rkeys = [(table, k, t) for t in right]
         row_key, col_key = ("", k) if is_col else (k, "")
-        if legacy and left:
+        if legacy and left and is_col:  # a legacy row is one indicator: (row, column)
             row_key, col_key = left[0], k
         label = _label(ctx, table, label_axis, k)
         plan.append((k, left, right, label, lkeys, rkeys, row_key, col_key))
@@ -1248,28 +1313,28 @@ def _instances_of(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple[str, list[str],
     table, per = r["table"], r["per"]
     out = []
     if per == "col":
-        keys = r.get("cols") or _cols(ctx.template, table)
-        avail = set(_rows(ctx.template, table))
+        keys = r.get("cols") or _cols(ctx.template, table, variant=ctx.variant)
+        avail = set(_rows(ctx.template, table, ctx.variant))
         left = [t for t in r["left"] if t in avail]
         right = [t for t in r["right"] if t in avail]
         left, right = _substitute(ctx, r, table, left), _substitute(ctx, r, table, right)
         for k in keys:
             out.append((k, left, right))
     else:
-        tpl_rows = _rows(ctx.template, table)
+        tpl_rows = _rows(ctx.template, table, ctx.variant)
         keys = r.get("rows") or tpl_rows
         if not r.get("rows"):
             extra = [k[1] for k in _table_keys(ctx, table) if k[1] not in tpl_rows]
             keys = [*keys, *dict.fromkeys(extra)]
         for k in keys:
             if k in tpl_rows:
-                avail = set(_cols(ctx.template, table, k))
+                avail = set(_cols(ctx.template, table, k, ctx.variant))
             elif k in r.get("rows", []):
                 continue
             else:
                 if (table, k, r["left"][0] if r["left"] else "") not in ctx.cells:
                     continue
-                avail = set(_cols(ctx.template, table))
+                avail = set(_cols(ctx.template, table, variant=ctx.variant))
             left = [t for t in r["left"] if t in avail]
             right = [t for t in r["right"] if t in avail]
             if len(left) != len(r["left"]) or len(right) != len(r["right"]):
@@ -1405,10 +1470,10 @@ def _sum_instance(ctx: _Ctx, r: Mapping[str, Any], item: tuple) -> None:
 def _le_pairs_instances(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """(col, part, total) per comparison of a le_pairs rule (parts and totals the template has)."""
     table = r["table"]
-    tpl_rows = set(_rows(ctx.template, table))
+    tpl_rows = set(_rows(ctx.template, table, ctx.variant))
     return [
         (col, part, total)
-        for col in r.get("cols") or _cols(ctx.template, table)
+        for col in r.get("cols") or _cols(ctx.template, table, variant=ctx.variant)
         for part, total in r["pairs"]
         if part in tpl_rows and total in tpl_rows
     ]
@@ -1497,7 +1562,7 @@ def _domain_cell(
 ) -> bool:
     """Emit a failure when the number in ``cell`` is not allowed; True when it was."""
     value = cell.value
-    a = _expected_info(ctx.template or "").get(key)
+    a = _expected_info(ctx.template or "", ctx.variant).get(key)
     if a is not None:
         allow_neg, allow_dec = a[0], a[1]
     else:  # a row the registry does not know (provincial variant): be conservative
@@ -1584,7 +1649,7 @@ def _table_pass(ctx: _Ctx, r: Mapping[str, Any], table: str, n: int, what: str) 
 def _check_pattern(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     """C5: decisions = prev_count + change in every assessable row."""
     table = r["table"]
-    tpl_rows = set(_rows(ctx.template, table))
+    tpl_rows = set(_rows(ctx.template, table, ctx.variant))
     assessable, matches, spans = [], [], []
     for row in r["rows"]:
         if row not in tpl_rows:
@@ -1641,10 +1706,10 @@ def _check_authority(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     level = str(ctx.meta.get("admin_level") or "").strip()
     kind = str(ctx.meta.get("agency_kind") or "").strip()
     for row in r["rows"]:
-        if row not in set(_rows(ctx.template, table)):
+        if row not in set(_rows(ctx.template, table, ctx.variant)):
             continue
         label = _label(ctx, table, "row", row)
-        cells = [(c, ctx.get(table, row, c)) for c in _cols(ctx.template, table, row)]
+        cells = [(c, ctx.get(table, row, c)) for c in _cols(ctx.template, table, row, ctx.variant)]
         numeric = [(c, x) for c, x in cells if x is not None and x.is_number]
         first = next((x for _, x in cells if x is not None), None)
         if not numeric:
@@ -1716,7 +1781,10 @@ def _check_cell_rule(ctx: _Ctx, r: Mapping[str, Any]) -> None:
     for row in r["rows"]:
         for col in r["cols"]:
             if col not in _cols(
-                ctx.template, table, row if row in _rows(ctx.template, table) else None
+                ctx.template,
+                table,
+                row if row in _rows(ctx.template, table, ctx.variant) else None,
+                ctx.variant,
             ):
                 continue
             cell = ctx.get(table, row, col)
@@ -1784,13 +1852,13 @@ def _lab(ctx: _Ctx, table: str, axis: str, key: str) -> str:
 
 @lru_cache(maxsize=32)
 def _expected_by_table(
-    template: str,
+    template: str, variant: str = ""
 ) -> tuple[tuple[str, list[tuple[str, str]], list[tuple[str, str, str]]], ...]:
     """(table, [(row, col)], [(table, row, col)]) per table of the template's expected cells.
 
     Read-only (callers must not modify the lists).
     """
-    info = _expected_info(template)
+    info = _expected_info(template, variant)
     return tuple(
         (
             table,
@@ -1861,7 +1929,7 @@ def _completeness_entries(ctx: _Ctx, r: Mapping[str, Any]) -> list[tuple]:
     lim = ctx.settings.max_listed
     cells = ctx.cells
     out = []
-    for table, expected, full_keys in _expected_by_table(ctx.template):
+    for table, expected, full_keys in _expected_by_table(ctx.template, ctx.variant):
         keys = [k for k in full_keys if k in cells]
         n_exp, n_have = len(expected), len(keys)
         if n_have == n_exp:
@@ -2128,7 +2196,7 @@ def _excerpt(sentence: str, raw: str, width: int = 18) -> str:
 
 def _alt_reading(ctx: _Ctx, r: Mapping[str, Any], quantity: str, value: float) -> str | None:
     """The alternative cells (``alt_targets``) when they sum to ``value``, as 'a + b = v'."""
-    targets = r.get("alt_targets", {}).get(quantity, {}).get(ctx.template or "", [])
+    targets = _form_value(r.get("alt_targets", {}).get(quantity, {}), ctx, [])
     cells = [ctx.cells.get(tuple(t.split("/"))) for t in targets]
     if not targets or any(c is None or not c.is_number for c in cells):
         return None
@@ -2178,7 +2246,7 @@ def _narrative_plan(ctx: _Ctx, r: Mapping[str, Any]) -> dict[str, _NarrativeTarg
     out = {}
     pos = ctx.arrays.layout.pos if ctx.arrays is not None else ctx.cells
     for q, by_template in r["targets"].items():
-        targets = by_template.get(ctx.template or "", [])
+        targets = _form_value(by_template, ctx, [])
         if not targets:
             continue
         keys = [tuple(t.split("/")) for t in targets]
@@ -2897,9 +2965,14 @@ def _compiled_plan(
         msg_key=f"message_{settings.lang}",
         by_table=layout.by_table,
         table_rows=layout.table_rows,
+        variant=layout.variant,
     )
+    tpl, variant = layout.template, layout.variant
+    in_form = (_rule_for_form(r, tpl, variant) for r in selected)
     plan = [
-        (_compile_rule(cctx, r), r) for r in selected if r["kind"] not in ("panel", "total_missing")
+        (_compile_rule(cctx, r), r)
+        for r in in_form
+        if r is not None and r["kind"] not in ("panel", "total_missing")
     ]
     if skey is not None:
         layout.plans[memo_key] = plan
@@ -3011,7 +3084,7 @@ def _fast_array(values: list[Any], dtype: str) -> Any:
 
 
 def _template_order(
-    keys: list[tuple[str, str, str]], template: str | None
+    keys: list[tuple[str, str, str]], template: str | None, variant: str = ""
 ) -> list[tuple[str, str, str]]:
     """Cell keys in template order (tables, rows, columns); unknown keys after, as given.
 
@@ -3019,23 +3092,24 @@ def _template_order(
     """
     if not keys:
         return keys
-    memo_key = (template, tuple(keys))
+    memo_key = (template, variant, tuple(keys))
     hit = _ORDER_MEMO.get(memo_key)
     if hit is None:
         if len(_ORDER_MEMO) >= 512:
             _ORDER_MEMO.clear()
-        hit = _ORDER_MEMO[memo_key] = _template_order_uncached(keys, template)
+        hit = _ORDER_MEMO[memo_key] = _template_order_uncached(keys, template, variant)
     return hit
 
 
-#: Memo of _template_order: {(template, keys): ordered keys} (callers must not modify).
+#: Memo of _template_order: {(template, variant, keys): ordered keys} (callers must not
+#: modify).
 _ORDER_MEMO: dict[tuple, list[tuple[str, str, str]]] = {}
 
 
 def _template_order_uncached(
-    keys: list[tuple[str, str, str]], template: str | None
+    keys: list[tuple[str, str, str]], template: str | None, variant: str = ""
 ) -> list[tuple[str, str, str]]:
-    info = _expected_info(template or "")
+    info = _expected_info(template or "", variant)
     rank = {k: v[3] for k, v in info.items()}
     tables = list(dict.fromkeys([*(k[0] for k in rank), *(k[0] for k in keys)]))
     t_rank = {t: i for i, t in enumerate(tables)}
@@ -3062,7 +3136,8 @@ def check_cells(
         Long cells of one report (columns of :data:`gkwork.model.CELL_COLUMNS`; ``report_id``
         optional). Not modified.
     meta : Mapping
-        Report metadata: ``template`` (gov2019, gov2021, legacy, none), ``year``,
+        Report metadata: ``template`` (gov2019, gov2021, legacy, none), ``template_variant``
+        (a provincial form of the template, '' or absent for the base form), ``year``,
         ``admin_level``, ``agency_kind``; optional ``inferred_by`` mapping
         ``"table/row/col"`` to the rule IDs used to infer that cell.
     text : str, optional
@@ -3093,7 +3168,7 @@ def check_cells(
                 f"missing {lacking}; got {list(cells.columns)}"
             )
     out = _run_checks(
-        _frame_arrays(cells, _meta_template(meta)),
+        _frame_arrays(cells, _meta_template(meta), _meta_variant(meta)),
         meta,
         text=text,
         sections=None if sections is None else _Sections.of_records(sections.to_dict("records")),
@@ -3122,11 +3197,18 @@ def _meta_template(meta: Mapping[str, Any]) -> str | None:
     return _text(meta.get("template")).strip() or None
 
 
-def _frame_arrays(cells: pd.DataFrame | None, template: str | None) -> _CellArrays:
+def _meta_variant(meta: Mapping[str, Any]) -> str:
+    """The template variant of report metadata ('' = the base form; see ``template_variant``)."""
+    return _text(meta.get("template_variant")).strip()
+
+
+def _frame_arrays(
+    cells: pd.DataFrame | None, template: str | None, variant: str = ""
+) -> _CellArrays:
     """:func:`_prepare` for cells given as a DataFrame (None or empty: no cells)."""
     if cells is None or len(cells) == 0:
-        return _prepare([], [], [], [], [], [], [], [], [], template=template)
-    return _prepare(*_frame_columns(cells), template=template)
+        return _prepare([], [], [], [], [], [], [], [], [], template=template, variant=variant)
+    return _prepare(*_frame_columns(cells), template=template, variant=variant)
 
 
 def _default_settings() -> CheckSettings:
@@ -3173,6 +3255,7 @@ def _run_checks(
         by_table=layout.by_table,
         table_rows=layout.table_rows,
         arrays=arrays,
+        variant=layout.variant,
     )
     for fn, r in plan:
         fn(ctx, r)
@@ -3194,7 +3277,7 @@ def _report_rows(report: Report, settings: CheckSettings | None) -> list[tuple] 
     if doc is not None and doc.plain is not None:
         text, mapper = doc.plain, doc.to_text_offset
     frames = getattr(report, "_frames", None) or {}
-    template = _meta_template(report.meta)
+    template, variant = _meta_template(report.meta), _meta_variant(report.meta)
     if isinstance(frames.get("cells"), pd.DataFrame):  # built from (or given as) a DataFrame
         cells = frames["cells"]
         if len(cells.columns):
@@ -3204,13 +3287,13 @@ def _report_rows(report: Report, settings: CheckSettings | None) -> list[tuple] 
                     "cells must have columns table, row, col, value (see "
                     f"gkwork.model.CELL_COLUMNS); missing {lacking}; got {list(cells.columns)}"
                 )
-        arrays = _frame_arrays(cells, template)
+        arrays = _frame_arrays(cells, template, variant)
     else:
         got = _report_columns(report.cell_columns())
         if got is None:
-            arrays = _frame_arrays(None, template)
+            arrays = _frame_arrays(None, template, variant)
         else:
-            arrays = _prepare(*got, template=template)
+            arrays = _prepare(*got, template=template, variant=variant)
     if isinstance(frames.get("sections"), pd.DataFrame):
         sections = _Sections.of_records(frames["sections"].to_dict("records"))
     else:

@@ -281,20 +281,22 @@ def test_row_choice_equals_pick_in_order():
 def test_legacy_choice_equals_pick_in_order():
     from gkwork import extract as E
 
-    for text in _label_texts("legacy"):
-        choice = E._legacy_choice("legacy", text)
-        if choice is E._TIED:
-            continue
-        ctx = E._Ctx(template="legacy", report_id="r")
-        m = E._pick_in_order(ctx, "legacy_stats", E._match("legacy", "legacy_stats", "row", text))
-        if not m or m[1] < E.MIN_ROW_SCORE:
-            assert choice is None, text
-        else:
-            assert choice == (
-                m[0],
-                E._legacy_is_data("legacy", m[0]),
-                E._row_order("legacy", "legacy_stats", m[0]),
-            ), text
+    for variant in T.variants("legacy"):  # the base form and each provincial form
+        for text in _label_texts("legacy"):
+            choice = E._legacy_choice("legacy", text, variant)
+            if choice is E._TIED:
+                continue
+            ctx = E._Ctx(template="legacy", report_id="r", variant=variant)
+            cands = E._match("legacy", "legacy_stats", "row", text, None, variant)
+            m = E._pick_in_order(ctx, "legacy_stats", cands)
+            if not m or m[1] < E.MIN_ROW_SCORE:
+                assert choice is None, (variant, text)
+            else:
+                assert choice == (
+                    m[0],
+                    E._legacy_is_data("legacy", m[0], variant),
+                    E._row_order("legacy", "legacy_stats", m[0], variant),
+                ), (variant, text)
 
 
 # whitespace, quotes, zero-width, enumeration commas, characters NFKC expands (①, ㎡, ½, ﬁ),

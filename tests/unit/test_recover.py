@@ -300,11 +300,40 @@ def test_legacy_fujian_variant_narrative_and_part_rule():
     assert cells[("proactive_total", "cumulative")]["value"] == 12106
     assert res.inferred_by["legacy_stats/proactive_total/value"] == ["text_table.mismatch"]
     assert cells[("proactive_website", "cumulative")]["value"] == 12106
-    assert res.inferred_by["legacy_stats/proactive_website/value"] == ["legacy.part_exceeds_total"]
+    # 本年度 <= 历年累计 narrows the row's splits, the part rule picks among the rest
+    assert res.inferred_by["legacy_stats/proactive_website/value"] == [
+        "legacy.year_le_cumulative",
+        "legacy.part_exceeds_total",
+    ]
     # without the narrative sentence the split of '206912106' is not determinable
     res2 = R.extract_flattened(text.replace("本年主动公开政府信息2069条。", ""), "legacy")
     c2 = _cells(res2, "legacy_stats")
     assert c2[("proactive_total", "value")]["flag"] == R.FLAG_AMBIGUOUS
+
+
+def test_legacy_year_le_cumulative_picks_the_split_and_is_not_forced_on_the_data():
+    """'10774' in 本年度|历年累计 is 10|774 (107|74 and 1077|4 count more this year than in
+    all years); '10' can only be 1|0, which breaks the relation and is kept as printed."""
+    text = (
+        "附件平潭综合实验区农发局2017年度政府信息公开工作统计数据 指 标 名 称单位2017年历年累计"
+        "主动公开文件数条10774 其中：1.政府网站公开数条10774 2.政府公报公开数条00"
+        "受理政府信息公开申请总数条10 其中：1.当面申请数条00 2.网上申请数条00 "
+        "3.信函、传真申请数条10对申请的答复总数条10"
+    )
+    res = R.extract_flattened(text, "legacy")
+    assert res.variant.startswith("fujian")
+    cells = _cells(res, "legacy_stats")
+    got = {k: cells[k]["value"] for k in cells if k[0] in ("proactive_total", "requests_total")}
+    assert got == {
+        ("proactive_total", "value"): 10,
+        ("proactive_total", "cumulative"): 774,
+        ("requests_total", "value"): 1,
+        ("requests_total", "cumulative"): 0,
+    }
+    assert "legacy.year_le_cumulative" in res.inferred_by["legacy_stats/proactive_total/value"]
+    assert "legacy.year_le_cumulative" not in res.inferred_by.get(
+        "legacy_stats/requests_total/value", []
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -111,10 +111,12 @@ def test_messages_format_with_known_placeholders(rid: str) -> None:
         assert rid not in text and "<rule>" in text
 
 
-def _keys_of(template: str, table: str, axis: str, row: str | None = None) -> set[str]:
+def _keys_of(
+    template: str, table: str, axis: str, row: str | None = None, variant: str = ""
+) -> set[str]:
     if axis == "row":
-        return set(templates.rows(template, table))
-    return set(templates.cols(template, table, row=row))
+        return set(templates.rows(template, table, variant=variant))
+    return set(templates.cols(template, table, row=row, variant=variant))
 
 
 @pytest.mark.parametrize("rid", [k for k, r in ALL.items() if r.get("table")])
@@ -124,11 +126,12 @@ def test_keys_named_by_a_rule_exist_in_its_templates(rid: str) -> None:
     tpls = [t for t in r["templates"] if t != "none"]
     for t in tpls:
         assert table in set(templates.expected_cells(t)["table"]), f"{rid}: {table} not in {t}"
+    forms = _forms_of(r)  # (template, variant) the rule applies to (base forms for most)
     per = r.get("per")
     term_axis = {"col": "row", "row": "col"}.get(per or "", None)
     terms = set(r.get("left", [])) | set(r.get("right", []))
     if term_axis:
-        known = set().union(*(_keys_of(t, table, term_axis) for t in tpls))
+        known = set().union(*(_keys_of(t, table, term_axis, variant=v) for t, v in forms))
         assert terms <= known, f"{rid}: unknown {term_axis} keys {terms - known}"
     for row in r.get("rows", []):
         assert any(row in _keys_of(t, table, "row") for t in tpls), f"{rid}: row {row}"
@@ -138,10 +141,65 @@ def test_keys_named_by_a_rule_exist_in_its_templates(rid: str) -> None:
                     have = _keys_of(t, table, "col", row)
                     assert terms <= have, f"{rid}: row {row} of {t} lacks {terms - have}"
     for col in r.get("cols", []):
-        assert any(col in _keys_of(t, table, "col") for t in tpls), f"{rid}: col {col}"
+        assert any(col in _keys_of(t, table, "col", variant=v) for t, v in forms), f"{rid}: {col}"
     for part, total in r.get("pairs", []):
         for k in (part, total):
             assert any(k in _keys_of(t, table, "row") for t in tpls), f"{rid}: row {k}"
+
+
+def _forms_of(r: dict) -> list[tuple[str, str]]:
+    """(template, variant) of every form a rule applies to, with the rule's keys for it."""
+    out = []
+    for t in r["templates"]:
+        if t == "none":
+            continue
+        for v in templates.variants(t):
+            form = f"{t}__{v}" if v else t
+            if "forms" not in r or form in r["forms"]:
+                out.append((t, v))
+    return out
+
+
+def _in_form(r: dict, t: str, v: str) -> dict:
+    return {**r, **r.get("by_form", {}).get(f"{t}__{v}" if v else t, {})}
+
+
+FORM_KEYS = {"left", "right", "cols", "rows", "pairs", "message_en", "message_zh"}
+
+
+@pytest.mark.parametrize("rid", [k for k, r in ALL.items() if "forms" in r or "by_form" in r])
+def test_forms_name_variants_of_the_rules_templates(rid: str) -> None:
+    r = ALL[rid]
+    known = {f"{t}__{v}" if v else t for t in r["templates"] for v in templates.variants(t)}
+    assert set(r.get("forms", [])) <= known, f"{rid}: unknown forms {set(r['forms']) - known}"
+    assert set(r.get("by_form", {})) <= known, f"{rid}: unknown by_form {set(r['by_form'])}"
+    if "forms" in r:
+        assert set(r.get("by_form", {})) <= set(r["forms"]), f"{rid}: by_form outside forms"
+    for form, keys in r.get("by_form", {}).items():
+        assert set(keys) <= FORM_KEYS, f"{rid}: by_form.{form} may set {sorted(FORM_KEYS)}"
+
+
+@pytest.mark.parametrize(
+    "rid", [k for k, r in ALL.items() if r["kind"] in ("sum", "le", "le_pairs")]
+)
+def test_relations_hold_their_terms_in_every_form_they_apply_to(rid: str) -> None:
+    """A relation applies to a provincial form only with terms that form has: a rule of a
+    template with variants lists its forms (``forms``) or gives their terms (``by_form``)."""
+    for t, v in _forms_of(ALL[rid]):
+        r = _in_form(ALL[rid], t, v)
+        rows = set(templates.rows(t, r["table"], variant=v))
+        cols = set(templates.cols(t, r["table"], variant=v))
+        for c in r.get("cols", []):
+            assert c in cols, f"{rid} in form {t}/{v!r}: no column {c}"
+        if r["kind"] == "le_pairs":
+            terms = {k for pair in r["pairs"] for k in pair}
+            assert terms <= rows, f"{rid} in form {t}/{v!r}: rows {terms - rows} absent"
+            continue
+        terms = set(r["left"]) | set(r["right"])
+        have = rows if r["per"] == "col" else cols
+        assert terms & have, f"{rid} in form {t}/{v!r}: none of its terms exist there"
+        if v:  # a variant's terms are given in full
+            assert terms <= have, f"{rid} in form {t}/{v!r}: terms {terms - have} absent"
 
 
 def test_outcome_sum_terms_per_template_are_the_outcome_rows() -> None:
@@ -161,8 +219,9 @@ def test_narrative_targets_are_cells_of_their_template() -> None:
 
     assert set(targets) == set(QUANTITIES)
     for by_tpl in targets.values():
-        for t, keys in by_tpl.items():
-            exp = templates.expected_cells(t)
+        for form, keys in by_tpl.items():
+            t, _, v = form.partition("__")
+            exp = templates.expected_cells(t, variant=v)
             have = set(zip(exp["table"], exp["row"], exp["col"], strict=True))
             for k in keys:
                 assert tuple(k.split("/")) in have, f"{k} not a cell of {t}"

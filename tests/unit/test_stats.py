@@ -110,6 +110,47 @@ def test_harmonise_without_reports_infers_template(two_formats):
     assert h.at["r21", "template"] == "gov2021" and h.at["r19", "template"] == "gov2019"
 
 
+def test_harmonise_reads_legacy_forms_with_their_own_rows():
+    """The national 统计表 counts （一）收到申请数; a Fujian form 受理…申请总数 (本年度 column),
+    and 行政复议数 / 行政诉讼数 in one row each; the 历年累计 column is never read."""
+    leg = "legacy_stats"
+    cells = pd.DataFrame(
+        {
+            "report_id": ["nat", "nat", "fj", "fj", "fj", "fj", "fj"],
+            "table": leg,
+            "row": [
+                "requests_received",
+                "review_total",
+                "requests_total",
+                "requests_total",
+                "reviews",
+                "lawsuits",
+                "requests_received",  # not a row of the Fujian form: never read there
+            ],
+            "col": ["value", "value", "value", "cumulative", "value", "value", "value"],
+            "value": [7.0, 1.0, 13.0, 36.0, 2.0, 0.0, 99.0],
+        }
+    )
+    reports = pd.DataFrame(
+        {
+            "report_id": ["nat", "fj", "other_form"],
+            "template": ["legacy", "legacy", "legacy"],
+            "template_variant": ["", "fujian2016", "zhejiang"],
+        }
+    )
+    h = stats.harmonise(cells, reports).set_index("report_id")
+    assert (h.at["nat", "received"], h.at["nat", "review_total"]) == (7.0, 1.0)
+    assert math.isnan(h.at["nat", "litigation_total"])
+    assert (h.at["fj", "received"], h.at["fj", "review_total"]) == (13.0, 2.0)
+    assert h.at["fj", "litigation_total"] == 0.0
+    assert math.isnan(h.at["other_form", "received"])  # a form without a mapping: missing
+    source = stats.codebook().set_index("variable").at["received", "source_legacy"]
+    assert source == (
+        "legacy_stats/requests_received/value; "
+        "fujian, fujian2016, fujian2008: legacy_stats/requests_total/value"
+    )
+
+
 def test_harmonise_rejects_wrong_input():
     with pytest.raises(GkworkError, match="missing"):
         stats.harmonise(pd.DataFrame({"report_id": ["a"]}))
@@ -124,7 +165,7 @@ def test_codebook_documents_every_harmonised_column(two_formats):
     by = cb.set_index("variable")
     assert bool(by.at["other", "derived"]) and not bool(by.at["granted", "derived"])
     assert by.at["other", "source_gov2019"] == "applications/other/total"
-    assert by.at["received", "source_legacy"] == "legacy_stats/requests_received/value"
+    assert by.at["received", "source_legacy"].startswith("legacy_stats/requests_received/value;")
     assert (cb["label_zh"].str.len() > 0).all() and (cb["label_en"].str.len() > 0).all()
     pd.testing.assert_frame_equal(stats.CODEBOOK, cb)
 

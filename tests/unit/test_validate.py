@@ -380,6 +380,91 @@ def test_legacy_part_exceeds_total_seed001() -> None:
     assert one(checks, "legacy.received_channels").status == "not_assessable"
 
 
+#: The Fujian 统计表 of pingtan/118_gongan_2018 (2016-2018 form: 本年度 | 历年累计), as
+#: printed: the total of replies (0) disagrees with its items (1 granted this year).
+FUJIAN_118 = {
+    "proactive_total": (181, 1568),
+    "proactive_website": (181, 1568),
+    "proactive_gazette": (0, 0),
+    "requests_total": (1, 3),
+    "requests_in_person": (0, 0),
+    "requests_online": (0, 0),
+    "requests_letter_fax": (1, 3),
+    "replies_total": (0, 0),
+    "replies_granted": (1, 3),
+    "replies_partial": (0, 0),
+    "replies_refused": (0, 0),
+    "replies_other": (0, 0),
+    "fee_waiver_amount": (0, 0),
+    "complaints": (0, 0),
+    "reviews": (0, 0),
+    "lawsuits": (0, 0),
+}
+
+
+def fujian_cells(values: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    return make_cells(
+        {
+            ("legacy_stats", row, col): v
+            for row, pair in values.items()
+            for col, v in zip(("value", "cumulative"), pair, strict=True)
+        }
+    )
+
+
+def test_a_provincial_form_is_checked_with_its_own_rows() -> None:
+    meta = {"template": "legacy", "template_variant": "fujian2016", "year": 2018}
+    # the sentence after the table's characters (offsets of make_cells: 0 to about 500)
+    text = "。" * 1000 + "三、依申请公开政府信息情况2018年，未收到公民提出的公开政府信息申请。"
+    checks = check_cells(fujian_cells(FUJIAN_118), meta, text=text)
+    # complete in its own form (16 rows x 2 columns), not 32 of the national table's 77
+    row = one(checks, "table.incomplete", table="legacy_stats")
+    assert (row.status, row.observed, row.expected) == ("pass", 32.0, 32.0)
+    # the relations the form has, in both value columns, with the form's labels
+    received = checks[checks.rule == "legacy.received_channels"]
+    assert received[["col", "status"]].values.tolist() == [
+        ["value", "pass"],
+        ["cumulative", "pass"],
+    ]
+    replies = checks[checks.rule == "legacy.replies_sum"]
+    assert replies.status.tolist() == ["fail", "fail"]
+    assert replies.message.iloc[1] == (
+        "legacy.replies_sum, column cumulative (历年累计): replies_total 0, reply items "
+        "3 + 0 + 0 + 0 = 3 (delta -3)"
+    )
+    assert set(checks[checks.rule == "legacy.year_le_cumulative"].status) == {"pass"}
+    assert (checks.rule == "legacy.year_le_cumulative").sum() == 16
+    parts = checks[checks.rule == "legacy.part_exceeds_total"]
+    assert sorted(set(parts.row)) == ["proactive_gazette", "proactive_website"]
+    # relations of the national table only: no row at all, as for another template's rules
+    for rid in ("legacy.completed_split", "legacy.review_sum", "legacy.total_le_channel_sum"):
+        assert not (checks.rule == rid).any(), rid
+    # the narrative's 未收到…申请 is compared with the form's total of requests
+    mismatch = one(checks, "text_table.mismatch", status="fail")
+    assert "table legacy_stats/requests_total/value 1 (delta -1)" in mismatch.message
+
+
+def test_the_same_cells_without_their_form_are_an_incomplete_national_table() -> None:
+    meta = {"template": "legacy", "year": 2018}
+    checks = check_cells(fujian_cells(FUJIAN_118), meta)
+    row = one(checks, "table.incomplete", table="legacy_stats")
+    assert row.status == "fail" and row.expected == 77.0
+    assert not (checks.rule == "legacy.year_le_cumulative").any()
+    assert one(checks, "legacy.completed_split").status == "not_assessable"
+
+
+def test_year_le_cumulative_fails_where_this_year_exceeds_all_years() -> None:
+    values = {**FUJIAN_118, "requests_total": (1, 0), "requests_letter_fax": (1, 0)}
+    meta = {"template": "legacy", "template_variant": "fujian2016", "year": 2017}
+    checks = check_cells(fujian_cells(values), meta)
+    fails = checks[(checks.rule == "legacy.year_le_cumulative") & (checks.status == "fail")]
+    assert fails.row.tolist() == ["requests_total", "requests_letter_fax"]
+    assert fails.message.iloc[0] == (
+        "legacy.year_le_cumulative, row requests_total (受理依申请公开信息总数): this year 1 > "
+        "cumulative 0 (delta +1)"
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Report-level rules
 
