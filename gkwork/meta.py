@@ -502,8 +502,10 @@ _HEAD_BODY = (
     r"[ \t\u3000]*(?P<title>[^\n|\t]{2,40}?)[ \t\u3000]*(?=\n|$)"
 )
 _HEAD_RE = re.compile(r"(?:^|\n)" + _HEAD_BODY)
+#: A heading inside a line; a lookahead, so that matches may overlap: the run after a table
+#: row such as 四、结转下年度继续办理1000001 may hold the next heading (四、政府信息公开行政复议…).
 _HEAD_INLINE_RE = re.compile(
-    r"(?P<paren>[（(])?(?P<num>[一二三四五六七八九十]{1,2})(?(paren)[)）]|、)(?P<title>[^\s|\t，。,；;]{2,30})"
+    r"(?=(?P<paren>[（(])?(?P<num>[一二三四五六七八九十]{1,2})(?(paren)[)）]|、)(?P<title>[^\s|\t，。,；;]{2,30}))"
 )
 
 
@@ -553,25 +555,22 @@ def extract_section_columns(doc: Document, report_id: str) -> dict[str, list]:
         key = _classify(title)
         if key is None:
             continue
+        title = title.strip()
         if paren:
-            cands.append((m.start("num") - 1, "paren", _num(num), key, m))
+            cands.append((m.start("num") - 1, "paren", _num(num), key, title))
         else:
-            cands.append((m.start("num"), "top", _num(num), key, m))
+            cands.append((m.start("num"), "top", _num(num), key, title))
             n_top += 1
     if n_top < 2:
         # archived page text on one line: find headings inside lines
         for m in _HEAD_INLINE_RE.finditer(text):
-            key = _classify(m.group("title"))
+            if m.start() and text[m.start() - 1] == "第":
+                continue  # 第（八）项, 第二十条: an article's item named in a caption
+            title = _inline_title(m.group("title"))
+            key = _classify(title)
             if key is not None:
-                cands.append(
-                    (
-                        m.start(),
-                        "paren" if m.group("paren") else "top",
-                        _num(m.group("num")),
-                        key,
-                        m,
-                    )
-                )
+                style = "paren" if m.group("paren") else "top"
+                cands.append((m.start(), style, _num(m.group("num")), key, title))
         cands.sort(key=lambda c: c[0])
     accepted: list[tuple] = []
     taken: set[int] = set()  # positions of the accepted headings
@@ -600,18 +599,34 @@ def extract_section_columns(doc: Document, report_id: str) -> dict[str, list]:
         "end": [],
         "text": [],
     }
-    for i, (pos, style, num, key, m) in enumerate(accepted):
+    for i, (pos, style, num, key, title) in enumerate(accepted):
         end = accepted[i + 1][0] if i + 1 < len(accepted) else len(text)
         number = _NUMS[num - 1] if 1 <= num <= 10 else str(num)
         if style == "paren":
             number = f"（{number}）"
         cols["section"].append(key)
         cols["number"].append(number)
-        cols["title"].append(m.group("title").strip())
+        cols["title"].append(title)
         cols["start"].append(doc.to_text_offset(pos))
         cols["end"].append(doc.to_text_offset(end))
         cols["text"].append(text[pos:end])
     return {c: cols[c] for c in SECTION_COLUMNS}
+
+
+#: Where a heading's title ends in run-together text (一、总体情况2019年，…): the words
+#: statutory titles end with.
+_TITLE_END_RE = re.compile(r"情况|事项|措施")
+
+
+def _inline_title(run: str) -> str:
+    """A heading's title inside a line of run-together text: up to its first 情况 / 事项 /
+    措施 (``收到和处理政府信息公开申请情况（本列数据…`` -> ``收到和处理政府信息公开申请情况``).
+
+    >>> _inline_title("主动公开政府信息情况第二十条第（一）项信息内容本年新制作数")
+    '主动公开政府信息情况'
+    """
+    m = _TITLE_END_RE.search(run)
+    return run[: m.end()] if m else run
 
 
 @functools.lru_cache(maxsize=1 << 14)

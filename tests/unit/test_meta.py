@@ -70,6 +70,35 @@ def test_sections_in_both_numbering_systems():
         assert r.text[s.start : s.end].startswith(s.number)
 
 
+def test_sections_in_run_together_archive_text():
+    """Archived page text has no line breaks: headings run into their first sentence and
+    into the tables (pingtan/036_gongan_2021, shortened)."""
+    text = (
+        "平潭综合实验区公安局2021年政府信息公开工作年度报告 一、总体情况2021年，我局……"
+        "二、主动公开政府信息情况第二十条第（一）项信息内容本年新制作数量本年新公开数量"
+        "第二十条第（八）项信息内容上一年项目数量本年增/减行政事业性收费00"
+        "三、收到和处理政府信息公开申请情况（本列数据的勾稽关系为：第一项加第二项之和，等于"
+        "第三项加第四项之和）一、本年新收政府信息公开申请数量1000001"
+        "四、结转下年度继续办理1000001四、政府信息公开行政复议、行政诉讼情况行政复议0"
+        "五、存在的主要问题及改进情况2021年，……六、其他需要报告的事项2021年，无。"
+    )
+    r = gkwork.read_text(text)
+    got = r.sections[["section", "number", "title"]].values.tolist()
+    assert got == [
+        ["overview", "一", "总体情况"],
+        ["proactive", "二", "主动公开政府信息情况"],
+        ["requests", "三", "收到和处理政府信息公开申请情况"],
+        ["review_litigation", "四", "政府信息公开行政复议、行政诉讼情况"],
+        ["problems", "五", "存在的主要问题及改进情况"],
+        ["other", "六", "其他需要报告的事项"],
+    ]
+    # the heading after the table row 四、结转下年度… is the second 四
+    review = r.sections.iloc[3]
+    assert review.start == text.index("四、政府信息公开")
+    for s in r.sections.itertuples():
+        assert r.text[s.start : s.end].startswith(f"{s.number}、{s.title}")
+
+
 def test_party_body_as_signer_is_kept_apart_from_the_agency(seed_reports):
     meta = seed_reports["000"].meta
     assert meta["agency"] == "桃源县陬市镇" and meta["agency_kind"] == "government"
