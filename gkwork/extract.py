@@ -747,11 +747,20 @@ def _extract_legacy(grids: list[Grid], ctx: _Ctx) -> str:
     :func:`gkwork.recover.extract_flattened` tries them for flattened text) reads the grids
     with its own labels; the form with the most matched data rows wins (ties: the base, then
     registry order). Returns that form's variant name and leaves its cells in ``ctx``.
+
+    Rows are split once; a form whose labels match no more rows than the best form's data
+    rows cannot win and is not read.
     """
+    template = ctx.template
+    rows = _legacy_rows(grids)
     best: tuple[int, _Ctx] | None = None
-    for variant in T.variants(ctx.template):  # '' (the base) first, then registry order
-        trial = _Ctx(template=ctx.template, report_id=ctx.report_id, variant=variant)
-        n = _extract_legacy_form(grids, trial)
+    for variant in T.variants(template):  # '' (the base) first, then registry order
+        if best is not None:
+            bound = sum(1 for r in rows if _legacy_choice(template, r[3], variant) is not None)
+            if bound <= best[0]:
+                continue
+        trial = _Ctx(template=template, report_id=ctx.report_id, variant=variant)
+        n = _extract_legacy_form(rows, trial)
         if best is None or n > best[0]:
             best = (n, trial)
     assert best is not None  # variants() always lists the base
@@ -761,18 +770,14 @@ def _extract_legacy(grids: list[Grid], ctx: _Ctx) -> str:
     return chosen.variant
 
 
-def _extract_legacy_form(grids: list[Grid], ctx: _Ctx) -> int:
-    """Cells of the legacy form ``ctx.variant`` found in ``grids``; the number of data rows.
+#: A grid row of a legacy table: (grid index, labels, values, label text, unit).
+_LegacyRow = tuple[int, list[GridCell], list[GridCell], str, str]
 
-    A data row's values map to the form's value columns (``value``, then e.g. ``cumulative``)
-    in the order the last header row names them (:func:`_legacy_header`), else in registry
-    order; a row with fewer values than columns is not read (which column is blank is unknown).
-    """
-    template, variant = ctx.template, ctx.variant
-    default = _legacy_cols(template, variant)
-    matched: set[str] = set()
-    for grid in grids:
-        cols = default
+
+def _legacy_rows(grids: list[Grid]) -> list[_LegacyRow]:
+    """The labelled rows of the grids, split into labels and values once for every form."""
+    out = []
+    for g, grid in enumerate(grids):
         for row in grid.rows:
             labels, values = split_row(row)
             if not labels:
@@ -787,33 +792,51 @@ def _extract_legacy_form(grids: list[Grid], ctx: _Ctx) -> int:
                 text = c.raw if c.text is None else c.text
             else:
                 text = "".join([c.label for c in names])
-            choice = _legacy_choice(template, text, variant)
-            if choice is None:
-                if not any(v.raw for v in values):
-                    cols = (
-                        _legacy_header(template, variant, tuple([c.label for c in labels])) or cols
-                    )
+            out.append((g, labels, values, text, unit))
+    return out
+
+
+def _extract_legacy_form(rows: list[_LegacyRow], ctx: _Ctx) -> int:
+    """Cells of the legacy form ``ctx.variant`` found in ``rows``; the number of data rows.
+
+    A data row's values map to the form's value columns (``value``, then e.g. ``cumulative``)
+    in the order the last header row of its grid names them (:func:`_legacy_header`), else in
+    registry order; a row with fewer values than columns is not read (which column is blank
+    is unknown).
+    """
+    template, variant = ctx.template, ctx.variant
+    default = _legacy_cols(template, variant)
+    matched: set[str] = set()
+    grid = -1
+    cols = default
+    for g, labels, values, text, unit in rows:
+        if g != grid:
+            grid, cols = g, default
+        choice = _legacy_choice(template, text, variant)
+        if choice is None:
+            if not any(v.raw for v in values):
+                cols = _legacy_header(template, variant, tuple([c.label for c in labels])) or cols
+            continue
+        if choice is _TIED:
+            cands = _match(template, "legacy_stats", "row", text, None, variant)
+            m = _pick_in_order(ctx, "legacy_stats", cands)
+            if not m or m[1] < MIN_ROW_SCORE:
                 continue
-            if choice is _TIED:
-                cands = _match(template, "legacy_stats", "row", text, None, variant)
-                m = _pick_in_order(ctx, "legacy_stats", cands)
-                if not m or m[1] < MIN_ROW_SCORE:
-                    continue
-                key = m[0]
-                is_data = _legacy_is_data(template, key, variant)
-                order = _row_order(template, "legacy_stats", key, variant)
-            else:
-                key, is_data, order = choice
-            ctx.last_order["legacy_stats"] = max(order, ctx.last_order.get("legacy_stats", -1))
-            if not is_data:
-                continue
-            matched.add(key)
-            vals = _trim(values, len(cols))
-            if len(vals) == len(cols):
-                for col, cell in zip(cols, vals, strict=True):
-                    rec = _emit(ctx, "legacy_stats", key, col, cell)
-                    if unit and unit not in ("——", "—"):
-                        rec[5] = unit  # the unit column of the record (see _Ctx.out)
+            key = m[0]
+            is_data = _legacy_is_data(template, key, variant)
+            order = _row_order(template, "legacy_stats", key, variant)
+        else:
+            key, is_data, order = choice
+        ctx.last_order["legacy_stats"] = max(order, ctx.last_order.get("legacy_stats", -1))
+        if not is_data:
+            continue
+        matched.add(key)
+        vals = _trim(values, len(cols))
+        if len(vals) == len(cols):
+            for col, cell in zip(cols, vals, strict=True):
+                rec = _emit(ctx, "legacy_stats", key, col, cell)
+                if unit and unit not in ("——", "—"):
+                    rec[5] = unit  # the unit column of the record (see _Ctx.out)
     return len(matched)
 
 

@@ -170,7 +170,7 @@ def test_national_base_grid_keeps_the_base_form_and_its_cells(seed_reports):
     assert_spans(report)
     # the base form read alone gives the same cells as the choice among every form
     ctx = E._Ctx(template="legacy", report_id=report.report_id)
-    E._extract_legacy_form(report.grids, ctx)
+    E._extract_legacy_form(E._legacy_rows(report.grids), ctx)
     alone = E._out_columns(ctx.out, "legacy", report.report_id)
     pd.testing.assert_frame_equal(
         pd.DataFrame(alone), cells.reset_index(drop=True), check_dtype=False
