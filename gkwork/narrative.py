@@ -48,6 +48,7 @@ NARRATIVE_COLUMNS: list[str] = [
     "is_approx",
     "is_cumulative",
     "is_negation",
+    "is_part",
     "sentence",
 ]
 
@@ -144,6 +145,12 @@ _FALSE_NEGATIONS = ("无论", "无需", "无须", "无法", "未来")
 _NOT_APPLICATION = ("复议", "诉讼", "申诉")
 # A number that counts more than the report year (a stock, or 近3年 "the last three years").
 _CUMULATIVE = re.compile(r"累计|共计公开|总数|截止目前|截至目前|近[\d一二两三四五六七八九十]+年")
+# A number that is part of a larger count, or counts more than one quantity: a share
+# (各乡镇主动公开政府信息122条，占28.7%), an item of an enumeration (主动公开的政府信息的主要类别
+# 有：机构职能类信息612条), the 其他 category, or proactive and requested items together.
+_PART_INSIDE = re.compile(r"[：:]|依申请")
+_PART_AFTER = re.compile(r"\s*[，,]?\s*(?:占|约占)")
+_PART_BEFORE = ("其他", "其它")
 
 
 _STOP_CHARS = "。；;！!？?\n"
@@ -189,7 +196,8 @@ def find_numbers(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> pd.Da
     pandas.DataFrame
         Columns :data:`NARRATIVE_COLUMNS`: quantity, value (float), raw (``text[start:end]``:
         the digits, or the whole negative phrase for a stated zero), start, end, is_approx,
-        is_cumulative, is_negation, sentence (the clause, for display). Sorted by start.
+        is_cumulative, is_negation, is_part (a share, category or combined count: not the
+        quantity's total), sentence (the clause, for display). Sorted by start.
     """
     rows = _find_records(text, exclude=exclude)
     if not rows:
@@ -328,6 +336,11 @@ def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list
             before = text[s0 : m.start()] + whole
             is_approx = bool(not is_negation and m.groupdict().get("approx"))
             is_cumulative = _CUMULATIVE.search(before) is not None
+            is_part = not is_negation and (
+                _PART_INSIDE.search(whole) is not None
+                or _PART_AFTER.match(text, m.end()) is not None
+                or text[max(0, m.start() - 3) : m.start()].rstrip("应").endswith(_PART_BEFORE)
+            )
             targets = ("review", "litigation") if quantity == "review+litigation" else (quantity,)
             for q in targets:
                 if (q, start) in seen:
@@ -343,6 +356,7 @@ def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list
                         "is_approx": is_approx,
                         "is_cumulative": is_cumulative,
                         "is_negation": is_negation,
+                        "is_part": is_part,
                         "sentence": text[s0:s1],
                         "sent_start": s0,
                     }

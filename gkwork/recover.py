@@ -955,6 +955,8 @@ _DETECT_LABELS: tuple[str, ...] = (
     "主动公开信息数",
     "政府网站公开数",
     "当面申请数",
+    "传真申请数",  # Fujian 2008-era forms (legacy__fujian2008, legacy__fujian_yearend)
+    "电子邮件申请数",
     "网上申请数",
     "同意公开答复数",
     "行政复议数",
@@ -1100,33 +1102,51 @@ def _cells_and_runs(
 
 
 def _solve_table_rows(
-    work: _TableWork,
-    rule_ids: list[str],
-    settings,
-    *,
-    total_last: bool = False,
-    row_rules: tuple[str, ...] = (),
+    work: _TableWork, rule_ids: list[str], settings, *, total_last: bool = False
 ) -> None:
-    """Split every row; ``row_rules`` are catalog rules relating a row's own cells (``per =
-    "row"``), used where the row has their columns."""
     for row, run in work.runs.items():
-        specs = work.specs[row]
-        checks: dict[int, Check] = {}
-        used = []
-        for rid in row_rules:
-            got = _row_rule_check(rid, tuple(sp.col for sp in specs))
-            if got is not None:
-                checks[got[0]] = got[1]
-                used.append(rid)
         work.sol[row] = _solve_row(
-            run, specs, checks, [*rule_ids, *used], settings, total_last=total_last
+            run, work.specs[row], {}, rule_ids, settings, total_last=total_last
         )
+
+
+def _row_rule(work: _TableWork, rule_id: str, notes: list[str]) -> None:
+    """Narrow ambiguous rows with a catalog rule over a row's own cells (本年度 <= 历年累计).
+
+    As for identities across rows (:func:`_joint`), the rule is used only if every row it
+    applies to whose split is already decided satisfies it: an agency that does not keep
+    its 历年累计 column up to date (pingtan/144: 本年度 1, 历年累计 0) gets no split chosen
+    by it, and the narrative may still pick one (:func:`_narrative_pick`).
+    """
+    checks = {}
+    for row in work.runs:
+        got = _row_rule_check(rule_id, tuple(sp.col for sp in work.specs[row]))
+        if got is not None:
+            checks[row] = got[1]
+    values = {row: _row_values(work, row) for row in checks}
+    for row, check in checks.items():
+        vals = values[row]
+        if vals is not None and len(vals) == 1 and not check(list(vals[0])):
+            notes.append(f"{work.table}: the data violates {rule_id} ({row}); not used to split")
+            return
+    for row, check in checks.items():
+        vals, sol = values[row], work.sol.get(row)
+        if sol is None or vals is None or len(vals) < 2:
+            continue
+        keep = [i for i, v in enumerate(vals) if check(list(v))]
+        if not keep or len(keep) == len(vals):
+            continue
+        sol.candidates = [sol.candidates[i] for i in keep]
+        sol.n_candidates = len(keep)
+        sol.rules = list(dict.fromkeys([*sol.rules, rule_id]))
+        if len(keep) == 1:
+            sol.split, sol.status, sol.method = sol.candidates[0], "unique", "arithmetic"
 
 
 @functools.lru_cache(maxsize=256)
 def _row_rule_check(rule_id: str, cols: tuple[str, ...]) -> tuple[int, Check] | None:
-    """A catalog ``sum``/``le`` rule over one row's columns as a split check: (number of
-    values it needs, check); None when the row lacks a term column."""
+    """A catalog ``sum``/``le`` rule over one row's columns as a check of a row's values:
+    (number of values it needs, check); None when the row lacks a term column."""
     from gkwork.validate import rule
 
     r = rule(rule_id)
@@ -1561,7 +1581,8 @@ def _extract_flat(
             _solve_table_rows(work, [RULE_TOTAL_COLUMN], settings, total_last=True)
             _joint(work, _apps_identities(template, variant, work.rows), result.notes, settings)
         elif table == "legacy_stats":
-            _solve_table_rows(work, [], settings, row_rules=(RULE_YEAR_LE_CUMULATIVE,))
+            _solve_table_rows(work, [], settings)
+            _row_rule(work, RULE_YEAR_LE_CUMULATIVE, result.notes)
             ids = _legacy_identities(template, variant, work.rows)
             _joint(work, ids, result.notes, settings)
             _narrative_pick(doc, work, template, variant, settings)

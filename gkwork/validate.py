@@ -2292,12 +2292,19 @@ def _run_narrative(plan: dict[str, _NarrativeTarget], ctx: _Ctx, r: Mapping[str,
         q, value = s["quantity"], s["value"]
         span = (int(start), int(end))
         target = plan.get(q)
-        if s["is_approx"] or s["is_cumulative"] or target is None:
-            if s["is_approx"] or s["is_cumulative"]:
-                why = "approximate number" if s["is_approx"] else "cumulative number"
+        is_part = s.get("is_part", False)
+        if s["is_approx"] or s["is_cumulative"] or is_part or target is None:
+            if s["is_approx"] or s["is_cumulative"] or is_part:
+                why = (
+                    "approximate number"
+                    if s["is_approx"]
+                    else "cumulative number"
+                    if s["is_cumulative"]
+                    else "part of a larger count (a share, a category or a combined count)"
+                )
                 reason = f"{why}, not compared"
             else:
-                reason = f"no table cell for {q} in template {ctx.template or 'unknown'}"
+                reason = f"no table cell for {q} in form {ctx.form or 'unknown'}"
             _emit(
                 ctx,
                 r,

@@ -114,7 +114,11 @@ def test_refresh_runs_notebooks_in_their_directory_on_local_sockets(
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os; os.getcwd()")])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, str(nbs / "tiny.ipynb"))
     monkeypatch.setattr(demo.paths, "NOTEBOOKS_DIR", nbs)
     monkeypatch.chdir(tmp_path)

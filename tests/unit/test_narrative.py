@@ -137,3 +137,32 @@ def test_sentence_with_the_reversed_text_matches_rfind():
             plain = (left, min(rights) if rights else len(text))
             assert N._sentence(text, start, end, rev) == plain
             assert N._sentence(text, start, end) == plain
+
+
+@pytest.mark.parametrize(
+    ("text", "is_part"),
+    [
+        # real Pingtan sentences (128, 137, 126, 121): parts of the total, not the total
+        ("各乡镇主动公开政府信息122条，占28.7%。", True),
+        ("主动公开政府信息的主要类别有：机构职能类信息612条。", True),
+        ("我局主动公开政府信息的类别主要包括：工作信息42条，其他类别信息9条。", True),
+        ("其他应主动公开的信息1796条。", True),
+        ("主动公开和依申请公开的政府信息共468条。", True),
+        # the total itself
+        ("2017年度，主动公开政府信息733条。", False),
+        ("全年主动公开各类政府信息1234条，同比增长5%。", False),
+    ],
+)
+def test_parts_of_the_proactive_total_are_marked(text: str, is_part: bool) -> None:
+    df = find_numbers(text)
+    rows = df[df.quantity == "proactive_items"]
+    assert len(rows) == 1, df
+    assert bool(rows.iloc[0].is_part) is is_part
+
+
+def test_the_applicant_and_three_year_counts_are_not_this_years_requests() -> None:
+    # pingtan/145: 申请人 is the applicant of a reconsideration, not a request received
+    assert found("被申请人并未收到申请人查询号为5113591155221的材料。") == []
+    # pingtan/121: a three-year count is marked cumulative (not compared with the year's)
+    df = find_numbers("近3年共受理信息公开申请2件，均按时答复。")
+    assert df.quantity.tolist() == ["applications_received"] and bool(df.iloc[0].is_cumulative)

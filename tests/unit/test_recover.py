@@ -311,29 +311,40 @@ def test_legacy_fujian_variant_narrative_and_part_rule():
     assert c2[("proactive_total", "value")]["flag"] == R.FLAG_AMBIGUOUS
 
 
-def test_legacy_year_le_cumulative_picks_the_split_and_is_not_forced_on_the_data():
-    """'10774' in 本年度|历年累计 is 10|774 (107|74 and 1077|4 count more this year than in
-    all years); '10' can only be 1|0, which breaks the relation and is kept as printed."""
-    text = (
-        "附件平潭综合实验区农发局2017年度政府信息公开工作统计数据 指 标 名 称单位2017年历年累计"
-        "主动公开文件数条10774 其中：1.政府网站公开数条10774 2.政府公报公开数条00"
-        "受理政府信息公开申请总数条10 其中：1.当面申请数条00 2.网上申请数条00 "
-        "3.信函、传真申请数条10对申请的答复总数条10"
+def _fujian_144(requests: str, narrative: str = "") -> str:
+    return (
+        f"{narrative}附件平潭综合实验区农发局2017年度政府信息公开工作统计数据 指 标 名 称单位"
+        "2017年历年累计主动公开文件数条10774 其中：1.政府网站公开数条10774 2.政府公报公开数条00"
+        f"受理政府信息公开申请总数条{requests} 其中：1.当面申请数条00 2.网上申请数条00 "
+        f"3.信函、传真申请数条{requests}对申请的答复总数条{requests}"
     )
-    res = R.extract_flattened(text, "legacy")
+
+
+def test_legacy_year_le_cumulative_narrows_a_split_where_the_table_keeps_it():
+    """'10774' in 本年度 | 历年累计 is 10 | 774 (107 | 74 and 1077 | 4 count more this year
+    than in all years) when the rows read without a choice satisfy the relation (13: 1 | 3)."""
+    res = R.extract_flattened(_fujian_144("13"), "legacy")
     assert res.variant.startswith("fujian")
     cells = _cells(res, "legacy_stats")
-    got = {k: cells[k]["value"] for k in cells if k[0] in ("proactive_total", "requests_total")}
-    assert got == {
-        ("proactive_total", "value"): 10,
-        ("proactive_total", "cumulative"): 774,
-        ("requests_total", "value"): 1,
-        ("requests_total", "cumulative"): 0,
-    }
+    assert cells[("proactive_total", "value")]["value"] == 10
+    assert cells[("proactive_total", "cumulative")]["value"] == 774
     assert "legacy.year_le_cumulative" in res.inferred_by["legacy_stats/proactive_total/value"]
-    assert "legacy.year_le_cumulative" not in res.inferred_by.get(
-        "legacy_stats/requests_total/value", []
-    )
+
+
+def test_legacy_year_le_cumulative_is_not_used_where_the_table_breaks_it():
+    """pingtan/144_nongfa_2017: requests 1 | 0 break the relation, so it picks no split; the
+    narrative's 107 does (107 | 74); without it the row stays ambiguous, never guessed."""
+    res = R.extract_flattened(_fujian_144("10"), "legacy")
+    cells = _cells(res, "legacy_stats")
+    assert cells[("proactive_total", "value")]["flag"] == R.FLAG_AMBIGUOUS
+    assert cells[("requests_total", "value")]["value"] == 1
+    assert any("violates legacy.year_le_cumulative" in n for n in res.notes)
+    said = "二、主动公开政府信息情况（一）主动公开政府信息的数量我局2017年主动公开政府信息107条。"
+    res = R.extract_flattened(_fujian_144("10", said), "legacy")
+    cells = _cells(res, "legacy_stats")
+    assert cells[("proactive_total", "value")]["value"] == 107
+    assert cells[("proactive_total", "cumulative")]["value"] == 74
+    assert res.inferred_by["legacy_stats/proactive_total/value"] == ["text_table.mismatch"]
 
 
 # ---------------------------------------------------------------------------------------------
