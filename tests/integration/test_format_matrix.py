@@ -90,3 +90,76 @@ def test_formats_give_identical_cells(template, tmp_path):
         assert not checks_diff, f"{fmt} checks differ from html: {sorted(checks_diff, key=str)[:8]}"
     assert html[("applications", "new_received", "total")] == 6
     assert html[("review_litigation", "review", "total")] == 3
+
+
+#: The Fujian 统计表 (2016-2018 form) as pingtan/118_gongan_2018 prints it, with its
+#: inconsistency (replies total 0 | 0 against 1 | 3 granted).
+FUJIAN_ROWS = [
+    ("主动公开文件数", "条", "181", "1568"),
+    ("其中：1.政府网站公开数", "条", "181", "1568"),
+    ("2.政府公报公开数", "条", "0", "0"),
+    ("受理政府信息公开申请总数", "条", "1", "3"),
+    ("其中：1.当面申请数", "条", "0", "0"),
+    ("2.网上申请数", "条", "0", "0"),
+    ("3.信函、传真申请数", "条", "1", "3"),
+    ("对申请的答复总数", "条", "0", "0"),
+    ("其中：1.同意公开答复数", "条", "1", "3"),
+    ("2.同意部分公开答复数", "条", "0", "0"),
+    ("3.不予公开答复数", "条", "0", "0"),
+    ("4.其他类型答复数", "条", "0", "0"),
+    ("政府信息公开收费减免金额", "元", "0", "0"),
+    ("接受行政申诉、举报数", "件", "0", "0"),
+    ("行政复议数", "件", "0", "0"),
+    ("行政诉讼数", "件", "0", "0"),
+]
+
+
+def _fujian_blocks():
+    from gkwork.model import ParaBlock, SpanCell, TableBlock
+
+    header = [SpanCell(x) for x in ("指 标 名 称", "单位", "2018年度", "历年累计")]
+    table = TableBlock([header, *([SpanCell(x) for x in r] for r in FUJIAN_ROWS)])
+    return [
+        ParaBlock("平潭综合实验区公安局2018年政府信息公开工作报告"),
+        ParaBlock("一、概述"),
+        ParaBlock("2018年，我局主动公开政府信息181条。"),
+        ParaBlock("附件：平潭综合实验区公安局2018年度政府信息公开工作统计数据"),
+        table,
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md", "html", "docx", "pdf"])
+def test_a_provincial_form_reads_and_checks_the_same_in_every_format(fmt, tmp_path):
+    from gkwork.readers import read_report
+
+    blocks = _fujian_blocks()
+    data = {
+        "txt": lambda: render_text(blocks, "cell_per_line").encode("utf-8"),
+        "md": lambda: render_text(blocks, "markdown").encode("utf-8"),
+        "html": lambda: write_html(blocks),
+        "docx": lambda: write_docx(blocks),
+        "pdf": lambda: write_pdf(blocks),
+    }[fmt]()
+    path = tmp_path / f"fujian.{fmt}"
+    path.write_bytes(data)
+    report = read_report(path)
+    assert (report.meta["template"], report.meta["template_variant"]) == ("legacy", "fujian2016")
+    cells = report.cells
+    spans = zip(cells.start, cells.end, cells.raw, strict=True)
+    assert all(report.text[s:e] == raw for s, e, raw in spans)
+    got = cells.set_index(["row", "col"])["value"]
+    assert len(got) == 2 * len(FUJIAN_ROWS)
+    assert (got[("proactive_total", "value")], got[("proactive_total", "cumulative")]) == (
+        181,
+        1568,
+    )
+    assert (got[("replies_granted", "value")], got[("replies_granted", "cumulative")]) == (1, 3)
+    checks = check_report(report)
+    replies = checks[checks.rule == "legacy.replies_sum"]
+    assert replies[["col", "status"]].values.tolist() == [["value", "fail"], ["cumulative", "fail"]]
+    assert one_status(checks, "table.incomplete") == "pass"
+
+
+def one_status(checks, rule: str) -> str:
+    (status,) = checks.loc[checks.rule == rule, "status"]
+    return status
