@@ -80,6 +80,21 @@ def test_the_write_up_describes_every_figure() -> None:
     assert demo._with_alt_text(nb) == len(figures)
 
 
+def _tiny_notebooks(tmp_path: Path, source: str, monkeypatch) -> Path:
+    """A notebooks/ directory holding tiny.ipynb (one code cell), made the demo's."""
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, str(nbs / "tiny.ipynb"))
+    monkeypatch.setattr(demo.paths, "NOTEBOOKS_DIR", nbs)
+    return nbs
+
+
 def test_demo_kernels_run_on_local_sockets(tmp_path: Path, monkeypatch, capfd) -> None:
     """The demo's kernels listen on Unix sockets (POSIX): ipykernel then has no unencrypted
     TCP to warn about, and the notebook still runs."""
@@ -89,16 +104,7 @@ def test_demo_kernels_run_on_local_sockets(tmp_path: Path, monkeypatch, capfd) -
 
     if os.name != "posix":
         pytest.skip("IPC kernels are for POSIX systems; Windows keeps TCP")
-    nbs = tmp_path / "notebooks"
-    nbs.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, str(nbs / "tiny.ipynb"))
-    monkeypatch.setattr(demo.paths, "NOTEBOOKS_DIR", nbs)
+    _tiny_notebooks(tmp_path, "print(6 * 7)", monkeypatch)
     (done,) = demo.run_notebooks(tmp_path / "out", notebooks=["tiny"])
     ran = nbformat.read(str(done), 4)
     assert ran.cells[0].outputs[0]["text"].strip() == "42"
@@ -111,16 +117,7 @@ def test_refresh_runs_notebooks_in_their_directory_on_local_sockets(
     """`make notebooks` runs each kernel in notebooks/ while this process stays where it is:
     the kernel's sockets must be found from both (they were not when their path was relative:
     the client waited 60 s for a kernel listening elsewhere)."""
-    nbs = tmp_path / "notebooks"
-    nbs.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os; os.getcwd()")])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, str(nbs / "tiny.ipynb"))
-    monkeypatch.setattr(demo.paths, "NOTEBOOKS_DIR", nbs)
+    nbs = _tiny_notebooks(tmp_path, "import os; os.getcwd()", monkeypatch)
     monkeypatch.chdir(tmp_path)
     (done,) = demo.refresh_notebooks(["tiny"])
     out = nbformat.read(str(done), 4).cells[0].outputs[0]["data"]["text/plain"]
