@@ -3175,7 +3175,7 @@ def check_cells(
                 f"missing {lacking}; got {list(cells.columns)}"
             )
     out = _run_checks(
-        _frame_arrays(cells, _meta_template(meta), _meta_variant(meta)),
+        _frame_arrays(cells, _meta_template(meta), _meta_variant(meta, _meta_template(meta))),
         meta,
         text=text,
         sections=None if sections is None else _Sections.of_records(sections.to_dict("records")),
@@ -3204,9 +3204,29 @@ def _meta_template(meta: Mapping[str, Any]) -> str | None:
     return _text(meta.get("template")).strip() or None
 
 
-def _meta_variant(meta: Mapping[str, Any]) -> str:
-    """The template variant of report metadata ('' = the base form; see ``template_variant``)."""
-    return _text(meta.get("template_variant")).strip()
+def _meta_variant(meta: Mapping[str, Any], template: str | None) -> str:
+    """The template variant of report metadata ('' = the base form; see ``template_variant``).
+
+    Raises
+    ------
+    GkworkError
+        When the template has no such variant (the message lists those it has).
+    """
+    variant = _text(meta.get("template_variant")).strip()
+    if not variant or template not in ("gov2019", "gov2021", "legacy"):
+        return ""
+    known = _variants(template)
+    if variant not in known:
+        raise GkworkError(
+            f"template_variant of a {template} report must be one of "
+            f"{', '.join(repr(v) for v in known)} ('' = the national form); got {variant!r}"
+        )
+    return variant
+
+
+@lru_cache(maxsize=8)
+def _variants(template: str) -> tuple[str, ...]:
+    return tuple(_tpl().variants(template))
 
 
 def _frame_arrays(
@@ -3284,7 +3304,8 @@ def _report_rows(report: Report, settings: CheckSettings | None) -> list[tuple] 
     if doc is not None and doc.plain is not None:
         text, mapper = doc.plain, doc.to_text_offset
     frames = getattr(report, "_frames", None) or {}
-    template, variant = _meta_template(report.meta), _meta_variant(report.meta)
+    template = _meta_template(report.meta)
+    variant = _meta_variant(report.meta, template)
     if isinstance(frames.get("cells"), pd.DataFrame):  # built from (or given as) a DataFrame
         cells = frames["cells"]
         if len(cells.columns):

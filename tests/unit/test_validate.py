@@ -737,3 +737,12 @@ def test_meta_from_a_dataframe_row_with_missing_values() -> None:
     checks = check_cells(make_cells({}), meta)
     assert one(checks, "template.mismatch").status == "not_assessable"
     assert "template missing" in one(checks, "table.incomplete").message
+
+
+def test_an_unknown_form_is_a_clear_error() -> None:
+    meta = {"template": "legacy", "template_variant": "zhejiang", "year": 2018}
+    with pytest.raises(GkworkError, match=r"template_variant of a legacy report must be one of"):
+        check_cells(fujian_cells(FUJIAN_118), meta)
+    # a variant of a report without a statutory table is not a form of anything: ignored
+    none = check_cells(fujian_cells(FUJIAN_118), {**meta, "template": "none"})
+    assert (none.rule == "table.incomplete").any()
