@@ -740,31 +740,37 @@ def _extract_gov(grids: list[Grid], ctx: _Ctx, text: str = "") -> None:
 # legacy 统计表
 
 
-def _extract_legacy(grids: list[Grid], ctx: _Ctx) -> str:
+def _extract_legacy(grids: list[Grid], ctx: _Ctx, text: str = "") -> str:
     """Read the 统计表 in the form of the template whose labels the grids match best.
 
-    Each form (the base and each variant of :func:`gkwork.templates.variants`, as
-    :func:`gkwork.recover.extract_flattened` tries them for flattened text) reads the grids
-    with its own labels; the form with the most matched data rows wins (ties: the base, then
-    registry order). Returns that form's variant name and leaves its cells in ``ctx``.
+    Each form (the base and each variant of :func:`gkwork.templates.variants_in` the text --
+    else the grids' cells -- may hold, as :func:`gkwork.recover.extract_flattened` tries them
+    for flattened text) reads the grids with its own labels; the form with the most matched
+    data rows wins, and among those the one that read values in most of them (a row with
+    fewer values than the form's columns is matched but not read: 年末统计 | one value
+    against 本年度 | 历年累计); remaining ties: the base, then registry order. Returns that
+    form's variant name and leaves its cells in ``ctx``.
 
-    Rows are split once; a form whose labels match no more rows than the best form's data
-    rows cannot win and is not read.
+    Rows are split once; a form whose labels match fewer rows than the best form's data rows,
+    or no more when the best form read all of its rows, cannot win and is not read.
     """
     template = ctx.template
     rows = _legacy_rows(grids)
-    best: tuple[int, _Ctx] | None = None
-    for variant in T.variants(template):  # '' (the base) first, then registry order
+    best: tuple[int, int, _Ctx] | None = None  # (rows matched, rows read, the form's cells)
+    if not text:
+        text = " ".join(c.label for grid in grids for row in grid.rows for c in row)
+    for variant in T.variants_in(template, text):  # '' (the base) first, then registry order
         if best is not None:
             bound = sum(1 for r in rows if _legacy_choice(template, r[3], variant) is not None)
-            if bound <= best[0]:
+            if bound < best[0] or (bound == best[0] and best[1] == best[0]):
                 continue
         trial = _Ctx(template=template, report_id=ctx.report_id, variant=variant)
         n = _extract_legacy_form(rows, trial)
-        if best is None or n > best[0]:
-            best = (n, trial)
+        read = len({rec[2] for rec in trial.out.values()})
+        if best is None or (n, read) > best[:2]:
+            best = (n, read, trial)
     assert best is not None  # variants() always lists the base
-    chosen = best[1]
+    chosen = best[2]
     ctx.variant, ctx.out, ctx.duplicates = chosen.variant, chosen.out, chosen.duplicates
     ctx.last_order = chosen.last_order
     return chosen.variant
@@ -940,7 +946,7 @@ def _cells_and_variant(
     if template in _GOV:
         _extract_gov(grids, ctx, text)
     elif template == "legacy":
-        _extract_legacy(grids, ctx)
+        _extract_legacy(grids, ctx, text)
     return _out_columns(ctx.out, template, report_id), ctx.variant
 
 

@@ -1527,8 +1527,8 @@ def extract_flattened(
     template : str
         ``gov2019``, ``gov2021`` or ``legacy``.
     variant : str
-        Template variant; for ``legacy`` '' means "try every variant and keep the one that
-        recovers most cells".
+        Template variant; for ``legacy`` '' means "try every variant the text may hold
+        (:func:`gkwork.templates.variants_in`) and keep the one that recovers most cells".
     offset : int
         Added to every ``start``/``end`` (when ``text`` is a slice of a larger text).
 
@@ -1543,7 +1543,8 @@ def extract_flattened(
         return extract_markdown(text, template, variant=variant, offset=offset, settings=settings)
     if template == "legacy" and not variant:
         results = [
-            _extract_flat(text, template, v, offset, settings, layout) for v in T.variants("legacy")
+            _extract_flat(text, template, v, offset, settings, layout)
+            for v in T.variants_in("legacy", text)
         ]
         return max(
             results,

@@ -153,14 +153,14 @@ def _same(*rows: str) -> tuple[str, ...]:
 
 
 def _fujian(*rows: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The same rows in the three Fujian forms of the 统计表 (templates/legacy__fujian*.csv)."""
-    return tuple((v, tuple(rows)) for v in ("fujian", "fujian2016", "fujian2008"))
+    """The same rows in the four Fujian forms of the 统计表 (templates/legacy__fujian*.csv)."""
+    return tuple((v, tuple(rows)) for v in ("fujian", "fujian2016", "fujian2008", "fujian_yearend"))
 
 
 # Applications (Section 三): the 总计 column unless stated. Legacy rows only where the 2014
 # 统计表 counts the same thing (requests received; review and litigation totals and
 # corrections); its reply categories are not the 2019 outcome categories. The Fujian forms
-# (本年度 column) count requests accepted (受理) and reconsiderations and lawsuits in one row each.
+# (本年度 or 年末统计 column) count requests accepted (受理) and reconsiderations and lawsuits in one row each.
 _VARS: tuple[_Var, ...] = (
     _Var("received", "本年新收政府信息公开申请数量", "New requests received this year",
          APP, "total", _same("new_received"), _same("new_received"), ("requests_received",),

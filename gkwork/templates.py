@@ -58,6 +58,7 @@ __all__ = [
     "SIGNATURES",
     "TABLES",
     "TEMPLATE_KEYS",
+    "VARIANT_SIGNATURES",
     "MatchSettings",
     "clear_cache",
     "cols",
@@ -73,6 +74,7 @@ __all__ = [
     "spec",
     "validate_key",
     "variants",
+    "variants_in",
 ]
 
 logger = logging.getLogger("gkwork")
@@ -356,6 +358,40 @@ def variants(template: str) -> list[str]:
 def _variants(template: str) -> tuple[str, ...]:
     reg = _registry()
     return tuple(sorted(set(reg.loc[reg["template"] == template, "variant"]) | {""}))
+
+
+#: Provincial forms read only where their own header is printed: (template, variant) ->
+#: signatures (parts that must all occur in the text, compared as in
+#: :func:`detect_signatures`). A form with one value column reads a run of digits as one
+#: number, so it would out-read a two-column form (本年度 | 历年累计) wherever that form's
+#: digits ran together, and put a 历年累计 value in its only column; it is chosen only on the
+#: evidence of its header. Forms not listed are tried everywhere.
+VARIANT_SIGNATURES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    ("legacy", "fujian_yearend"): (("指标名称", "年末统计"),),
+}
+
+
+def variants_in(template: str, text: str) -> list[str]:
+    """The variants of ``template`` (:func:`variants`) that may be read in ``text``: all but
+    those of :data:`VARIANT_SIGNATURES` whose header ``text`` does not print.
+
+    Examples
+    --------
+    >>> variants_in("legacy", "指标名称 计量单位 本年度 历年累计")[-1] != "fujian_yearend"
+    True
+    >>> variants_in("legacy", "指标名称 计量单位 年末统计")[-1]
+    'fujian_yearend'
+    """
+    out = variants(template)
+    gated = [v for v in out if (template, v) in VARIANT_SIGNATURES]
+    if not gated:
+        return out
+    nt = "".join(_nfkc(text or "").split())
+    for v in gated:
+        sigs = VARIANT_SIGNATURES[(template, v)]
+        if not any(all(part in nt for part in parts) for parts in sigs):
+            out.remove(v)
+    return out
 
 
 @functools.cache

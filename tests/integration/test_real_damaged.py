@@ -256,3 +256,74 @@ def test_fujian_statistics_tables_are_checked_in_their_own_form(path, variant, e
     }
     # rules of the national table's rows do not run on this form
     assert not checks.rule.isin(["legacy.completed_split", "legacy.review_sum"]).any()
+
+
+#: The 年末统计 form (legacy__fujian_yearend.csv) of 平潭综合实验区财政金融局, values hand-read
+#: from each page's 附表 (指标名称 计量单位 年末统计): 主动公开信息数, 1、网站公开,
+#: 2、政府公报公开, 受理依申请公开信息总数, 1、当面申请数, 2、传真申请数, 3、电子邮件申请数.
+#: Every copy stops there (the signature follows); the full form (pingtan/152, 2009) goes on
+#: to 4、网上申请数 ... 行政申诉数, 17 rows.
+_YEAREND_ROWS = (
+    "proactive_total",
+    "proactive_website",
+    "proactive_gazette",
+    "requests_total",
+    "requests_in_person",
+    "requests_fax",
+    "requests_email",
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "layout", "printed"),
+    [
+        # "主动公开信息数 条 69 其中：1、网站公开 条 69 2、政府公报公开 条 0 受理依申请公开信息总数 条 1
+        #  其中：1、当面申请数 条 0 2、传真申请数 条 0 3、电子邮件申请数 条 1"
+        ("139_caijin_2017", "flattened_spaced", ("69", "69", "0", "1", "0", "0", "1")),
+        # "主动公开信息数条138其中：1、网站公开条1382、政府公报公开条0受理依申请公开信息总数条0
+        #  其中：1、当面申请数条02、传真申请数条03、电子邮件申请数条0" (next item numbers glued on)
+        ("117_caijin_2018", "flattened", ("138", "138", "0", "0", "0", "0", "0")),
+        ("149_caijin_2016", "flattened_spaced", ("86", "86", "0", "0", "0", "0", "0")),
+        # 网站公开 57 of 65 (the narrative: 全文电子化的主动公开信息数共57条)
+        ("150_caijin_2015", "flattened_spaced", ("65", "57", "0", "0", "0", "0", "0")),
+        # 网站公开 7 of 51 as printed (the narrative says 全文电子化 9): kept as printed
+        ("151_caijin_2014", "flattened_spaced", ("51", "7", "0", "0", "0", "0", "0")),
+    ],
+)
+def test_fujian_yearend_tables_cut_short(name, layout, printed):
+    """One value column (年末统计) read into ``value``, exact spans, the rows the copy does
+    not print absent and reported by table.incomplete."""
+    import gkwork as gk
+    from gkwork.validate import check_report
+
+    f = REAL / "pingtan" / f"{name}.txt"
+    if not f.is_file():
+        pytest.skip(f"{f} not found")
+    report = gk.read_report(f)
+    assert (report.meta["template"], report.meta["template_variant"]) == (
+        "legacy",
+        "fujian_yearend",
+    )
+    assert report.meta["layout"] == layout
+    cells = report.cells
+    assert cells["row"].tolist() == list(_YEAREND_ROWS)
+    assert set(cells["col"]) == {"value"}
+    assert cells["raw"].tolist() == list(printed)
+    assert cells["value"].tolist() == [float(p) for p in printed]
+    assert set(cells["unit"]) == {"条"}
+    assert set(cells["flag"]) == {""}  # each number stands alone: nothing was split
+    text = report.text
+    assert all(
+        text[s:e] == raw
+        for s, e, raw in zip(cells["start"], cells["end"], cells["raw"], strict=True)
+    )
+    checks = check_report(report)
+    inc = checks[checks.rule == "table.incomplete"].iloc[0]
+    assert (inc.status, inc.observed, inc.expected) == ("fail", 7, 17)
+    assert "truncated after requests_email" in inc.message
+    parts = checks[
+        (checks.rule == "legacy.part_exceeds_total") & (checks.status != "not_assessable")
+    ]
+    assert len(parts) == 5 and set(parts.status) == {"pass"}
+    channels = checks[checks.rule == "legacy.received_channels"]
+    assert channels.status.tolist() == ["not_assessable"]  # channels 4-6 were not printed

@@ -208,3 +208,45 @@ def test_template_variant_in_the_codebook_and_the_harmonised_reports():
         pd.DataFrame(columns=["report_id", "table", "row", "col", "value"]), reports
     )
     assert h.loc[0, "template_variant"] == "fujian"
+
+
+def test_year_end_form_read_from_a_grid_where_its_header_is_printed():
+    """指标名称 | 计量单位 | 年末统计 (legacy__fujian_yearend.csv): one value column, read into
+    ``value``; a grid of the same rows without that header is not read in it."""
+    rows = [
+        ("主动公开信息数", "条", "69", "proactive_total"),
+        ("其中：1、网站公开", "条", "68", "proactive_website"),
+        ("2、政府公报公开", "条", "1", "proactive_gazette"),
+        ("受理依申请公开信息总数", "条", "2", "requests_total"),
+        ("其中：1、当面申请数", "条", "1", "requests_in_person"),
+        ("2、传真申请数", "条", "0", "requests_fax"),
+        ("3、电子邮件申请数", "条", "1", "requests_email"),
+    ]
+    body = "".join(f"{label} | {unit} | {v}\n" for label, unit, v, _ in rows)
+    text = "政府信息公开情况统计表\n指标名称 | 计量单位 | 年末统计\n" + body
+    report = gkwork.read_text(text)
+    assert report.meta["template_variant"] == "fujian_yearend"
+    cells = report.cells
+    assert cells[["row", "col", "raw", "unit"]].values.tolist() == [
+        [key, "value", v, unit] for _label, unit, v, key in rows
+    ]
+    assert_spans(report)
+    other = gkwork.read_text(text.replace("年末统计", "本年度"))
+    assert other.meta["template_variant"] != "fujian_yearend"
+
+
+def test_form_choice_equals_reading_every_form(seed_reports):
+    """The pruned choice of _extract_legacy = every form the text may hold read in full, the
+    most matched rows, then the most rows read, then registry order (the plain reference)."""
+    yearend = "政府信息公开情况统计表\n指标名称 | 计量单位 | 年末统计\n主动公开信息数 | 条 | 5\n"
+    yearend += "其中：1、当面申请数 | 条 | 1\n"
+    for text in (_pipe_text()[0], yearend, yearend.replace("年末统计", "本年度")):
+        grids = gkwork.read_text(text).grids
+        rows = E._legacy_rows(grids)
+        best = None
+        for variant in T.variants_in("legacy", text):
+            ctx = E._Ctx(template="legacy", report_id="r", variant=variant)
+            key = (E._extract_legacy_form(rows, ctx), len({r[2] for r in ctx.out.values()}))
+            if best is None or key > best[0]:
+                best = (key, variant)
+        assert E._cells_and_variant(grids, "legacy", text=text)[1] == best[1], text

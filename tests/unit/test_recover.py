@@ -347,6 +347,89 @@ def test_legacy_year_le_cumulative_is_not_used_where_the_table_breaks_it():
     assert res.inferred_by["legacy_stats/proactive_total/value"] == ["text_table.mismatch"]
 
 
+#: The 年末统计 form (legacy__fujian_yearend.csv) as pingtan/117_caijin_2018 prints it: one
+#: value column, cells run together, the table cut after 3、电子邮件申请数 (the full form has
+#: 17 rows). Values changed from the real report's so that no two rows print the same.
+_YEAREND = (
+    "本报告由概述、主动公开政府信息情况、政府信息依申请公开工作情况、政府信息公开工作存在的主要问题"
+    "及改进情况、政府信息公开情况统计表共五个部分组成。七、附表 指标名称计量单位年末统计"
+    "主动公开信息数条138其中：1、网站公开条1372、政府公报公开条1受理依申请公开信息总数条3"
+    "其中：1、当面申请数条22、传真申请数条03、电子邮件申请数条1 平潭综合实验区财政金融局"
+    "2018年12月31日"
+)
+_YEAREND_VALUES = {
+    "proactive_total": ("138", 138),
+    "proactive_website": ("137", 137),
+    "proactive_gazette": ("1", 1),
+    "requests_total": ("3", 3),
+    "requests_in_person": ("2", 2),
+    "requests_fax": ("0", 0),
+    "requests_email": ("1", 1),
+}
+
+
+@pytest.mark.parametrize("spaced", [False, True])
+def test_legacy_fujian_yearend_one_column_cut_short(spaced: bool):
+    """One value per row lands in ``value`` (no 历年累计 column to split it into), the rows
+    the copy does not print are absent (not 0), and the table is partial."""
+    text = _YEAREND
+    if spaced:  # as pingtan/139_caijin_2017: cells separated by single spaces
+        for label in ("计量单位", "年末统计", "条", "其中", "2、", "3、", "受理"):
+            text = text.replace(label, f" {label} ")
+    layout = R.detect_damaged_layout(text)
+    assert layout == (R.LAYOUT_SPACED if spaced else R.LAYOUT_FLATTENED)
+    res = R.extract_flattened(text, "legacy")
+    assert res.variant == "fujian_yearend"
+    cells = _cells(res, "legacy_stats")
+    got = {row: (c["raw"], c["value"]) for (row, col), c in cells.items()}
+    assert {col for _, col in cells} == {"value"}
+    assert got == _YEAREND_VALUES
+    assert _offsets_ok(text, res)
+    assert all(c["flag"] == "" and c["unit"] == "条" for c in cells.values())
+    assert res.tables == {"legacy_stats": "partial"}
+    assert len(T.rows("legacy", "legacy_stats", variant="fujian_yearend")) == 17
+
+
+def test_legacy_fujian_yearend_report_is_incomplete_not_complete():
+    import gkwork
+
+    report = gkwork.read_text(_YEAREND)
+    assert report.meta["template"] == "legacy"
+    assert report.meta["template_variant"] == "fujian_yearend"
+    got = dict(zip(report.cells["row"], report.cells["value"], strict=True))
+    assert got == {row: v for row, (_, v) in _YEAREND_VALUES.items()}
+    checks = gkwork.check(report).set_index("rule")
+    incomplete = checks.loc[["table.incomplete"]]
+    assert incomplete["status"].tolist() == ["fail"]
+    assert "7 of 17 cells" in incomplete["message"].iloc[0]
+    # channels 4-6 were not printed: their sum is not assessable, each printed part is checked
+    assert checks.loc[["legacy.received_channels"], "status"].tolist() == ["not_assessable"]
+    parts = checks.loc[["legacy.part_exceeds_total"]]
+    status = dict(zip(parts["row"], parts["status"], strict=True))
+    assert status == {
+        "proactive_website": "pass",
+        "proactive_gazette": "pass",
+        "requests_in_person": "pass",
+        "requests_fax": "pass",
+        "requests_email": "pass",
+        "requests_online": "not_assessable",
+        "requests_letter": "not_assessable",
+        "requests_other": "not_assessable",
+    }
+
+
+def test_legacy_fujian_yearend_is_not_read_without_its_header():
+    """A one-column form would read '10774' of 本年度 | 历年累计 as one number: it is tried
+    only where 年末统计 is printed."""
+    assert "fujian_yearend" not in T.variants_in("legacy", _fujian_144("13"))
+    assert "fujian_yearend" in T.variants_in("legacy", "指 标 名 称 计量单位 年 末 统 计")
+    res = R.extract_flattened(_fujian_144("13"), "legacy")
+    assert res.variant != "fujian_yearend"
+    # without the header, the same rows are not read in the 年末统计 form
+    res = R.extract_flattened(_YEAREND.replace("年末统计", ""), "legacy")
+    assert res.variant != "fujian_yearend"
+
+
 # ---------------------------------------------------------------------------------------------
 # markdown
 

@@ -147,7 +147,7 @@ def test_harmonise_reads_legacy_forms_with_their_own_rows():
     source = stats.codebook().set_index("variable").at["received", "source_legacy"]
     assert source == (
         "legacy_stats/requests_received/value; "
-        "fujian, fujian2016, fujian2008: legacy_stats/requests_total/value"
+        "fujian, fujian2016, fujian2008, fujian_yearend: legacy_stats/requests_total/value"
     )
 
 
