@@ -1031,7 +1031,9 @@ def _detect(text: str, settings: RecoverySettings) -> str | None:
             continue
         if kinds.count("glued") >= 2:
             return LAYOUT_FLATTENED
-        if kinds.count("spaced") >= 2:
+        if kinds.count("spaced") >= 2 or kinds.count("single") >= settings.min_detect_rows:
+            # several labels on one line, each with its cells (or its one cell: a one-column
+            # 统计表 such as pingtan/152's 年末统计) separated by spaces
             best = LAYOUT_SPACED
     if best:
         return best

@@ -140,6 +140,7 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], ...]] = {
         ("申请办结数",),
         ("按时办结数",),
         ("指标名称", "历年累计"),  # Fujian provincial variant (legacy__fujian*.csv)
+        ("指标名称", "年末统计"),  # its one-column form (legacy__fujian_yearend.csv)
     ),
 }
 

@@ -327,3 +327,30 @@ def test_fujian_yearend_tables_cut_short(name, layout, printed):
     assert len(parts) == 5 and set(parts.status) == {"pass"}
     channels = checks[checks.rule == "legacy.received_channels"]
     assert channels.status.tolist() == ["not_assessable"]  # channels 4-6 were not printed
+
+
+def test_fujian_yearend_full_form_of_2009():
+    """pingtan/152 (平潭县财政局, 2009) prints the 年末统计 form in full, one value after
+    each label and unit on one line ("主动公开信息数 条 6 其中：1．网站公开 条 6 …"): all 17
+    rows, as printed (主动公开 6, 网站公开 6, every other row 0), and complete."""
+    import gkwork as gk
+    from gkwork.validate import check_report
+
+    f = REAL / "pingtan" / "152_caizhengxian_2009.txt"
+    if not f.is_file():
+        pytest.skip(f"{f} not found")
+    report = gk.read_report(f)
+    assert (report.meta["template"], report.meta["template_variant"]) == (
+        "legacy",
+        "fujian_yearend",
+    )
+    cells = report.cells
+    assert cells["row"].tolist() == T.rows("legacy", "legacy_stats", variant="fujian_yearend")
+    assert cells["raw"].tolist() == ["6", "6"] + ["0"] * 15
+    assert all(
+        report.text[s:e] == r for s, e, r in zip(cells.start, cells.end, cells.raw, strict=True)
+    )
+    checks = check_report(report)
+    inc = checks[checks.rule == "table.incomplete"].iloc[0]
+    assert (inc.status, inc.observed, inc.expected) == ("pass", 17, 17)
+    assert checks[checks.rule == "legacy.received_channels"].status.tolist() == ["pass"]
