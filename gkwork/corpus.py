@@ -54,7 +54,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
+from functools import cache, partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1284,11 +1284,31 @@ class _Chunk:
 # ---------------------------------------------------------------------------------------------
 # corpus-level checks (panel continuity across years)
 
-#: Cells the panel rules read (carry-over of requests; 2019 item counts); a small slice.
-_PANEL_CELL_ROWS = ("carried_over", "carried_forward", "licensing", "other_services", "penalty",
-                    "coercion", "fees", "regulations", "normative_documents")  # fmt: skip
-_PANEL_REPORT_COLUMNS = ["report_id", "agency", "year", "template", "division_code", "province",
-                         "city", "county", "admin_level", "status"]  # fmt: skip
+_PANEL_REPORT_COLUMNS = ["report_id", "agency", "year", "template", "template_variant",
+                         "division_code", "province", "city", "county", "admin_level",
+                         "status"]  # fmt: skip
+
+
+@cache
+def _panel_cell_rows() -> tuple[str, ...]:
+    """Rows of the cells the panel rules read (carry-over of requests, item counts, stocks,
+    历年累计): a small slice of the cells, from the catalog."""
+    from gkwork import templates
+    from gkwork.validate import rules
+
+    rows: list[str] = []
+    for r in rules().values():
+        if r["kind"] != "panel":
+            continue
+        if r["per"] == "col":
+            rows += [*r["left"], *r["right"]]
+        elif r.get("rows"):
+            rows += r["rows"]
+        else:  # every row of the forms it applies to
+            for form in r.get("forms", r["templates"]):
+                template, _, variant = form.partition("__")
+                rows += templates.rows(template, r["table"], variant=variant)
+    return tuple(dict.fromkeys(rows))
 
 
 def panel_checks(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
@@ -1302,7 +1322,7 @@ def panel_checks(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
         return _frame("checks", {c: [] for c in TABLES["checks"]})
     # the rows the rules read (cells of reports left out are never looked up); no copy when
     # the caller read only these rows, as the build does: at 100k reports that is millions
-    keep = cells["row"].isin(_PANEL_CELL_ROWS)
+    keep = cells["row"].isin(_panel_cell_rows())
     sub = cells.reset_index(drop=True) if keep.all() else cells[keep].reset_index(drop=True)
     del keep
     return _panel_frame(reps, sub)
@@ -1400,7 +1420,7 @@ def _staged_panel_checks(staging: Path, cache_dir: Path | None = None) -> pd.Dat
         return _frame("checks", {c: [] for c in TABLES["checks"]})
     columns = ["report_id", "table", "row", "col", "value", "start", "end"]
     strings = ["report_id", "table", "row", "col"]
-    keep = pa.array(_PANEL_CELL_ROWS)
+    keep = pa.array(_panel_cell_rows())
     files = sorted((staging / "cells.parquet").glob("*.parquet"))
 
     def parts() -> Iterator[pa.Table]:

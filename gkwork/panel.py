@@ -531,11 +531,19 @@ _CellMap = dict[tuple[str, str, str], tuple[float, "int | None", "int | None"]]
 
 
 class _Rep:
-    """One report's cells, indexed."""
+    """One report's cells, indexed; ``variant`` is its template's provincial form ('' = base)."""
 
-    def __init__(self, report_id: str, year: int, template: str, cells: _CellMap):
+    def __init__(
+        self, report_id: str, year: int, template: str, cells: _CellMap, variant: str = ""
+    ):
         self.report_id, self.year, self.template = report_id, year, template
         self.cells = cells
+        self.variant = variant
+
+    @property
+    def form(self) -> str:
+        """``template`` or ``template__variant``, as rules name forms (``forms``)."""
+        return f"{self.template}__{self.variant}" if self.variant else self.template
 
     @classmethod
     def from_frame(cls, report_id: str, year: int, template: str, cells: pd.DataFrame) -> _Rep:
@@ -772,11 +780,11 @@ def _row(
     }
 
 
-def _label(template: str, table: str, axis: str, key: str) -> str:
+def _label(template: str, table: str, axis: str, key: str, variant: str = "") -> str:
     try:
         from gkwork import templates
 
-        return templates.label(template, table, axis, key)
+        return templates.label(template, table, axis, key, variant=variant)
     except (GkworkError, ImportError, IndexError):
         return ""
 
@@ -794,9 +802,10 @@ def _pair_rows(r: Mapping[str, Any], early: _Rep, later: _Rep, lang: str) -> lis
     rid, table, tol = r["id"], r["table"], float(r.get("tolerance", 0))
     out: list[dict[str, Any]] = []
     fmt = validate._num
-    if later.template not in r["templates"]:
+    forms = r.get("forms")
+    if later.template not in r["templates"] or (forms and later.form not in forms):
         return out
-    if early.template not in r["templates"]:
+    if early.template not in r["templates"] or (forms and early.form not in forms):
         out.append(
             _row(
                 r,
@@ -805,7 +814,7 @@ def _pair_rows(r: Mapping[str, Any], early: _Rep, later: _Rep, lang: str) -> lis
                 table=table,
                 message=(
                     f"{rid}: not assessable: the {early.year} report ({early.report_id}) uses "
-                    f"{early.template}, which has no {'/'.join(sorted(set(r['right'])))}"
+                    f"{early.form}, which has no {'/'.join(sorted(set(r['right'])))}"
                 ),
             )
         )
@@ -830,13 +839,15 @@ def _pair_rows(r: Mapping[str, Any], early: _Rep, later: _Rep, lang: str) -> lis
         from gkwork import templates
 
         keys = (
-            templates.cols(later.template, table)
+            templates.cols(later.template, table, variant=later.variant)
             if r["per"] == "col"
-            else templates.rows(later.template, table)
+            else templates.rows(later.template, table, variant=later.variant)
         )
     axis = "column" if r["per"] == "col" else "row"
     for key in keys:
-        label = _label(later.template, table, "col" if r["per"] == "col" else "row", key)
+        label = _label(
+            later.template, table, "col" if r["per"] == "col" else "row", key, later.variant
+        )
         where = f"{axis} {key} ({label})" if label else f"{axis} {key}"
 
         def cell(rep: _Rep, term: str, key: str = key) -> float | None:
@@ -872,6 +883,14 @@ def _pair_rows(r: Mapping[str, Any], early: _Rep, later: _Rep, lang: str) -> lis
             detail = (
                 f"{later.year}; in_force {fmt(prev)} in {early.year} + issued {fmt(iss)} "
                 f"- repealed {fmt(rep)} = {fmt(expected)}"
+            )
+        elif rid == "panel.cumulative_continuity":
+            prev, this = cell(early, "cumulative"), cell(later, "value")
+            inputs = {"cumulative (N)": prev, "value (N+1)": this}
+            expected = None if prev is None or this is None else prev + this
+            detail = (
+                f"{later.year}; 历年累计 {fmt(prev)} in {early.year} + 本年度 {fmt(this)} = "
+                f"{fmt(expected)}"
             )
         elif rid == "panel.published_stock":
             expected = cell(early, "total_published")
@@ -973,24 +992,29 @@ def check_panel(
     # dict of 100k sub-DataFrames would cost gigabytes; a DataFrame take per report, seconds)
     index = cells if isinstance(cells, _CellIndex) else _CellIndex.from_frame(cells)
     panel_rules = [r for r in validate.rules().values() if r["kind"] == "panel"]
-    # (year, report_id, template) per report of each panel: small tuples, not a dict per
-    # report (100k records as dicts cost about 100 MB)
-    panels: dict[Any, list[tuple[Any, Any, Any]]] = {}
+    # (year, report_id, template, variant) per report of each panel: small tuples, not a dict
+    # per report (100k records as dicts cost about 100 MB)
+    panels: dict[Any, list[tuple[Any, Any, Any, Any]]] = {}
     column = functools.partial(_column, reps)
-    for pid, year, rid, tpl in zip(
-        column("panel_id"), column("_year"), column("report_id"), column("template"), strict=True
+    for pid, year, rid, tpl, variant in zip(
+        column("panel_id"),
+        column("_year"),
+        column("report_id"),
+        column("template"),
+        column("template_variant"),  # None throughout when reports lack it
+        strict=True,
     ):
         if pid is None or (isinstance(pid, float) and pid != pid):
             continue  # unmatched (NaN) panel ids take no part, as in a groupby
-        panels.setdefault(pid, []).append((year, rid, tpl))
+        panels.setdefault(pid, []).append((year, rid, tpl, variant))
     made: dict[str, _Rep] = {}
 
-    def rep_of(rec: tuple[Any, Any, Any]) -> _Rep:
-        year, report_id, template = rec
+    def rep_of(rec: tuple[Any, Any, Any, Any]) -> _Rep:
+        year, report_id, template, variant = rec
         rid = str(report_id)
         if rid not in made:
             tpl = _text(template) or index.template(report_id)
-            made[rid] = _Rep(rid, int(year), tpl, index.cells(report_id))
+            made[rid] = _Rep(rid, int(year), tpl, index.cells(report_id), _text(variant))
         return made[rid]
 
     out: list[dict[str, Any]] = []

@@ -120,3 +120,39 @@ def test_agency_matching_is_kept_while_no_agency_year_or_place_changes(
     assert len(calls) == 3
     assert set(_panel(again)["report_id"]) != set(_panel(kept)["report_id"])
     pd.testing.assert_frame_equal(again, build(tmp_path / "fresh2", cache=False))
+
+
+def _fujian(year: int, total: tuple[int, int], website: tuple[int, int]) -> str:
+    """A Fujian 统计表 (本年度 | 历年累计) of one agency, as a pipe table."""
+    return (
+        f"平潭综合实验区市场监督管理局{year}年政府信息公开工作年度报告\n"
+        f"附件：{year}年度政府信息公开工作统计数据\n"
+        f"指标名称 | 单位 | {year}年度 | 历年累计\n"
+        f"主动公开文件数 | 条 | {total[0]} | {total[1]}\n"
+        f"其中：1.政府网站公开数 | 条 | {website[0]} | {website[1]}\n"
+        "2.政府公报公开数 | 条 | 0 | 0\n"
+        "受理政府信息公开申请总数 | 条 | 2 | 7\n"
+    )
+
+
+def test_build_checks_the_cumulative_column_across_years(tmp_path: Path) -> None:
+    """pingtan 145 -> 124 as numbers: 787 + 389 = 1176 for the website row, while the total
+    row's 837 in 2017 breaks it; the build's panel step reads the 历年累计 cells it needs."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "s2017.txt").write_text(_fujian(2017, (457, 837), (457, 787)), encoding="utf-8")
+    (src / "s2018.txt").write_text(_fujian(2018, (389, 1176), (389, 1176)), encoding="utf-8")
+    build_corpus([src], tmp_path / "out", engine="serial", progress=False)
+    reports = pd.read_parquet(tmp_path / "out" / "reports.parquet")
+    assert set(reports["template_variant"]) == {"fujian"}
+    checks = pd.read_parquet(tmp_path / "out" / "checks.parquet")
+    got = checks[checks["rule"] == "panel.cumulative_continuity"].set_index("row")
+    assert set(got["report_id"]) == {"s2018"}
+    assert got.loc["proactive_total", "status"] == "fail"
+    assert got.loc["proactive_total", "delta"] == -50
+    assert got.loc["proactive_website", "status"] == "pass"
+    assert got.loc["requests_total", "status"] == "fail"  # 7 + 2 = 9, printed 7 both years
+    # the same checks as the in-memory corpus computes them
+    memory = read_corpus(src).checks
+    mem = memory[memory["rule"] == "panel.cumulative_continuity"].set_index("row")
+    assert mem["status"].to_dict() == got["status"].to_dict()

@@ -524,3 +524,55 @@ def test_shared_is_the_plain_map_with_one_result_per_distinct_value(values: list
         if not isinstance(a, list):
             first = next(j for j, v in enumerate(values) if type(v) is type(a) and v == a)
             assert b is got[first], k
+
+
+def _fujian_rows(rid: str, values: dict[str, tuple[float, float]]) -> list[dict]:
+    out, pos = [], 0
+    for row, pair in values.items():
+        for col, v in zip(("value", "cumulative"), pair, strict=True):
+            out.append(
+                {
+                    "report_id": rid,
+                    "table": "legacy_stats",
+                    "row": row,
+                    "col": col,
+                    "value": v,
+                    "start": pos,
+                    "end": pos + 1,
+                }  # fmt: skip
+            )
+            pos += 5
+    return out
+
+
+def test_cumulative_continuity_of_the_fujian_form() -> None:
+    """pingtan 145 -> 124 (市场监督管理局 2017 -> 2018): 历年累计 787 + 389 = 1176 for the
+    website row; the total row printed 837 in 2017 and breaks it by 50."""
+    cells = pd.DataFrame(
+        _fujian_rows("s17", {"proactive_total": (457, 837), "proactive_website": (457, 787)})
+        + _fujian_rows("s18", {"proactive_total": (389, 1176), "proactive_website": (389, 1176)})
+        + _fujian_rows("n17", {"proactive_total": (5, 9)})  # national form: no such rule
+        + _fujian_rows("n18", {"proactive_total": (1, 10)})
+    )
+    reports = pd.DataFrame(
+        {
+            "report_id": ["s17", "s18", "n17", "n18"],
+            "year": [2017, 2018, 2017, 2018],
+            "panel_id": ["s", "s", "n", "n"],
+            "template": "legacy",
+            "template_variant": ["fujian2016", "fujian2016", "", ""],
+        }
+    )
+    checks = check_panel(reports, cells)
+    got = checks[checks.rule == "panel.cumulative_continuity"]
+    assert set(got.report_id) == {"s18"}
+    status = got.set_index("row")["status"]
+    assert (status["proactive_total"], status["proactive_website"]) == ("fail", "pass")
+    fail = got[got.status == "fail"].iloc[0]
+    assert (fail.observed, fail.expected, fail.delta) == (1176.0, 1226.0, -50.0)
+    assert "历年累计 837 in 2017 + 本年度 389 = 1226" in fail.message
+    # a predecessor in a form without 历年累计 makes the pair not assessable, once
+    other = reports.assign(template_variant=["fujian_yearend", "fujian2016", "", ""])
+    row = check_panel(other, cells).query("rule == 'panel.cumulative_continuity'")
+    assert row.status.tolist() == ["not_assessable"]
+    assert "the 2017 report (s17) uses legacy__fujian_yearend" in row.message.iloc[0]
