@@ -53,13 +53,16 @@ _STYLE = (
 )
 
 
-def _label(template: str | None, table: str, axis: str, key: str) -> str:
+def _label(
+    template: str | None, table: str, axis: str, key: str, variant: str = "", lang: str = "zh"
+) -> str:
+    """The official label of a key in the report's form ('' when the form lacks the key)."""
     if not template or template == "none":
         return ""
     from gkwork import templates
 
     try:
-        return templates.label(template, table, axis, key)
+        return templates.label(template, table, axis, key, lang=lang, variant=variant or "")
     except (GkworkError, KeyError, IndexError):
         return ""
 
@@ -129,6 +132,7 @@ def highlight_source(
     cells = cells.sort_values(["start", "end"], kind="stable")
     fails = failing_cells(checks)
     template = report.meta.get("template") if report.meta else None
+    variant = report.meta.get("template_variant") if report.meta else None
     lo, hi = 0, len(text)
     if len(text) > max_chars:
         first = int(cells["start"].min()) if len(cells) else 0
@@ -145,7 +149,7 @@ def highlight_source(
         parts.append(_html.escape(text[pos:s]))
         key = (str(rec["table"]), str(rec["row"]), str(rec["col"]))
         msgs = fails.get(key, []) + fails.get(("@span", s, e), [])
-        row_label = _label(template, key[0], "row", key[1])
+        row_label = _label(template, key[0], "row", key[1], variant)
         value = rec.get("value")
         tip = [
             f"{key[0]} / {key[1]} / {key[2]}",
@@ -187,15 +191,8 @@ def canonical_table(report: Report, table: str, *, lang: str = "zh") -> pd.DataF
     w = report.table(table)
     if w.empty:
         return w
-    template = report.meta.get("template")
-    from gkwork import templates
-
-    labels = []
-    for key in w.index:
-        try:
-            labels.append(templates.label(template, table, "row", key, lang=lang))
-        except (GkworkError, KeyError, IndexError):
-            labels.append("")
+    template, variant = report.meta.get("template"), report.meta.get("template_variant")
+    labels = [_label(template, table, "row", key, variant, lang) for key in w.index]
     out = w.copy()
     out.insert(0, "label", labels)
     out.columns.name = None

@@ -115,6 +115,25 @@ def test_canonical_table_has_labels():
     assert t.loc["new_received", "total"] == 7.0
 
 
+def test_a_provincial_form_is_labelled_in_its_own_words():
+    """The Fujian 统计表's requests_online is 2.网上申请数, not the national 3.网络申请数; its
+    requests_total has no national label at all."""
+    import gkwork
+
+    text = (
+        "某局2018年政府信息公开工作报告\n指标名称 | 单位 | 2018年度 | 历年累计\n"
+        "主动公开文件数 | 条 | 5 | 9\n受理政府信息公开申请总数 | 条 | 1 | 3\n"
+        "其中：1.当面申请数 | 条 | 0 | 0\n2.网上申请数 | 条 | 1 | 3\n"
+        "对申请的答复总数 | 条 | 1 | 3\n"
+    )
+    r = gkwork.read_text(text)
+    assert r.meta["template_variant"] == "fujian"
+    t = widgets.canonical_table(r, "legacy_stats")
+    assert t.loc["requests_online", "label"] == "2.网上申请数"
+    assert t.loc["requests_total", "label"] == "受理依申请公开信息总数"
+    assert "2.网上申请数" in widgets.highlight_source(r)
+
+
 def test_explore_builds_without_kernel():
     box = widgets.explore([_report()])
     assert box.report_dropdown.options == ("r1",)
