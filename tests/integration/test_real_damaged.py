@@ -274,6 +274,21 @@ _YEAREND_ROWS = (
 )
 
 
+def _read_yearend(name: str):
+    """A Pingtan report read in place, asserted to be in the 年末统计 form."""
+    import gkwork as gk
+
+    f = REAL / "pingtan" / f"{name}.txt"
+    if not f.is_file():
+        pytest.skip(f"{f} not found")
+    report = gk.read_report(f)
+    assert (report.meta["template"], report.meta["template_variant"]) == (
+        "legacy",
+        "fujian_yearend",
+    )
+    return report
+
+
 @pytest.mark.parametrize(
     ("name", "layout", "printed"),
     [
@@ -293,17 +308,9 @@ _YEAREND_ROWS = (
 def test_fujian_yearend_tables_cut_short(name, layout, printed):
     """One value column (年末统计) read into ``value``, exact spans, the rows the copy does
     not print absent and reported by table.incomplete."""
-    import gkwork as gk
     from gkwork.validate import check_report
 
-    f = REAL / "pingtan" / f"{name}.txt"
-    if not f.is_file():
-        pytest.skip(f"{f} not found")
-    report = gk.read_report(f)
-    assert (report.meta["template"], report.meta["template_variant"]) == (
-        "legacy",
-        "fujian_yearend",
-    )
+    report = _read_yearend(name)
     assert report.meta["layout"] == layout
     cells = report.cells
     assert cells["row"].tolist() == list(_YEAREND_ROWS)
@@ -333,17 +340,9 @@ def test_fujian_yearend_full_form_of_2009():
     """pingtan/152 (平潭县财政局, 2009) prints the 年末统计 form in full, one value after
     each label and unit on one line ("主动公开信息数 条 6 其中：1．网站公开 条 6 …"): all 17
     rows, as printed (主动公开 6, 网站公开 6, every other row 0), and complete."""
-    import gkwork as gk
     from gkwork.validate import check_report
 
-    f = REAL / "pingtan" / "152_caizhengxian_2009.txt"
-    if not f.is_file():
-        pytest.skip(f"{f} not found")
-    report = gk.read_report(f)
-    assert (report.meta["template"], report.meta["template_variant"]) == (
-        "legacy",
-        "fujian_yearend",
-    )
+    report = _read_yearend("152_caizhengxian_2009")
     cells = report.cells
     assert cells["row"].tolist() == T.rows("legacy", "legacy_stats", variant="fujian_yearend")
     assert cells["raw"].tolist() == ["6", "6"] + ["0"] * 15
