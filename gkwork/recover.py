@@ -921,7 +921,44 @@ def _locate_rows(
         found.append(_Located(key, *hit))
         claimed.append(hit)
         cursor = max(cursor, hit[1])
-    return found
+    return found + _blank_rows(doc, template, table, row_keys, found, variant)
+
+
+def _blank_rows(
+    doc: _Doc,
+    template: str,
+    table: str,
+    row_keys: list[str],
+    found: list[_Located],
+    variant: str,
+) -> list[_Located]:
+    """Rows printed without a number (blank cells): the label as printed in full, between
+    the rows located before and after it in template order, and not the start of a longer
+    word (…不再处理其政府信息公开申请3.其他（七）总计 holds a blank 3.其他; …（六）其他处理0000000 is
+    the 2019 row, not a blank 3.其他). :func:`_locate_rows` finds a label only when a number
+    follows it."""
+    at = {f.row: f for f in found}
+    out = []
+    for i, key in enumerate(row_keys):
+        if key in at:
+            continue
+        prev = next((at[k] for k in reversed(row_keys[:i]) if k in at), None)
+        nxt = next((at[k] for k in row_keys[i + 1 :] if k in at), None)
+        if prev is None or nxt is None or prev.e >= nxt.s:
+            continue
+        for form in _row_forms(template, table, key, variant):
+            if form.enum:  # a bare form ('其他' of '3.其他'): too common to stand alone
+                continue
+            pos = doc.ms.find(form.text, prev.e, nxt.s)
+            end = pos + len(form.text)
+            if pos != -1 and not (end < len(doc.ms) and _is_cjk(doc.ms[end])):
+                out.append(_Located(key, pos, end))
+                break
+    return out
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -517,3 +517,44 @@ def test_legacy_unit_from_printed_unit_column():
     assert cells[("requests_total", "value")]["unit"] == "条"
     assert cells[("reviews", "cumulative")]["unit"] == "件"
     assert cells[("reviews", "cumulative")]["value"] == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# blank rows
+
+
+_OTHER_2021 = (
+    "5.要求行政机关确认或重新出具已获取信息0000000（六）其他处理"
+    "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请0000000"
+    "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请3.其他"
+    "（七）总计3000003四、结转下年度继续办理0000000"
+)
+
+
+def test_a_row_printed_without_numbers_is_blank_not_absent():
+    """pingtan/061: 2. and 3. of （六）其他处理 print no number; both are blank cells at
+    their label (3.其他 used to be absent: only a label followed by a number was found)."""
+    head = _flatten_apps("gov2021", _zero_table("gov2021"))
+    cut = head.index("5.要求行政机关确认或重新出具已获取信息")
+    text = head[:cut] + _OTHER_2021
+    res = R.extract_flattened(text, "gov2021")
+    cells = _cells(res)
+    for row in ("other_no_fee", "other_other"):
+        got = {cells[(row, c)]["flag"] for c in ("natural_person", "total")}
+        assert got == {"blank"}, row
+        assert all(math.isnan(cells[(row, c)]["value"]) for c in ("natural_person", "total"))
+    assert cells[("other_other", "total")]["start"] == text.index("（七）")
+    assert _offsets_ok(text, res)
+
+
+def test_the_2019_other_row_is_not_read_as_a_blank_2021_row():
+    """pingtan/046: a 2021 report printing the 2019 row （六）其他处理0000000: its 其他 is not a
+    blank 3.其他 (a bare label is too common to be trusted without a number)."""
+    head = _flatten_apps("gov2021", _zero_table("gov2021"))
+    cut = head.index("5.要求行政机关确认或重新出具已获取信息")
+    text = (
+        head[:cut]
+        + "5.要求行政机关确认或重新出具已获取信息0000000（六）其他处理0000000（七）总计0000000"
+    )
+    cells = _cells(R.extract_flattened(text, "gov2021"))
+    assert ("other_other", "total") not in cells
