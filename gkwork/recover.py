@@ -1477,6 +1477,61 @@ def _table_status(work: _TableWork) -> str:
     return "full"
 
 
+#: The other gov template, whose Section 三 rows a report may print instead of its own (a
+#: 2021 report with the single 2019 row （六）其他处理; extract.py reads such rows in grids).
+_SIBLING = {"gov2019": "gov2021", "gov2021": "gov2019"}
+
+
+def _sibling_rows(
+    doc: _Doc,
+    template: str,
+    work: _TableWork,
+    located: list[_Located],
+    settings: RecoverySettings,
+) -> list[_Located]:
+    """Section 三 rows of the sibling template printed in place of the template's own.
+
+    A sibling row is looked for (its label followed by a number) only between two rows of
+    the template that were located and between which none of the template's own rows was:
+    pingtan/046 (2021) prints （六）其他处理0000000 where its template has three rows. The
+    sibling row then replaces those absent rows in ``work`` (cells, identities).
+    """
+    sib = _SIBLING.get(template)
+    if sib is None or work.table != "applications" or not located:
+        return []
+    at = {f.row: f for f in located}
+    sib_rows = list(_rows(sib, work.table, ""))
+    claimed = [(f.s, f.e) for f in located]
+    out: list[_Located] = []
+    added: set[str] = set()
+    for i, key in enumerate(sib_rows):
+        if key in work.specs:
+            continue
+        prev = next((k for k in reversed(sib_rows[:i]) if k in work.specs), None)
+        nxt = next((k for k in sib_rows[i + 1 :] if k in work.specs), None)
+        if prev not in at or nxt not in at:
+            continue
+        a, b = work.rows.index(prev), work.rows.index(nxt)
+        between = [r for r in work.rows[a + 1 : b] if r not in added]
+        if any(r in at for r in between):
+            continue
+        forms = _row_forms(sib, work.table, key, "")
+        hit = _find_label(
+            doc, forms, at[prev].e, at[nxt].s, claimed, unit_skip=False, settings=settings
+        )
+        if hit is None:
+            continue
+        out.append(_Located(key, *hit))
+        claimed.append(hit)
+        for r in between:  # absent, replaced by the sibling row
+            work.rows.remove(r)
+            del work.specs[r]
+        work.rows.insert(work.rows.index(nxt), key)
+        work.specs[key] = _row_specs(sib, work.table, key, "")
+        added.add(key)
+    return out
+
+
 def _new_work(template: str, table: str, variant: str) -> _TableWork:
     rows = list(_rows(template, table, variant))
     return _TableWork(table, rows, {r: _row_specs(template, table, r, variant) for r in rows})
@@ -1497,6 +1552,7 @@ def _extract_labelled(
     located = _locate_rows(
         doc, template, table, work.rows, lo, hi, variant, settings, unit_skip=unit_skip
     )
+    located += _sibling_rows(doc, template, work, located, settings)
     if located:
         region_end = doc.orig(min(len(doc.ms), max(x.e for x in located) + settings.label_window))
         _cells_and_runs(doc, work, located, region_end, unit_skip=unit_skip)

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from gkwork import recover as R
 from gkwork import templates as T
+from gkwork.validate import check_cells
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -547,14 +549,24 @@ def test_a_row_printed_without_numbers_is_blank_not_absent():
     assert _offsets_ok(text, res)
 
 
-def test_the_2019_other_row_is_not_read_as_a_blank_2021_row():
-    """pingtan/046: a 2021 report printing the 2019 row （六）其他处理0000000: its 其他 is not a
-    blank 3.其他 (a bare label is too common to be trusted without a number)."""
+def test_the_2019_other_row_of_a_2021_report_is_read_as_that_row():
+    """pingtan/046: a 2021 report printing the 2019 row （六）其他处理0000000 in place of the
+    three 2021 rows: read as the 2019 row `other` (as the grid reader does), not as a blank
+    3.其他 (a bare label is too common to be trusted without a number)."""
     head = _flatten_apps("gov2021", _zero_table("gov2021"))
     cut = head.index("5.要求行政机关确认或重新出具已获取信息")
     text = (
         head[:cut]
         + "5.要求行政机关确认或重新出具已获取信息0000000（六）其他处理0000000（七）总计0000000"
     )
-    cells = _cells(R.extract_flattened(text, "gov2021"))
+    res = R.extract_flattened(text, "gov2021")
+    cells = _cells(res)
     assert ("other_other", "total") not in cells
+    other = [cells[("other", c)] for c in T.cols("gov2021", "applications")]
+    assert [c["raw"] for c in other] == ["0"] * 7
+    assert other[0]["start"] == text.index("其他处理0") + len("其他处理")
+    assert _offsets_ok(text, res)
+    # its sum with the other outcome rows is the 总计 the report printed (0): checkable
+    checks = check_cells(pd.DataFrame(res.cells), {"template": "gov2021", "year": 2021})
+    outcome = checks[checks.rule == "app.outcome_sum"]
+    assert set(outcome.status) == {"pass"}
