@@ -1159,9 +1159,9 @@ def _row_rule(work: _TableWork, rule_id: str, notes: list[str]) -> None:
     """
     checks = {}
     for row in work.runs:
-        got = _row_rule_check(rule_id, tuple(sp.col for sp in work.specs[row]))
-        if got is not None:
-            checks[row] = got[1]
+        check = _row_rule_check(rule_id, tuple(sp.col for sp in work.specs[row]))
+        if check is not None:
+            checks[row] = check
     values = {row: _row_values(work, row) for row in checks}
     for row, check in checks.items():
         vals = values[row]
@@ -1183,9 +1183,9 @@ def _row_rule(work: _TableWork, rule_id: str, notes: list[str]) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _row_rule_check(rule_id: str, cols: tuple[str, ...]) -> tuple[int, Check] | None:
-    """A catalog ``sum``/``le`` rule over one row's columns as a check of a row's values:
-    (number of values it needs, check); None when the row lacks a term column."""
+def _row_rule_check(rule_id: str, cols: tuple[str, ...]) -> Check | None:
+    """A catalog ``sum``/``le`` rule over one row's columns as a check of a row's values
+    (given in the order of ``cols``); None when the row lacks a term column."""
     from gkwork.validate import rule
 
     r = rule(rule_id)
@@ -1199,7 +1199,7 @@ def _row_rule_check(rule_id: str, cols: tuple[str, ...]) -> tuple[int, Check] | 
         d = sum(v[i] for i in left) - sum(v[i] for i in right)
         return d <= tol if r["kind"] == "le" else abs(d) <= tol
 
-    return max(left + right) + 1, check
+    return check
 
 
 def _row_values(work: _TableWork, row: str) -> list[tuple[float, ...]] | None:
