@@ -1306,7 +1306,7 @@ def _panel_cell_rows() -> tuple[str, ...]:
             rows += r["rows"]
         else:  # every row of the forms it applies to
             for form in r.get("forms", r["templates"]):
-                template, _, variant = form.partition("__")
+                template, variant = templates.split_form(form)
                 rows += templates.rows(template, r["table"], variant=variant)
     return tuple(dict.fromkeys(rows))
 

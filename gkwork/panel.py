@@ -543,7 +543,9 @@ class _Rep:
     @property
     def form(self) -> str:
         """``template`` or ``template__variant``, as rules name forms (``forms``)."""
-        return f"{self.template}__{self.variant}" if self.variant else self.template
+        from gkwork.templates import form_name
+
+        return form_name(self.template, self.variant)
 
     @classmethod
     def from_frame(cls, report_id: str, year: int, template: str, cells: pd.DataFrame) -> _Rep:

@@ -62,6 +62,7 @@ __all__ = [
     "MatchSettings",
     "clear_cache",
     "cols",
+    "form_name",
     "detect_signatures",
     "expected_cells",
     "glossary",
@@ -72,6 +73,7 @@ __all__ = [
     "registry",
     "rows",
     "spec",
+    "split_form",
     "validate_key",
     "variants",
     "variants_in",
@@ -289,7 +291,7 @@ def _registry() -> pd.DataFrame:
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".csv"))
     for name in names:
         stem = name[: -len(".csv")]
-        template, _, variant = stem.partition("__")
+        template, variant = split_form(stem)
         if template not in TEMPLATE_KEYS:
             logger.warning("template registry: ignoring %s (unknown template %r)", name, template)
             continue
@@ -347,6 +349,26 @@ def registry() -> pd.DataFrame:
         ``order``, ``is_data``, ``allow_negative``, ``allow_decimal`` are ints.
     """
     return _registry().copy()
+
+
+def form_name(template: str | None, variant: str = "") -> str:
+    """A template's form as files and rules name it: ``legacy``, or ``legacy__fujian`` for a
+    provincial variant (the stem of ``gkwork/data/templates/legacy__fujian.csv``).
+
+    >>> form_name("legacy", "fujian"), form_name("gov2021")
+    ('legacy__fujian', 'gov2021')
+    """
+    return f"{template}__{variant}" if variant and template else template or ""
+
+
+def split_form(form: str) -> tuple[str, str]:
+    """(template, variant) of a form name (:func:`form_name`; variant '' for the base).
+
+    >>> split_form("legacy__fujian2016"), split_form("legacy")
+    (('legacy', 'fujian2016'), ('legacy', ''))
+    """
+    template, _, variant = form.partition("__")
+    return template, variant
 
 
 def variants(template: str) -> list[str]:

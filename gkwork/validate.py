@@ -804,7 +804,7 @@ class _Ctx:
     @property
     def form(self) -> str:
         """The template, or ``<template>__<variant>`` for a provincial variant (rules' forms)."""
-        return _form(self.template, self.variant)
+        return _tpl().form_name(self.template, self.variant)
 
     def get(self, table: str, row: str, col: str) -> _Cell | None:
         return self.cells.get((table, row, col))
@@ -830,11 +830,6 @@ def _tpl():
     return templates
 
 
-def _form(template: str | None, variant: str) -> str:
-    """A template's form as rules name it: ``legacy``, or ``legacy__fujian`` for a variant."""
-    return f"{template}__{variant}" if variant and template else template or ""
-
-
 def _form_value(by_form: Mapping[str, Any], ctx: _Ctx, default: Any) -> Any:
     """The entry of a ``{form: value}`` mapping for the report's form (a variant's entry
     replaces its template's)."""
@@ -857,7 +852,7 @@ def _rule_for_form(r: dict[str, Any], template: str | None, variant: str) -> dic
     """
     if template not in r["templates"] or ("forms" not in r and "by_form" not in r):
         return r
-    form = _form(template, variant)
+    form = _tpl().form_name(template, variant)
     key = (r["id"], form)
     if key not in _FORM_RULES:
         if "forms" in r and form not in r["forms"]:
@@ -3215,18 +3210,13 @@ def _meta_variant(meta: Mapping[str, Any], template: str | None) -> str:
     variant = _text(meta.get("template_variant")).strip()
     if not variant or template not in ("gov2019", "gov2021", "legacy"):
         return ""
-    known = _variants(template)
+    known = _tpl().variants(template)
     if variant not in known:
         raise GkworkError(
             f"template_variant of a {template} report must be one of "
             f"{', '.join(repr(v) for v in known)} ('' = the national form); got {variant!r}"
         )
     return variant
-
-
-@lru_cache(maxsize=8)
-def _variants(template: str) -> tuple[str, ...]:
-    return tuple(_tpl().variants(template))
 
 
 def _frame_arrays(

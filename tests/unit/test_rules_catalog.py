@@ -154,14 +154,14 @@ def _forms_of(r: dict) -> list[tuple[str, str]]:
         if t == "none":
             continue
         for v in templates.variants(t):
-            form = f"{t}__{v}" if v else t
+            form = templates.form_name(t, v)
             if "forms" not in r or form in r["forms"]:
                 out.append((t, v))
     return out
 
 
 def _in_form(r: dict, t: str, v: str) -> dict:
-    return {**r, **r.get("by_form", {}).get(f"{t}__{v}" if v else t, {})}
+    return {**r, **r.get("by_form", {}).get(templates.form_name(t, v), {})}
 
 
 FORM_KEYS = {"left", "right", "cols", "rows", "pairs", "message_en", "message_zh"}
@@ -170,7 +170,7 @@ FORM_KEYS = {"left", "right", "cols", "rows", "pairs", "message_en", "message_zh
 @pytest.mark.parametrize("rid", [k for k, r in ALL.items() if "forms" in r or "by_form" in r])
 def test_forms_name_variants_of_the_rules_templates(rid: str) -> None:
     r = ALL[rid]
-    known = {f"{t}__{v}" if v else t for t in r["templates"] for v in templates.variants(t)}
+    known = {templates.form_name(t, v) for t in r["templates"] for v in templates.variants(t)}
     assert set(r.get("forms", [])) <= known, f"{rid}: unknown forms {set(r['forms']) - known}"
     assert set(r.get("by_form", {})) <= known, f"{rid}: unknown by_form {set(r['by_form'])}"
     if "forms" in r:
@@ -220,7 +220,7 @@ def test_narrative_targets_are_cells_of_their_template() -> None:
     assert set(targets) == set(QUANTITIES)
     for by_tpl in targets.values():
         for form, keys in by_tpl.items():
-            t, _, v = form.partition("__")
+            t, v = templates.split_form(form)
             exp = templates.expected_cells(t, variant=v)
             have = set(zip(exp["table"], exp["row"], exp["col"], strict=True))
             for k in keys:
