@@ -147,10 +147,13 @@ _NOT_APPLICATION = ("复议", "诉讼", "申诉")
 _CUMULATIVE = re.compile(r"累计|共计公开|总数|截止目前|截至目前|近[\d一二两三四五六七八九十]+年")
 # A number that is part of a larger count, or counts more than one quantity: a share
 # (各乡镇主动公开政府信息122条，占28.7%), an item of an enumeration (主动公开的政府信息的主要类别
-# 有：机构职能类信息612条), the 其他 category, or proactive and requested items together.
+# 有：机构职能类信息612条), the 其他 category, proactive and requested items together, one
+# unit among others (县政府公开办主动公开信息数为62条，其他主动公开信息量较大部门是…), or a
+# subset named by a qualifier (全文电子化的主动公开信息数共57条: the fully digitised ones).
 _PART_INSIDE = re.compile(r"[：:]|依申请")
-_PART_AFTER = re.compile(r"\s*[，,]?\s*(?:占|约占)")
+_PART_AFTER = re.compile(r"\s*(?:[，,]?\s*(?:占|约占)|[，,]\s*(?:其他|其它|其余))")
 _PART_BEFORE = ("其他", "其它")
+_PART_QUALIFIER = re.compile(r"全文电子化的?$")
 
 
 _STOP_CHARS = "。；;！!？?\n"
@@ -302,7 +305,10 @@ def _candidates(text: str, starts: _Starts) -> list[int]:
 
 
 def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list[dict]:
-    """:func:`find_numbers` as a list of row dicts (keys :data:`NARRATIVE_COLUMNS`), no pandas."""
+    """:func:`find_numbers` as a list of row dicts, no pandas.
+
+    Keys: :data:`NARRATIVE_COLUMNS` and ``sent_start`` (the offset of ``sentence`` in ``text``).
+    """
     exclude = list(exclude)
     rows: list[dict] = []
     seen: set[tuple[str, int]] = set()
@@ -340,6 +346,7 @@ def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list
                 _PART_INSIDE.search(whole) is not None
                 or _PART_AFTER.match(text, m.end()) is not None
                 or text[max(0, m.start() - 3) : m.start()].rstrip("应").endswith(_PART_BEFORE)
+                or _PART_QUALIFIER.search(text, max(0, m.start() - 6), m.start()) is not None
             )
             targets = ("review", "litigation") if quantity == "review+litigation" else (quantity,)
             for q in targets:
@@ -368,6 +375,4 @@ def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list
         r for r in rows if not (r["is_negation"] and (r["quantity"], r["sent_start"]) in explicit)
     ]
     kept.sort(key=lambda r: (r["start"], _RANK.get(r["quantity"], len(_RANK))))
-    for r in kept:
-        del r["sent_start"]
     return kept

@@ -2179,10 +2179,17 @@ def _check_sections(ctx: _Ctx, r: Mapping[str, Any]) -> None:
         )
 
 
-def _excerpt(sentence: str, raw: str, width: int = 18) -> str:
-    """A short quote of the clause around ``raw``."""
+def _excerpt(sentence: str, raw: str, at: int | None = None, width: int = 18) -> str:
+    """A short quote of the clause around ``raw``, which starts at ``sentence[at:]``.
+
+    Without ``at`` (or where ``raw`` is not there) the first occurrence of ``raw`` is quoted:
+    a clause can hold the same digits more than once (规章000 … 申请0条).
+    """
+    lead = len(sentence) - len(sentence.lstrip())
     sentence = sentence.strip()
-    i = sentence.find(raw)
+    i = at - lead if at is not None else -1
+    if not (0 <= i and sentence.startswith(raw, i)):
+        i = sentence.find(raw)
     if len(sentence) <= 2 * width or i < 0:
         return f"「{sentence}」"
     a, b = max(0, i - width), min(len(sentence), i + len(raw) + width)
@@ -2355,12 +2362,12 @@ def _run_narrative(plan: dict[str, _NarrativeTarget], ctx: _Ctx, r: Mapping[str,
                 span=span,
                 message=(
                     f"{rid}, {q}: narrative {_num(value)} "
-                    f"({_excerpt(s['sentence'], s['raw'])}) differs from {target.tkey} "
+                    f"({_excerpt(s['sentence'], s['raw'], s['start'] - s['sent_start'])}) differs from {target.tkey} "
                     f"{_num(expected)} but equals {alt}"
                 ),
             )
             continue
-        excerpt = _excerpt(s["sentence"], s["raw"])
+        excerpt = _excerpt(s["sentence"], s["raw"], s["start"] - s["sent_start"])
         if target.parts is None:
             message = _render(
                 ctx,

@@ -148,9 +148,13 @@ def test_sentence_with_the_reversed_text_matches_rfind():
         ("我局主动公开政府信息的类别主要包括：工作信息42条，其他类别信息9条。", True),
         ("其他应主动公开的信息1796条。", True),
         ("主动公开和依申请公开的政府信息共468条。", True),
+        # one unit among others (128-134) and a subset named by a qualifier (150, 151)
+        ("2011年县政府公开办主动公开信息数为62条，其他主动公开信息量较大部门是县教育局。", True),
+        ("全文电子化的主动公开信息数共57条，为民办实事类信息13条。", True),
         # the total itself
         ("2017年度，主动公开政府信息733条。", False),
         ("全年主动公开各类政府信息1234条，同比增长5%。", False),
+        ("全年主动公开政府信息128条，其中政策文件6条。", False),
     ],
 )
 def test_parts_of_the_proactive_total_are_marked(text: str, is_part: bool) -> None:

@@ -605,6 +605,21 @@ def test_text_table_mismatch_span_is_the_prose_number() -> None:
     assert len(rl) == 2 and (rl.status == "not_assessable").all()  # no Section 四 cells
 
 
+def test_text_table_mismatch_quotes_the_number_it_compared() -> None:
+    # pingtan/073: the clause holds a run-together table (规章000) before 申请0条; the message
+    # quotes the words around the 0 that was compared, not the first 0 of the clause
+    spec = zero_applications()
+    spec[("applications", "new_received", "total")] = 3
+    cells = make_cells(spec)
+    pad = " " * (int(cells["end"].max()) + 1)
+    prose = "规章000行政规范性文件606第二十条第（五）项信息内容本年处理决定数量行政许可0三、收到和处理政府信息公开申请情况2023年，共收到政府信息公开申请0条。"
+    row = one(
+        check_cells(cells, META19, text=pad + prose), "text_table.mismatch", row="new_received"
+    )
+    assert row.status == "fail"
+    assert "共收到政府信息公开申请0条」" in row.message and "规章" not in row.message
+
+
 def test_text_table_zero_statement_passes_on_zero_table() -> None:
     cells = make_cells(zero_applications())
     text = " " * (int(cells["end"].max()) + 1) + "2020年,我镇未收到群众公开政府信息的申请。"
