@@ -116,35 +116,34 @@ REGISTRY_COLUMNS: tuple[str, ...] = (
 )
 _INT_COLUMNS = ("order", "is_data", "allow_negative", "allow_decimal")
 
-#: Template signatures (domain.md §7). Each entry is a tuple of parts that must *all* occur in
+
+def _load_signatures() -> tuple[
+    dict[str, tuple[tuple[str, ...], ...]], dict[tuple[str, str], tuple[tuple[str, ...], ...]]
+]:
+    """:data:`SIGNATURES` and :data:`VARIANT_SIGNATURES` from ``gkwork/data/signatures.csv``."""
+    text = importlib.resources.files("gkwork").joinpath("data", "signatures.csv").read_text("utf-8")
+    sigs: dict[str, list[tuple[str, ...]]] = {}
+    gates: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+    for line in csv.DictReader(io.StringIO(text)):
+        parts = tuple(line["signature"].split("+"))
+        sigs.setdefault(line["template"], []).append(parts)
+        if line["gates_variant"] == "1":
+            gates.setdefault((line["template"], line["variant"]), []).append(parts)
+    return {t: tuple(v) for t, v in sigs.items()}, {k: tuple(v) for k, v in gates.items()}
+
+
+#: Template signatures (domain.md §7), declared in ``gkwork/data/signatures.csv`` (one line
+#: per signature: template, the variant it belongs to, its parts joined with ``+``, whether it
+#: gates that variant, its source). Each entry is a tuple of parts that must *all* occur in
 #: the normalised text; the reported signature string joins the parts with ``+``.
-SIGNATURES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "gov2021": (
-        ("本年制发件数",),
-        ("本年废止件数",),
-        ("现行有效件数",),
-        ("本年处理决定数量",),
-        ("本年收费金额",),
-        ("逾期未按收费通知要求缴纳费用",),
-    ),
-    "gov2019": (
-        ("本年新制作数量",),
-        ("本年新公开数量",),
-        ("对外公开总数量",),
-        ("上一年项目数量",),
-        ("本年增/减",),
-        ("采购项目数量",),
-        ("第二十条第(九)项",),
-    ),
-    "legacy": (
-        ("政府信息公开情况统计表",),
-        ("统计指标", "年度累计数"),
-        ("申请办结数",),
-        ("按时办结数",),
-        ("指标名称", "历年累计"),  # Fujian provincial variant (legacy__fujian*.csv)
-        ("指标名称", "年末统计"),  # its one-column form (legacy__fujian_yearend.csv)
-    ),
-}
+#:
+#: :data:`VARIANT_SIGNATURES`: provincial forms read only where their own header is printed
+#: (the lines with ``gates_variant`` 1): (template, variant) -> signatures. A form with one
+#: value column reads a run of digits as one number, so it would out-read a two-column form
+#: (本年度 | 历年累计) wherever that form's digits ran together, and put a 历年累计 value in
+#: its only column; it is chosen only on the evidence of its header. Forms not listed are
+#: tried everywhere.
+SIGNATURES, VARIANT_SIGNATURES = _load_signatures()
 
 
 @dataclass(frozen=True)
@@ -381,17 +380,6 @@ def variants(template: str) -> list[str]:
 def _variants(template: str) -> tuple[str, ...]:
     reg = _registry()
     return tuple(sorted(set(reg.loc[reg["template"] == template, "variant"]) | {""}))
-
-
-#: Provincial forms read only where their own header is printed: (template, variant) ->
-#: signatures (parts that must all occur in the text, compared as in
-#: :func:`detect_signatures`). A form with one value column reads a run of digits as one
-#: number, so it would out-read a two-column form (本年度 | 历年累计) wherever that form's
-#: digits ran together, and put a 历年累计 value in its only column; it is chosen only on the
-#: evidence of its header. Forms not listed are tried everywhere.
-VARIANT_SIGNATURES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
-    ("legacy", "fujian_yearend"): (("指标名称", "年末统计"),),
-}
 
 
 def variants_in(template: str, text: str) -> list[str]:

@@ -6,6 +6,8 @@ key syntax, uniqueness, labels) as well as the loader and the label matcher.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -514,6 +516,28 @@ def test_detect_signatures_combinations():
     assert found == {"gov2019": ["本年新制作数量", "第二十条第(九)项"]}
     mixed = T.detect_signatures("本年制发件数 … 上一年项目数量")
     assert set(mixed) == {"gov2019", "gov2021"}
+
+
+def test_signature_file_names_known_forms_and_gates_only_variants():
+    text = (Path(T.__file__).parent / "data" / "signatures.csv").read_text(encoding="utf-8")
+    lines = list(csv.DictReader(io.StringIO(text)))
+    assert lines and all(line["source"].strip() for line in lines)
+    for line in lines:
+        template, variant = line["template"], line["variant"]
+        assert template in T.TEMPLATE_KEYS and template != "none", line
+        if variant:  # the variant a signature identifies is a form of the registry
+            assert any(v.startswith(variant) for v in T.variants(template)), line
+        assert line["gates_variant"] in {"0", "1"}, line
+        assert line["gates_variant"] == "0" or variant in T.variants(template), line
+    # the loaded constants are the file, each template's signatures in its order
+    by_template: dict[str, list[tuple[str, ...]]] = {}
+    for line in lines:
+        by_template.setdefault(line["template"], []).append(tuple(line["signature"].split("+")))
+    assert {t: list(v) for t, v in T.SIGNATURES.items()} == by_template
+    assert set(T.VARIANT_SIGNATURES) == {
+        (line["template"], line["variant"]) for line in lines if line["gates_variant"] == "1"
+    }
+    assert T.variants_in("legacy", "指标名称 计量单位 本年度 历年累计")[-1] != "fujian_yearend"
 
 
 # ------------------------------------------------------------------------------ errors
