@@ -134,7 +134,24 @@ MESSAGE_FIELDS: tuple[str, ...] = (
     "delta",
     "detail",
     "table",
+    "op",
+    "rop",
 )
+
+#: ``{op}`` and ``{rop}`` of a message: the relation that holds between the left and the
+#: right side (``op``) and between the right and the left (``rop``), by rule kind and outcome,
+#: so that one template reads true for a pass and for a failure ("this year 181 <= cumulative
+#: 1568", "this year 107 > cumulative 74").
+_OPS: dict[tuple[str, str], tuple[str, str]] = {
+    ("sum", "pass"): ("=", "="),
+    ("sum", "fail"): ("!=", "!="),
+    ("le", "pass"): ("<=", ">="),
+    ("le", "fail"): (">", "<"),
+    ("le_pairs", "pass"): ("<=", ">="),
+    ("le_pairs", "fail"): (">", "<"),
+    ("narrative", "pass"): ("=", "="),
+    ("narrative", "fail"): ("!=", "!="),
+}
 
 #: Template in force by report year (schema.md "Templates").
 FIRST_YEAR_GOV2019 = 2019
@@ -1068,7 +1085,7 @@ def _emit(
     """Append one result row (a tuple in CHECK_COLUMNS order) to ``ctx.out``."""
     rid = r["id"]
     if message is None:
-        message = _render(ctx, r, table, expected, observed, delta, fields)
+        message = _render(ctx, r, table, expected, observed, delta, fields, status)
     ctx.out.append(
         (
             ctx.report_id,
@@ -1099,14 +1116,18 @@ def _render(
     observed: float | None,
     delta: float | None,
     fields: Mapping[str, Any] | None,
+    status: str = "",
 ) -> str:
     """The rule's message template (``ctx.msg_key``) filled in, as :func:`_emit` does."""
+    op, rop = _OPS.get((r["kind"], status), ("", ""))
     f = _Fields(
         rule=r["id"],
         table=table,
         observed=_num(observed),
         expected=_num(expected),
         delta=_signed(delta),
+        op=op,
+        rop=rop,
     )
     if fields:
         f.update(fields)
@@ -1427,6 +1448,7 @@ def _sum_instance(ctx: _Ctx, r: Mapping[str, Any], item: tuple) -> None:
     observed, expected = sum(lv), sum(rv)
     delta = observed - expected
     ok = abs(delta) <= tol if is_sum else delta <= tol
+    op, rop = _OPS[(r["kind"], PASS if ok else FAIL)]
     # as _emit(ctx, r, PASS/FAIL, ..., fields={axis, key, label, left_expr, right_expr}),
     # inlined: this is the hot path of the checks
     message = template.format_map(
@@ -1441,6 +1463,8 @@ def _sum_instance(ctx: _Ctx, r: Mapping[str, Any], item: tuple) -> None:
             label=label,
             left_expr=_expr(lv, settings),
             right_expr=_expr(rv, settings),
+            op=op,
+            rop=rop,
         )
     )
     out.append(
@@ -2377,9 +2401,11 @@ def _run_narrative(plan: dict[str, _NarrativeTarget], ctx: _Ctx, r: Mapping[str,
                 value,
                 delta,
                 {"detail": q, "left_expr": excerpt, "key": target.tkey},
+                PASS if ok else FAIL,
             )
         else:  # as _render with those fields
-            values = (_num(value), _num(expected), _signed(delta), excerpt, "")
+            op, rop = _OPS[("narrative", PASS if ok else FAIL)]
+            values = (_num(value), _num(expected), _signed(delta), excerpt, "", op, rop)
             message = _fill(target.parts, target.select(values))
         out.append(
             (
@@ -2422,7 +2448,15 @@ _FORMATTER = string.Formatter()
 _FIELD_ROOT = re.compile(r"[.\[]")
 #: Message fields a compiled sum or pair comparison fills per row (in this order: see
 #: _run_sum); the others are rendered at compile time.
-_SUM_VARIABLES: tuple[str, ...] = ("observed", "expected", "delta", "left_expr", "right_expr")
+_SUM_VARIABLES: tuple[str, ...] = (
+    "observed",
+    "expected",
+    "delta",
+    "left_expr",
+    "right_expr",
+    "op",
+    "rop",
+)
 
 
 def _compile_parts(
@@ -2521,7 +2555,7 @@ class _SumPlan(NamedTuple):
     tol: float
     is_sum: bool
     used: frozenset[str]  # the variable fields its message template uses
-    # the slot values of its messages from the five _SUM_VARIABLES values (see _selector)
+    # the slot values of its messages from the seven _SUM_VARIABLES values (see _selector)
     select: Callable[[tuple], tuple] | None  # None: no compiled message, generic code
     instances: list[_SumInstance]
 
@@ -2592,6 +2626,7 @@ def _run_sum(plan: _SumPlan, ctx: _Ctx, r: Mapping[str, Any]) -> None:
     # memo look-ups inlined (the functions fill the memos on a miss); "" is never a value
     num, nums, signed, signs = _num, _NUM_MEMO, _signed, _SIGNED_MEMO
     exprs, expr = _expr_memo(ctx.settings), _expr_floats
+    ops = {PASS: _OPS[(r["kind"], PASS)], FAIL: _OPS[(r["kind"], FAIL)]}
     for inst in plan.instances:
         item, get_left, get_right, positions, _, tm_pos, sp, parts, _, row, col = inst
         # a blank single total: generic code (substring test: without "blank" in its flags
@@ -2606,12 +2641,14 @@ def _run_sum(plan: _SumPlan, ctx: _Ctx, r: Mapping[str, Any]) -> None:
             _sum_missing(ctx, r, inst)
             continue
         delta = observed - expected
+        status = PASS if (abs(delta) <= tol if is_sum else delta <= tol) else FAIL
         values = (  # in _SUM_VARIABLES order; only those the message shows
             (nums.get(observed) or num(observed)) if need_obs else "",
             (nums.get(expected) or num(expected)) if need_exp else "",
             signs.get(delta) or signed(delta),
             (exprs.get(lv) or expr(lv, ctx.settings)) if need_left else "",
             (exprs.get(rv) or expr(rv, ctx.settings)) if need_right else "",
+            *ops[status],
         )
         message = parts.copy()  # _fill, inlined
         message[1::2] = select(values)
@@ -2619,7 +2656,7 @@ def _run_sum(plan: _SumPlan, ctx: _Ctx, r: Mapping[str, Any]) -> None:
             (
                 report_id,
                 rid,
-                PASS if (abs(delta) <= tol if is_sum else delta <= tol) else FAIL,
+                status,
                 severity,
                 table,
                 row,
@@ -2692,7 +2729,7 @@ def _compile_le_pairs(cctx: _Ctx, r: Mapping[str, Any]) -> list[_PairInstance]:
     out = []
     for col, part, total in _le_pairs_instances(cctx, r):
         const = {"rule": r["id"], "table": table, **_le_pair_fields(cctx, table, part, total)}
-        got = _compile_parts(r[cctx.msg_key], const, _SUM_VARIABLES[:3])
+        got = _compile_parts(r[cctx.msg_key], const, (*_SUM_VARIABLES[:3], "op", "rop"))
         pp, tp = pos.get((table, part, col)), pos.get((table, total, col))
         if got is None or not got[1] or pp is None or tp is None:
             out.append(_PairInstance(col, part, total, pp, tp, None, None))
@@ -2727,12 +2764,14 @@ def _run_le_pairs(plan: list[_PairInstance], ctx: _Ctx, r: Mapping[str, Any]) ->
             _le_pair(ctx, r, tol, col, part, total)
             continue
         delta = pv - tv
-        message = _fill(parts, select((_num(pv), _num(tv), _signed(delta))))
+        status = PASS if delta <= tol else FAIL
+        op, rop = _OPS[("le_pairs", status)]
+        message = _fill(parts, select((_num(pv), _num(tv), _signed(delta), "", "", op, rop)))
         out.append(
             (
                 report_id,
                 rid,
-                PASS if delta <= tol else FAIL,
+                status,
                 severity,
                 table,
                 part,

@@ -233,6 +233,32 @@ def test_items_nonnegative_c3() -> None:
     assert "5 - 8 = -3" in row.message
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_le_messages_state_the_relation_that_holds(lang: str) -> None:
+    # a pass must not read "new_published 0 > total_published 0" (the failure's wording)
+    spec = {
+        ("active_disclosure", "regulations", "new_published"): 2,
+        ("active_disclosure", "regulations", "total_published"): 5,
+        ("active_disclosure", "normative_documents", "new_published"): 7,
+        ("active_disclosure", "normative_documents", "total_published"): 5,
+        ("active_disclosure", "penalty", "prev_count"): 5,
+        ("active_disclosure", "penalty", "change"): -8,
+        ("active_disclosure", "licensing", "prev_count"): 5,
+        ("active_disclosure", "licensing", "change"): 1,
+    }
+    settings = CheckSettings(lang=lang)
+    checks = check_cells(make_cells(spec), META19, settings=settings)
+    ok = one(checks, "ad.new_le_total", row="regulations")
+    bad = one(checks, "ad.new_le_total", row="normative_documents")
+    assert (ok.status, bad.status) == ("pass", "fail")
+    assert "2 <= " in ok.message and " 5" in ok.message and ">" not in ok.message
+    assert "7 > " in bad.message and "<=" not in bad.message
+    ok = one(checks, "ad.items_nonnegative", row="licensing")
+    bad = one(checks, "ad.items_nonnegative", row="penalty")
+    assert ok.message.split("[")[0].rstrip().endswith("5 + 1 = 6 >= 0")
+    assert bad.message.rstrip().endswith("5 - 8 = -3 < 0")
+
+
 # ---------------------------------------------------------------------------------------------
 # Inference
 
