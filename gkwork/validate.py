@@ -415,6 +415,10 @@ def _as_year(year: Any) -> int | None:
         return None
 
 
+#: The cell columns the checks read, in the order of :func:`_frame_columns`' tuples.
+_CELL_FIELDS = ("table", "row", "col", "value", "flag", "raw", "unit", "start", "end")
+
+
 def _frame_columns(cells: pd.DataFrame) -> tuple[list, ...]:
     """The cell columns of a DataFrame as lists (None for absent columns; values as floats)."""
     n = len(cells)
@@ -423,17 +427,7 @@ def _frame_columns(cells: pd.DataFrame) -> tuple[list, ...]:
         return cells[name].tolist() if name in cells.columns else [None] * n
 
     values = pd.to_numeric(cells["value"], errors="coerce").astype("float64").tolist()
-    return (
-        column("table"),
-        column("row"),
-        column("col"),
-        values,
-        column("flag"),
-        column("raw"),
-        column("unit"),
-        column("start"),
-        column("end"),
-    )
+    return tuple(values if c == "value" else column(c) for c in _CELL_FIELDS)
 
 
 def _report_columns(cols: Mapping[str, list]) -> tuple[list, ...] | None:
@@ -452,17 +446,7 @@ def _report_columns(cols: Mapping[str, list]) -> tuple[list, ...] | None:
     if not set(map(type, values)) <= _FLOAT_ONLY:  # exact type: fast path only
         values = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
         values = values.astype("float64").tolist()
-    return (
-        column("table"),
-        column("row"),
-        column("col"),
-        values,
-        column("flag"),
-        column("raw"),
-        column("unit"),
-        column("start"),
-        column("end"),
-    )
+    return tuple(values if c == "value" else column(c) for c in _CELL_FIELDS)
 
 
 def _index_cells(cells: pd.DataFrame) -> tuple[dict[tuple[str, str, str], _Cell], list]:
