@@ -1023,7 +1023,14 @@ def _run_dask(
     elif isinstance(scheduler, Client):
         client = scheduler
     else:
-        client = Client(scheduler)  # an address or a cluster object
+        try:
+            client = Client(scheduler)  # an address or a cluster object
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, refused, malformed
+            raise InputError(
+                f"could not connect to the dask scheduler {scheduler!r}: {exc}; check the "
+                "address (e.g. tcp://host:8786) and that the scheduler runs, or leave out "
+                "--scheduler for a local cluster"
+            ) from None
         own = [client]
     try:
         n_threads = sum(client.nthreads().values()) or 1

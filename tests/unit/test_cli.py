@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import types
@@ -192,3 +193,28 @@ def test_usage_errors_return_2(tmp_path: Path, capsys) -> None:
     assert cli.main(["parse", str(tmp_path), "--out", "o", "--scheduler", "tcp://x:1"]) == 2
     assert "--scheduler needs --engine dask" in capsys.readouterr().err
     assert cli.main(["--help"]) == 0
+
+
+def test_unreachable_dask_scheduler_is_one_line_exit_2(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("distributed")
+    src = _folder(tmp_path, {"a.txt": "x"})
+    args = ["parse", str(src), "--out", str(tmp_path / "o"), "--engine", "dask"]
+    assert cli.main([*args, "--scheduler", "no-port-here"]) == 2  # malformed: fails at once
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "could not connect to the dask scheduler 'no-port-here'" in err
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    # gkwork info report | head -1: the reader leaves before gkwork has written everything
+    seed = _seed("002")
+    cmd = [sys.executable, "-m", "gkwork", "info", str(seed)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # each line is written as it is printed
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # as head does after its line
+        err = proc.stderr.read().decode()
+        code = proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert code == 0
