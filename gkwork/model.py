@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from gkwork.errors import TemplateError
+
 #: Columns of the long ``cells`` table, in order (schema.md "Long cell format").
 CELL_COLUMNS: list[str] = [
     "report_id",
@@ -306,7 +308,17 @@ class Report:
         return self.meta.get("status", "ok")
 
     def table(self, name: str) -> pd.DataFrame:
-        """Wide view of one canonical table (rows x cols of reported values)."""
+        """Wide view of one canonical table (rows x cols of reported values).
+
+        ``name`` is a table key of the data contract (``applications``, ``legacy_stats``, ...);
+        a table the report does not have gives an empty frame, an unknown name a
+        :class:`~gkwork.errors.TemplateError` listing the keys.
+        """
+        from gkwork.templates import TABLES
+
+        known = dict.fromkeys(t for tables in TABLES.values() for t in tables)
+        if name not in known:
+            raise TemplateError(f"table must be one of {', '.join(known)}; got {name!r}")
         sub = self.cells[self.cells["table"] == name]
         if sub.empty:
             return pd.DataFrame()

@@ -286,7 +286,7 @@ def read_report(path: str | os.PathLike[str], *, report_id: str | None = None) -
     Raises
     ------
     InputError
-        When ``path`` does not exist or is a directory.
+        When ``path`` is not a path, does not exist, is a directory or cannot be read.
 
     Examples
     --------
@@ -295,11 +295,13 @@ def read_report(path: str | os.PathLike[str], *, report_id: str | None = None) -
     >>> r.meta["template"], r.meta["year"]
     ('gov2019', 2020)
     """
+    if not isinstance(path, str | os.PathLike):
+        raise InputError(f"path must be a file path (str or Path); got {type(path).__name__}")
     p = Path(path)
     try:
         # read first, ask why only when that fails (saves two stat calls per report)
         data = p.read_bytes()
-    except OSError:
+    except OSError as exc:
         if not p.exists():
             raise InputError(
                 f"no such file: {str(p)!r} (check the path; directories go to read_corpus)"
@@ -308,7 +310,7 @@ def read_report(path: str | os.PathLike[str], *, report_id: str | None = None) -
             raise InputError(
                 f"{str(p)!r} is a directory; use gkwork.read_corpus for folders"
             ) from None
-        raise
+        raise InputError(f"cannot read {str(p)!r}: {exc.strerror or exc}") from None
     doc = _read_document(data, str(p), None, p.suffix.lower())
     from gkwork.extract import build_report
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import string
 import textwrap
@@ -3375,7 +3376,22 @@ def check_report(report: Report, *, settings: CheckSettings | None = None) -> pd
     -------
     pandas.DataFrame
         As :func:`check_cells`.
+
+    Raises
+    ------
+    GkworkError
+        When ``report`` is not a Report (a path, say: read it first with ``read_report``).
     """
+    if not isinstance(report, Report):
+        hint = (
+            f"; read the file first: check_report(read_report({str(report)!r}))"
+            if isinstance(report, str | os.PathLike)
+            else ""
+        )
+        raise GkworkError(
+            f"check_report takes a Report (from gkwork.read_report); got "
+            f"{type(report).__name__}{hint}"
+        )
     rows = _report_rows(report, settings)
     return _empty_checks() if rows is None else _tuples_frame(rows)
 

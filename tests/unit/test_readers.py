@@ -7,7 +7,7 @@ from conftest import seed_path
 from helpers import assert_spans
 
 import gkwork
-from gkwork.errors import FileFormatError, InputError
+from gkwork.errors import FileFormatError, GkworkError, InputError
 from gkwork.readers import clean_text, decode_bytes, read_document
 
 ENCODINGS = {
@@ -66,6 +66,22 @@ def test_missing_path_is_a_clear_user_error(tmp_path):
         gkwork.read_report(tmp_path / "nope.txt")
     with pytest.raises(InputError, match="directory"):
         gkwork.read_report(tmp_path)
+    with pytest.raises(InputError, match="must be a file path .* got int"):
+        gkwork.read_report(123)
+
+
+def test_api_mistakes_name_what_to_do_instead(tmp_path):
+    report = gkwork.read_text("规章 | 30 | 30 | 30 |\n规范性文件 | 18 | 18 | 18 |\n本年新制作数量")
+    # a misspelt table key is an error listing the keys, not a silently empty frame
+    with pytest.raises(
+        GkworkError, match="table must be one of .*applications.* got 'Applications'"
+    ):
+        report.table("Applications")
+    assert report.table("legacy_stats").empty  # a contract table this report does not have
+    assert not report.table("active_disclosure").empty
+    # checks take a Report; a path is named with the call that reads it first
+    with pytest.raises(GkworkError, match=r"takes a Report .* got str; read the file first"):
+        gkwork.check("report.txt")
 
 
 def test_unsupported_format_message():
