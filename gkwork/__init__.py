@@ -32,7 +32,7 @@ from gkwork import paths, templates
 from gkwork.errors import FileFormatError, GkworkError, InputError, Reason, TemplateError
 from gkwork.extract import extract_cells
 from gkwork.layouts import find_grids
-from gkwork.model import Document, Grid, GridCell, Report
+from gkwork.model import CELL_FLAGS, Document, Grid, GridCell, Report
 from gkwork.readers import read_document, read_report, read_text
 from gkwork.values import parse_value
 
@@ -75,6 +75,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "CELL_FLAGS",
     "Document",
     "FileFormatError",
     "GkworkError",

@@ -149,6 +149,16 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return int(synth_main(rest) or 0)
 
 
+def _flag_counts(cells) -> dict[str, int]:
+    """How many cells carry each flag (a cell may carry several, comma-separated), by count."""
+    flags = cells["flag"].dropna().astype(str) if "flag" in cells else []
+    counts: dict[str, int] = {}
+    for text in flags:
+        for f in filter(None, text.split(",")):
+            counts[f] = counts.get(f, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     from gkwork.model import REPORT_COLUMNS
     from gkwork.readers import read_report
@@ -164,6 +174,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
     cells = report.cells
     n_tables = cells["table"].nunique() if len(cells) else 0
     print(f"  cells: {len(cells)} in {n_tables} table(s); sections: {len(report.sections)}")
+    flags = _flag_counts(cells)
+    if flags:
+        print("  cell flags: " + ", ".join(f"{k} {v}" for k, v in flags.items()))
     if args.no_check or report.status != "ok":
         return 0
     from gkwork.validate import check_report

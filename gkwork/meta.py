@@ -15,6 +15,7 @@ Where each field comes from (domain.md §7):
 
 from __future__ import annotations
 
+import csv
 import functools
 import re
 import unicodedata
@@ -95,6 +96,12 @@ def _gazetteer() -> tuple[dict[str, str], dict[str, str], object]:
             name_to_code[name] = ""
         else:
             name_to_code[name] = code
+    # names that are not divisions but stand for one (a zone that governs a county's
+    # territory), declared in gkwork/data/place_aliases.csv; a division's own name wins
+    aliases = resources.files("gkwork").joinpath("data", "place_aliases.csv")
+    with aliases.open(encoding="utf-8") as fh:
+        for line in csv.DictReader(fh):
+            name_to_code.setdefault(line["name"], line["division_code"])
     # Aho-Corasick automaton (pyahocorasick, installed with cpca): one pass over the text
     import ahocorasick
 
@@ -248,9 +255,14 @@ _AGENCY_PREFIX_RE = re.compile(r"^(关于|本级|我单位)")
 _NO_AGENCY_RE = re.compile(r"[\d\s年度]*")
 
 
+#: A title's words after the agency's name: 平潭综合实验区行政审批局关于(报送)2019年…报告.
+_AGENCY_SUFFIX_RE = re.compile(r"(?<=.{2})关于.*$")
+
+
 def _clean_agency(a: str) -> str:
     a = _SPACES_RE.sub("", a)
     a = _AGENCY_PREFIX_RE.sub("", a)
+    a = _AGENCY_SUFFIX_RE.sub("", a)
     return a.strip("#《》「」【】:：| ")
 
 
@@ -349,8 +361,13 @@ def extract_meta(doc: Document) -> dict:
     place = place_from_code(code) if code else Place(None, None, None, None)
     if place.province is None and meta["agency"]:
         place = place_from_text(meta["agency"])
+    level_place = place
     if place.province is None:
         place = place_from_text(text[:600])
+        # a province named somewhere in the opening text (根据《福建省…》) places the report
+        # but says nothing of the agency's level; a city or county named there usually is
+        # the agency's own (a county bureau's report names its county)
+        level_place = place if place.city or place.county else level_place
     meta.update(
         province=place.province,
         city=place.city,
@@ -359,7 +376,7 @@ def extract_meta(doc: Document) -> dict:
     )
     meta["agency_kind"] = agency_kind(meta["agency"])
     meta["signer_kind"] = agency_kind(meta["signer"])
-    meta["admin_level"] = admin_level(meta["agency"], place)
+    meta["admin_level"] = admin_level(meta["agency"], level_place)
     meta["synthetic"] = bool(_SYNTHETIC_RE.search(text[:300]))
     return meta
 

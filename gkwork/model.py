@@ -37,6 +37,25 @@ CELL_COLUMNS: list[str] = [
     "end",
 ]
 
+#: Every flag a cell may carry in ``cells.flag`` (comma-joined when several), with what it
+#: means. ``gkwork.values.parse_value`` gives the first nine, the recovery of damaged text
+#: (``gkwork.recover``) the last three. A flagged value is still the value as reported.
+CELL_FLAGS: dict[str, str] = {
+    "blank": "the cell is empty: value missing (not 0)",
+    "text_value": "the cell holds 无, —, / or similar: value missing (not 0)",
+    "unparseable": "the cell holds text that is not a number: value missing, raw kept",
+    "unit_stripped": "a unit printed in the cell (61件, 251000元) went to the unit column",
+    "fullwidth": "full-width digits (１２) read as 12",
+    "thousands_sep": "thousands separators (1,234) read as 1234",
+    "signed": "an explicit + sign",
+    "negative_not_allowed": "a negative number where the row does not allow one (kept)",
+    "decimal_not_allowed": "a decimal fraction where counts are whole numbers (kept)",
+    "inferred_split": "damaged text: the value comes from the one split of a run of digits "
+    "that the template's identities allow",
+    "ambiguous": "damaged text: several splits fit; value missing, candidates recorded",
+    "unresolved": "damaged text: no split fits the template's identities; value missing",
+}
+
 #: Columns of the ``reports`` table (schema.md "Report metadata"), in order.
 REPORT_COLUMNS: list[str] = [
     "report_id",

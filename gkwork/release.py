@@ -36,7 +36,7 @@ import pandas as pd
 
 from gkwork import stats
 from gkwork.errors import GkworkError
-from gkwork.model import CELL_COLUMNS
+from gkwork.model import CELL_COLUMNS, CELL_FLAGS
 
 logger = logging.getLogger("gkwork")
 
@@ -83,7 +83,7 @@ CELL_CODEBOOK: tuple[tuple[str, str, str, str, str], ...] = (
     ("value", "数值", "Reported value; missing (blank, 无, —) is empty, never 0", "float64", ""),
     ("unit", "单位", "Unit found in or beside the cell (件, 条, 万元, ...)", "string", ""),
     ("raw", "原文", "Exact source text of the cell", "string", ""),
-    ("flag", "标记", "Parsing flag (blank, text_value, unit_stripped, fullwidth, ...)", "string", ""),
+    ("flag", "标记", "Parsing flags, comma-joined: " + ", ".join(CELL_FLAGS), "string", ""),
     ("start", "起始位置", "Start offset of raw in the decoded source text", "Int64", "chars"),
     ("end", "结束位置", "End offset: text[start:end] == raw (end_offset in .dta)", "Int64", "chars"),
 )  # fmt: skip

@@ -55,6 +55,43 @@ def test_kinds_and_levels():
     assert cn_number("二〇二一") == 2021 and cn_number("十八") == 18 and cn_number("三十一") == 31
 
 
+def test_a_zone_that_governs_a_county_is_placed_in_it():
+    # gkwork/data/place_aliases.csv: 平潭综合实验区 governs the territory of 平潭县 (350128)
+    p = place_from_text("平潭综合实验区财政金融局")
+    assert (p.province, p.city, p.county, p.division_code) == (
+        "福建省",
+        "福州市",
+        "平潭县",
+        "350128",
+    )
+    # a division's own name is never overridden by an alias
+    assert place_from_text("平潭县人民政府").division_code == "350128"
+
+
+def test_title_words_after_the_agency_are_not_its_name():
+    # pingtan/141, 150, 151, 034, 048: 关于(报送)… follows the agency in the title
+    for title in (
+        "平潭综合实验区行政审批局关于2017年政府信息公开工作年度报告",
+        "平潭综合实验区苏平片区管理局关于报送2020年政府信息公开工作年度报告",
+    ):
+        m = gkwork.read_text(title + "\n一、总体情况\n本年度工作稳步推进。").meta
+        assert m["agency"] in ("平潭综合实验区行政审批局", "平潭综合实验区苏平片区管理局"), m[
+            "agency"
+        ]
+        assert "关于" not in m["agency"] and m["county"] == "平潭县"
+
+
+def test_a_province_named_in_the_text_does_not_make_the_agency_provincial():
+    # the agency's name has no place; the text cites a provincial regulation
+    text = "财金局2016年政府信息公开工作年度报告\n根据《福建省政府信息公开办法》，现将本局工作报告如下。"
+    m = gkwork.read_text(text).meta
+    assert m["province"] == "福建省" and m["division_code"] == "350000"  # the report's place
+    assert m["admin_level"] is None  # the agency's level is not known
+    # a provincial department says so in its name
+    m = gkwork.read_text("福建省财政厅2016年政府信息公开工作年度报告\n本年度工作稳步推进。").meta
+    assert m["admin_level"] == "province"
+
+
 def test_sections_in_both_numbering_systems():
     text = "（一）总体情况\n正文\n（二）主动公开政府信息情况\n正文\n（三）收到和处理政府信息公开申请情况\n正文\n（四）政府信息公开行政复议、行政诉讼情况\n（五）存在的主要问题及改进情况\n（六）其他需要报告的事项\n无。"
     r = gkwork.read_text(text)

@@ -64,3 +64,25 @@ def test_roundtrip_integers(n):
     assert parse_value(fw).value == n
     assert parse_value(f"{n:,}").value == n
     assert parse_value(f" {n}件 ").value == n
+
+
+def test_every_flag_is_declared_and_every_declared_flag_is_given():
+    from gkwork import recover
+    from gkwork.model import CELL_FLAGS
+
+    given_by_values = set()
+    for raw, kw in [
+        ("", {}),
+        ("无", {}),
+        ("abc", {}),
+        ("61件", {}),
+        ("１２", {}),
+        ("1,234", {}),
+        ("+3", {}),
+        ("-62", {}),
+        ("1.5", {"allow_decimal": False}),
+    ]:
+        given_by_values |= set(filter(None, parse_value(raw, **kw).flag.split(",")))
+    given_by_recovery = {recover.FLAG_INFERRED, recover.FLAG_AMBIGUOUS, recover.FLAG_UNRESOLVED}
+    assert given_by_values | given_by_recovery == set(CELL_FLAGS)
+    assert all(meaning.strip() for meaning in CELL_FLAGS.values())
