@@ -173,6 +173,13 @@ def test_info_prints_meta_cells_and_checks(capsys) -> None:
     assert "cells:" in stdout and "checks:" in stdout
 
 
+def test_info_counts_cell_flags(capsys) -> None:
+    seed = _seed("000")  # 61件, 3件 (units in cells) and 无 (text for a number)
+    assert cli.main(["info", str(seed), "--no-check"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "cell flags:" in x)
+    assert "unit_stripped" in line and "text_value 2" in line
+
+
 def test_info_missing_file_exit_2(tmp_path: Path, capsys) -> None:
     assert cli.main(["info", str(tmp_path / "nope.txt")]) == 2
     assert "Traceback" not in capsys.readouterr().err
