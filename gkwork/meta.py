@@ -604,8 +604,8 @@ def extract_section_columns(doc: Document, report_id: str) -> dict[str, list]:
                 continue
             accepted.append(c)
             taken.add(p)
+            keys_seen.add(c[3])  # a report has each section once: the first heading is it
             last = c[2]
-        keys_seen |= {a[3] for a in accepted}
     accepted.sort(key=lambda c: c[0])
     cols: dict[str, list] = {
         "report_id": [report_id] * len(accepted),
@@ -631,16 +631,20 @@ def extract_section_columns(doc: Document, report_id: str) -> dict[str, list]:
 
 
 #: Where a heading's title ends in run-together text (一、总体情况2019年，…): the words
-#: statutory titles end with.
-_TITLE_END_RE = re.compile(r"情况|事项|措施")
+#: statutory titles end with; 概述 (overview), the whole first title of the 2008 reports
+#: (一、概述2018年以来，… / 一、概述（一）信息公开基本情况); 附表 (the appended 统计表).
+_TITLE_END_RE = re.compile(r"情况|事项|措施|^概述|^附表")
 
 
 def _inline_title(run: str) -> str:
     """A heading's title inside a line of run-together text: up to its first 情况 / 事项 /
-    措施 (``收到和处理政府信息公开申请情况（本列数据…`` -> ``收到和处理政府信息公开申请情况``).
+    措施 (``收到和处理政府信息公开申请情况（本列数据…`` -> ``收到和处理政府信息公开申请情况``), or
+    the word 概述 that begins it.
 
     >>> _inline_title("主动公开政府信息情况第二十条第（一）项信息内容本年新制作数")
     '主动公开政府信息情况'
+    >>> _inline_title("概述2018年以来，我办认真贯彻落实")
+    '概述'
     """
     m = _TITLE_END_RE.search(run)
     return run[: m.end()] if m else run
@@ -654,6 +658,8 @@ def _classify(title: str) -> str | None:
     # table rows that look like headings (一、本年新收…, 四、结转下年度…, 三、本年度办理结果)
     if re.search(r"(本年新收|上年结转|结转下年度|本年度办理结果|数量$|数$)", t):
         return None
+    if t.startswith("附表"):  # 七、附表 (the 统计表 appended to a 2008-format report)
+        return "stats_table"
     for key, rx in SECTION_PATTERNS.items():
         if rx.search(t):
             return key

@@ -136,6 +136,30 @@ def test_sections_in_run_together_archive_text():
         assert r.text[s.start : s.end].startswith(f"{s.number}、{s.title}")
 
 
+def test_2008_sections_in_run_together_archive_text():
+    """A 2008-format report run together (pingtan/148_huanguo_2017, shortened): 一、概述 runs
+    into its first sentence, and 七、附表 (the appended 统计表) is a section of its own, not a
+    second 主动公开 section because its first row says 主动公开文件数."""
+    text = (
+        "平潭综合实验区环境与国土资源局2017年政府信息公开工作年度报告 一、概述我局在平潭综合"
+        "实验区政府信息公开工作领导小组的组织领导下……二、主动公开政府信息的情况2017年……"
+        "三、政府信息依申请公开办理情况……四、政府信息公开的收费及减免情况无。"
+        "五、因政府信息公开申请行政复议、提起行政诉讼的情况无。"
+        "六、政府信息公开工作存在的主要问题及改进措施……"
+        "七、附表指标名称单位2017年度历年累计主动公开文件数条6262027"
+    )
+    got = gkwork.read_text(text).sections[["section", "number", "title"]].values.tolist()
+    assert got == [
+        ["overview", "一", "概述"],
+        ["proactive", "二", "主动公开政府信息的情况"],
+        ["requests", "三", "政府信息依申请公开办理情况"],
+        ["fees", "四", "政府信息公开的收费及减免情况"],
+        ["review_litigation", "五", "因政府信息公开申请行政复议、提起行政诉讼的情况"],
+        ["problems", "六", "政府信息公开工作存在的主要问题及改进措施"],
+        ["stats_table", "七", "附表"],
+    ]
+
+
 def test_party_body_as_signer_is_kept_apart_from_the_agency(seed_reports):
     meta = seed_reports["000"].meta
     assert meta["agency"] == "桃源县陬市镇" and meta["agency_kind"] == "government"
