@@ -469,7 +469,37 @@ def _signature(text: str) -> tuple[str | None, str | None] | None:
             prev = _SPACES_RE.sub("", prev)
             signer = prev if 2 <= len(prev) <= 30 and _ORG_END_RE.search(prev) else None
             return signer, _date(m.group("y"), m.group("m"), m.group("d"))
-    return None
+    return _run_together_signature(tail)
+
+
+def _run_together_signature(tail: str) -> tuple[str, str | None] | None:
+    """(signer, ISO date) closing run-together text (archived page text without line breaks):
+    the organisation and the date after the body's last sentence (…无。 平潭综合实验区公安局
+    2022年1月7日), before what the page appends: the colophon (抄送：…; 平潭综合实验区经济发展局
+    办公室 2020年1月2日印发, the issuing office and date, not the signature) and 附件下载."""
+    body = _PAGE_TAIL_RE.sub("", tail)
+    k = body.find("抄送")
+    if k != -1:
+        body = body[:k]
+    dates = _dates(body)
+    if dates and body[dates[-1].end() :].lstrip().startswith("印发"):
+        issuer = _RUN_SIGNER_RE.search(body, 0, dates[-1].start())
+        body = body[: issuer.start(1) if issuer else dates[-1].start()]
+        dates = _dates(body)
+    if not dates or body[dates[-1].end() :].strip():
+        return None  # no date, or text after the last one: no closing signature
+    m = dates[-1]
+    org = _RUN_SIGNER_RE.search(body, 0, m.start())
+    if org is None or not _ORG_END_RE.search(org.group(1)):
+        return None
+    return org.group(1), _date(m.group("y"), m.group("m"), m.group("d"))
+
+
+#: The organisation just before a date in run-together text: the words after the last
+#: sentence stop or space (2-30 characters).
+_RUN_SIGNER_RE = re.compile(r"(?:^|[\s。；;！!？?])([^\s。；;！!？?，,：:、“”]{2,30})\s*$")
+#: What an archived page appends after the report (its download link).
+_PAGE_TAIL_RE = re.compile(r"\s*附件下载\s*$")
 
 
 def division_code_from_index(index_no: str) -> str | None:

@@ -2,6 +2,7 @@
 
 import random
 
+import pytest
 from helpers import slotted_texts
 
 import gkwork
@@ -158,6 +159,33 @@ def test_2008_sections_in_run_together_archive_text():
         ["problems", "六", "政府信息公开工作存在的主要问题及改进措施"],
         ["stats_table", "七", "附表"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("tail", "signer", "date"),
+    [
+        # real endings of archived page text (pingtan/036, 001, 006, 044), shortened
+        ("六、其他需要报告的事项2021年，无收取信息处理费情况。 平潭综合实验区公安局2022年1月7日",
+         "平潭综合实验区公安局", "2022-01-07"),
+        ("六、其他需要报告的事项无其他需要报告事项。 平潭综合实验区财政金融局 2020年1月2日",
+         "平潭综合实验区财政金融局", "2020-01-02"),
+        # the colophon (the issuing office and date, 印发) and the download link are not it
+        ("六、其他需要报告的事项 无 平潭综合实验区经济发展局 2020年1月2日 平潭综合实验区经济"
+         "发展局办公室 2020年1月3日印发 附件下载", "平潭综合实验区经济发展局", "2020-01-02"),
+        ("本年度没有产生信息公开处理费。 平潭综合实验区市场监督管理局 2022年1月7日抄送：驻区自然"
+         "资源与生态环境局纪检监察组。平潭综合实验区市场监督管理局办公室 2022年1月8日印发 附件下载",
+         "平潭综合实验区市场监督管理局", "2022-01-07"),
+        # no signature: a date in the last sentence, or text after the last date
+        ("六、其他需要报告的事项本局已于2022年1月7日", None, None),
+        ("平潭综合实验区公安局2022年1月7日附件5 附表 指标名称单位2017年历年累计主动公开文件数条148",
+         None, None),
+    ],
+)  # fmt: skip
+def test_signature_closing_run_together_text(tail: str, signer, date) -> None:
+    m = gkwork.read_text(
+        "平潭综合实验区公安局2021年政府信息公开工作年度报告 一、总体情况…" + tail
+    ).meta
+    assert (m["signer"], m["signed_date"]) == (signer, date)
 
 
 def test_party_body_as_signer_is_kept_apart_from_the_agency(seed_reports):
