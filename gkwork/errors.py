@@ -15,6 +15,7 @@ class Reason(StrEnum):
     """Stable reason codes written at the start of ``reports.error``."""
 
     EMPTY_FILE = "empty_file"
+    NO_BODY = "no_body"  # text, but none of a report beyond its title and page metadata
     DECODE_FAILED = "decode_failed"
     BINARY_CONTENT = "binary_content"
     UNSUPPORTED_FORMAT = "unsupported_format"

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from gkwork import templates as T
+from gkwork.errors import Reason
 from gkwork.meta import extract_meta, extract_section_columns
 from gkwork.model import (
     CELL_COLUMNS,
@@ -1067,7 +1068,32 @@ def build_report(doc: Document, *, report_id: str, sha256: str | None = None) ->
     meta["inferred_cells"] = inferred
     meta["n_cells"] = _n(cells)
     sections = extract_section_columns(doc, report_id)
+    if template == "none" and not _n(cells) and not sections["section"]:
+        body = _body_chars(doc.narrative, meta.get("title"))
+        if body < MIN_BODY_CHARS:
+            # an archived page whose report was an image or an attachment: the metadata read
+            # (agency, year) stays; status empty says there is nothing to check
+            meta["status"] = "empty"
+            meta["error"] = (
+                f"{Reason.NO_BODY}: no report text beyond its title and page metadata "
+                f"({body} characters); the report may be an image or an attachment of the page"
+            )
     return Report(report_id, doc.path, doc.text, meta, cells, sections, grids, doc)
+
+
+#: Fewer CJK characters than this outside the title and ``label: value`` lines is no report.
+MIN_BODY_CHARS = 40
+#: A line of page metadata (标题: …, 发布时间: …, 原文链接: …), or a line without CJK text.
+_META_LINE_RE = re.compile(r"^[^\n:：]{1,8}[:：][^\n]*$|^[^\n\u3400-\u9fff]*$", re.M)
+_CJK_RE = re.compile(r"[\u3400-\u9fff]")
+
+
+def _body_chars(narrative: str, title: str | None) -> int:
+    """CJK characters of ``narrative`` outside its title and page-metadata lines."""
+    text = _META_LINE_RE.sub("", narrative)
+    if title:
+        text = text.replace(title, "")
+    return len(_CJK_RE.findall(text))
 
 
 def _find_grids(text: str) -> list[Grid]:

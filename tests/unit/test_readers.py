@@ -93,3 +93,20 @@ def test_binary_raises_reasoned_error():
     with pytest.raises(FileFormatError) as exc:
         decode_bytes(b"\x00\x01\x02\xff" * 100)
     assert exc.value.reason.value in ("binary_content", "decode_failed")
+
+
+def test_a_page_without_its_report_is_empty_with_a_reason():
+    # pingtan/019: the archived page kept only its metadata and title (the report was an image)
+    page = (
+        "标题: 平潭综合实验区公安局2020年政府信息公开工作年度报告\n发布时间: 2021-01-28 11:10\n"
+        "文号: \n原文链接: https://www.pingtan.gov.cn/x.htm\n==================== 正文 ====\n"
+        "平潭综合实验区公安局2020年政府信息公开工作年度报告"
+    )
+    r = gkwork.read_text(page)
+    assert r.status == "empty" and r.meta["error"].startswith("no_body: ")
+    # what could be read stays: which agency and year the missing report is of
+    assert (r.meta["agency"], r.meta["year"]) == ("平潭综合实验区公安局", 2020)
+    assert gkwork.check(r).empty  # nothing to check
+    # a short report that says something is a report
+    body = "2020年，我局未收到政府信息公开申请，未发生因政府信息公开引起的行政复议、行政诉讼。"
+    assert gkwork.read_text(page + "\n" + body * 2).status == "ok"
