@@ -259,6 +259,22 @@ _NO_AGENCY_RE = re.compile(r"[\d\s年度]*")
 _AGENCY_SUFFIX_RE = re.compile(r"(?<=.{2})关于.*$")
 
 
+def _abbreviates(short: str | None, full: str | None) -> bool:
+    """Is ``short`` a short form of the organisation ``full``: its characters in order, the
+    same last character (局, 委, 办), and ``full`` longer? (财金局 / 平潭综合实验区财政金融局,
+    公安局 / 平潭综合实验区公安局; not 陬市镇 / 中共陬市镇委员会.)
+
+    >>> _abbreviates("财金局", "平潭综合实验区财政金融局"), _abbreviates("陬市镇", "中共陬市镇委员会")
+    (True, False)
+    """
+    if not short or not full or len(short) < 3 or len(full) <= len(short):
+        return False
+    if short[-1] != full[-1]:
+        return False
+    rest = iter(full)
+    return all(ch in rest for ch in short)  # a subsequence: each found after the previous
+
+
 def _clean_agency(a: str) -> str:
     a = _SPACES_RE.sub("", a)
     a = _AGENCY_PREFIX_RE.sub("", a)
@@ -354,6 +370,9 @@ def extract_meta(doc: Document) -> dict:
     signature = _signature(text)
     meta["signed_date"] = (signature[1] if signature else None) or _iso(meta.get("written_date"))
     meta["signer"] = signature[0] if signature else None
+    if _abbreviates(meta["agency"], meta["signer"]):
+        # the title's short name (财金局), the signature's full one (平潭综合实验区财政金融局)
+        meta["agency"] = meta["signer"]
     code = None
     idx = meta.get("index_no")
     if idx:
@@ -492,7 +511,9 @@ def _run_together_signature(tail: str) -> tuple[str, str | None] | None:
     org = _RUN_SIGNER_RE.search(body, 0, m.start())
     if org is None or not _ORG_END_RE.search(org.group(1)):
         return None
-    return org.group(1), _date(m.group("y"), m.group("m"), m.group("d"))
+    # 六、其他需要报告的事项 无平潭综合实验区行政审批局: the section's 无 (none) runs into it
+    name = org.group(1)[1:] if org.group(1).startswith("无") else org.group(1)
+    return name, _date(m.group("y"), m.group("m"), m.group("d"))
 
 
 #: The organisation just before a date in run-together text: the words after the last

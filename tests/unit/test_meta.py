@@ -82,6 +82,16 @@ def test_title_words_after_the_agency_are_not_its_name():
         assert "关于" not in m["agency"] and m["county"] == "平潭县"
 
 
+def test_a_short_name_in_the_title_takes_the_signature_full_name():
+    # pingtan/149: the title says 财金局, the report is signed by 平潭综合实验区财政金融局
+    text = "财金局2016年政府信息公开工作年度报告\n一、概述\n本年度工作稳步推进。\n平潭综合实验区财政金融局\n2017年1月10日\n"
+    m = gkwork.read_text(text).meta
+    assert m["agency"] == "平潭综合实验区财政金融局" and m["signed_date"] == "2017-01-10"
+    # a different body that signs is not a long form of the agency (seed 000: the Party committee)
+    assert not M._abbreviates("陬市镇", "中共陬市镇委员会")
+    assert not M._abbreviates("财政局", "平潭综合实验区公安局")
+
+
 def test_a_province_named_in_the_text_does_not_make_the_agency_provincial():
     # the agency's name has no place; the text cites a provincial regulation
     text = "财金局2016年政府信息公开工作年度报告\n根据《福建省政府信息公开办法》，现将本局工作报告如下。"
@@ -169,6 +179,8 @@ def test_2008_sections_in_run_together_archive_text():
          "平潭综合实验区公安局", "2022-01-07"),
         ("六、其他需要报告的事项无其他需要报告事项。 平潭综合实验区财政金融局 2020年1月2日",
          "平潭综合实验区财政金融局", "2020-01-02"),
+        ("六、其他需要报告的事项 无平潭综合实验区行政审批局 2020年1月2日 附件下载",
+         "平潭综合实验区行政审批局", "2020-01-02"),
         # the colophon (the issuing office and date, 印发) and the download link are not it
         ("六、其他需要报告的事项 无 平潭综合实验区经济发展局 2020年1月2日 平潭综合实验区经济"
          "发展局办公室 2020年1月3日印发 附件下载", "平潭综合实验区经济发展局", "2020-01-02"),
