@@ -72,6 +72,8 @@ _LAZY = {
     "release": ("gkwork.release", None),
     "demo": ("gkwork.demo", None),
     "recover": ("gkwork.recover", None),
+    "evaluate": ("gkwork.evaluate", None),
+    "score": ("gkwork.evaluate", "score"),
 }
 
 __all__ = [

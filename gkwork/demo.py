@@ -119,7 +119,25 @@ def available_formats(formats: Sequence[str] = SAMPLE_FORMATS) -> tuple[str, ...
 
 
 def _stamp(n: int, seed: int, formats: Sequence[str]) -> dict[str, Any]:
-    return {"n": n, "seed": seed, "formats": list(formats), "faults": SAMPLE_FAULTS}
+    return {
+        "n": n,
+        "seed": seed,
+        "formats": list(formats),
+        "faults": SAMPLE_FAULTS,
+        "generator": _generator_version(),
+    }
+
+
+def _generator_version() -> str:
+    """A hash of the code that writes the sample: a changed generator writes it again."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in ("synth.py", "render.py", "writers.py"):
+        f = Path(__file__).with_name(name)
+        if f.is_file():
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _has_sample(folder: Path, stamp: dict[str, Any]) -> bool:

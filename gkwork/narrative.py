@@ -53,7 +53,13 @@ NARRATIVE_COLUMNS: list[str] = [
 ]
 
 #: The quantities :func:`find_numbers` knows.
-QUANTITIES: tuple[str, ...] = ("applications_received", "proactive_items", "review", "litigation")
+QUANTITIES: tuple[str, ...] = (
+    "applications_received",
+    "proactive_items",
+    "review",
+    "litigation",
+    "review_and_litigation",  # one count of both (被申请行政复议或提起行政诉讼共3件)
+)
 
 # A gap inside one clause: no sentence or clause end, at most n characters.
 _STOP = r"。；;！!？?\n"
@@ -154,6 +160,29 @@ _PART_INSIDE = re.compile(r"[：:]|依申请")
 _PART_AFTER = re.compile(r"\s*(?:[，,]?\s*(?:占|约占)|[，,]\s*(?:其他|其它|其余))")
 _PART_BEFORE = ("其他", "其它")
 _PART_QUALIFIER = re.compile(r"全文电子化的?$")
+
+
+def _in_parenthesis(text: str, a: int, b: int) -> bool:
+    """Does a parenthesis opened in ``text[a:b]`` stay open at ``b``?"""
+    seg = text[a:b]
+    return seg.count("（") + seg.count("(") > seg.count("）") + seg.count(")")
+
+
+def _is_combined(text: str, clause_start: int, match_start: int, num_start: int) -> bool:
+    """Does the number at ``num_start`` count reviews and lawsuits together? (行政复议或提起
+    行政诉讼共3件: one count of both; not 行政复议1件，行政诉讼2件, nor 行政复议和行政诉讼各1件.)"""
+    k = text.rfind("行政复议", max(clause_start, match_start - 8), num_start)
+    if k == -1:
+        return False
+    between = text[k:num_start]
+    return _COMBINED_RE.match(between) is not None and "各" not in between
+
+
+#: 行政复议 joined to 行政诉讼 by 或 / 和 / 及 / 与 / 、 (被申请行政复议或提起行政诉讼共3件), with no
+#: clause break or number between them (行政复议，行政诉讼1件 counts lawsuits only).
+_COMBINED_RE = re.compile(
+    r"行政复议[^，,；;\d]{0,8}?(?:或|和|及|与|、)[^，,；;\d]{0,6}?行政诉讼[^，,；;\d]*$"
+)
 
 
 _STOP_CHARS = "。；;！!？?\n"
@@ -329,6 +358,8 @@ def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list
                 start, end, value = m.start(), m.end(), 0.0
             else:
                 start, end = m.start("num"), m.end("num")
+                if _in_parenthesis(text, m.start(), start):
+                    continue  # a remark: （不同渠道和方式公开相同信息计1条） counts nothing
                 digits = _DIGIT_SEP.sub("", m.group("num"))
                 try:
                     value = float(int(digits))
@@ -349,6 +380,8 @@ def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list
                 or _PART_QUALIFIER.search(text, max(0, m.start() - 6), m.start()) is not None
             )
             targets = ("review", "litigation") if quantity == "review+litigation" else (quantity,)
+            if quantity in ("review", "litigation") and _is_combined(text, s0, m.start(), start):
+                targets = ("review_and_litigation",)
             for q in targets:
                 if (q, start) in seen:
                     continue

@@ -522,6 +522,8 @@ def _legacy_stats(rng: np.random.Generator, n_new: int, level: str) -> dict[str,
 def _narrative(spec: ReportSpec, rng: np.random.Generator, stated_new: int | None) -> None:
     y = spec.year
     n_pub = int(rng.lognormal(4.0 + _SCALE[spec.admin_level] / 10, 0.8))
+    if spec.template == "legacy":  # its table counts the same items: say what it says
+        n_pub = int(spec.tables["legacy_stats"]["proactive_items_total"]["value"])
     paras = [
         f"{y}年，{spec.agency}认真贯彻落实《条例》和上级关于政务公开工作的部署要求，"
         "持续深化政府信息公开，推进政务公开标准化规范化建设。",

@@ -39,6 +39,14 @@ def found(text: str) -> list[tuple[str, float]]:
         # an explicit count beats a negation of the same quantity in the same clause
         ("本年度未发生行政复议，行政诉讼1件。", [("review", 0), ("litigation", 1)]),
         ("共收到政府信息公开申请1,234件。", [("applications_received", 1234)]),
+        # one count of reviews and lawsuits together is compared with their sum
+        ("本年度被申请行政复议或提起行政诉讼共6件。", [("review_and_litigation", 6)]),
+        ("发生行政复议、行政诉讼案件共2件。", [("review_and_litigation", 2)]),
+        ("被申请行政复议和提起行政诉讼各1件。", [("review", 1), ("litigation", 1)]),
+        ("行政复议1件，行政诉讼2件。", [("review", 1), ("litigation", 2)]),
+        # a number inside a parenthetical remark counts nothing (the legacy table's row label)
+        ("（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）", []),
+        ("本年度主动公开政府信息（含转载）120条。", [("proactive_items", 120)]),
         # the number after a clause break belongs to another quantity (办结), not to 收到
         ("本年度全区共收到70件申请，及时依法依规办结69件。", [("applications_received", 70)]),
         (

@@ -1,0 +1,225 @@
+"""How well a parse reads a synthetic corpus: every cell, the metadata and the injected faults
+against the corpus' ``truth.jsonl`` (:func:`gkwork.synth.write_corpus`).
+
+A synthetic report says what it holds: its template and year, every table cell (``None`` for a
+cell printed blank or 无), and the defects injected into it with the rules that should fail.
+:func:`score` compares a parsed corpus with that record, file by file:
+
+* **cells**: a true cell read with its value is ``correct``; read with another value,
+  ``wrong``; not read, ``missing``; a cell read that the truth does not have is ``extra``;
+* **metadata**: template and year as recorded;
+* **faults**: an injected defect is ``detected`` when one of its rules fails on that report;
+* **unexplained failures**: failing checks of rules no injected defect names, severity error
+  or warning (on a clean synthetic report such a failure is a false alarm of the parser or the
+  rules). Info-level notes (a unit printed in a cell, 无 for a number: the quirks the generator
+  writes on purpose) and the cross-year ``panel`` rules (synthetic reports are drawn one by
+  one, so no relation holds between two years of one agency) are not counted.
+
+It measures gkwork on data whose truth is known; it says nothing about real reports.
+
+Examples
+--------
+>>> import tempfile, gkwork as gk
+>>> from gkwork.synth import generate, write_corpus
+>>> folder = write_corpus(generate(4, seed=3), tempfile.mkdtemp())
+>>> result = score(gk.read_corpus(folder), folder / "truth.jsonl")
+>>> float(result.summary.loc["cell_accuracy", "value"])
+1.0
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gkwork.errors import InputError
+
+__all__ = ["Score", "score", "read_truth"]
+
+#: Outcomes of a cell comparison, in the order :attr:`Score.files` counts them.
+CELL_OUTCOMES: tuple[str, ...] = ("correct", "wrong", "missing", "extra")
+
+
+@dataclass(frozen=True)
+class Score:
+    """The result of :func:`score`.
+
+    Attributes
+    ----------
+    files : DataFrame
+        One row per report of the truth file: report_id, file, format, layout, status,
+        template (true), template_read, year_ok, one column per cell outcome
+        (:data:`CELL_OUTCOMES`), faults (kinds, ``;``-joined), faults_detected, unexplained
+        (rules failing that no injected defect names, ``;``-joined).
+    cells : DataFrame
+        The cells that are not ``correct``: report_id, table, row, col, true, read, outcome.
+    summary : DataFrame
+        Index ``metric`` (files, files_read, template_accuracy, year_accuracy, true_cells,
+        cell_accuracy, missing_cells, wrong_cells, extra_cells, faults, faults_detected,
+        fault_recall, unexplained_failures), column ``value``.
+    """
+
+    files: pd.DataFrame
+    cells: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def read_truth(truth: str | os.PathLike) -> list[dict[str, Any]]:
+    """The records of a ``truth.jsonl`` (or of the one in a directory), one per report."""
+    path = Path(truth)
+    if path.is_dir():
+        path = path / "truth.jsonl"
+    if not path.is_file():
+        raise InputError(
+            f"no truth file at {str(path)!r}; give the truth.jsonl that gkwork synth wrote "
+            "beside the reports (or its folder)"
+        )
+    records = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: line {n} is not JSON ({exc.msg})") from None
+    return records
+
+
+def _true_cells(records: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = [
+        (rec["report_id"], table, row, col, math.nan if v is None else float(v))
+        for rec in records
+        for table, by_row in rec.get("cells", {}).items()
+        for row, by_col in by_row.items()
+        for col, v in by_col.items()
+    ]
+    return pd.DataFrame(rows, columns=["report_id", "table", "row", "col", "true"])
+
+
+def _same(a: float, b: float) -> bool:
+    if a != a or b != b:  # NaN: a cell printed blank or 无 is read as missing
+        return a != a and b != b
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
+
+
+def _frames(corpus: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    if isinstance(corpus, str | os.PathLike):
+        from gkwork.corpus import load_corpus
+
+        corpus = load_corpus(corpus)
+    try:
+        return corpus.reports, corpus.cells, corpus.checks
+    except AttributeError:
+        raise InputError(
+            "score takes a Corpus (gkwork.read_corpus / load_corpus) or a dataset folder; got "
+            f"{type(corpus).__name__}"
+        ) from None
+
+
+def score(corpus: Any, truth: str | os.PathLike) -> Score:
+    """Compare a parsed synthetic corpus with its ``truth.jsonl``.
+
+    Parameters
+    ----------
+    corpus : Corpus or path
+        What :func:`gkwork.read_corpus` or :func:`gkwork.load_corpus` returns, or a dataset
+        folder written by ``gkwork parse``. Reports are matched to the truth by report_id
+        (the file name without its extension, as both name them).
+    truth : path
+        The ``truth.jsonl`` written by :func:`gkwork.synth.write_corpus`, or its folder.
+
+    Returns
+    -------
+    Score
+        Per file, the cells that differ, and a summary.
+    """
+    reports, cells, checks = _frames(corpus)
+    records = read_truth(truth)
+    if not records:
+        raise InputError(f"the truth file {str(truth)!r} lists no report")
+    truth_ids = [r["report_id"] for r in records]
+    true = _true_cells(records)
+    read = cells.loc[
+        cells["report_id"].isin(truth_ids), ["report_id", "table", "row", "col", "value"]
+    ]
+    read = read.assign(value=pd.to_numeric(read["value"], errors="coerce").astype("float64"))
+    both = true.merge(
+        read.rename(columns={"value": "read"}),
+        on=["report_id", "table", "row", "col"],
+        how="outer",
+        indicator=True,
+    )
+    outcome = []
+    for t, r, side in zip(both["true"], both["read"], both["_merge"], strict=True):
+        if side == "left_only":
+            outcome.append("missing")
+        elif side == "right_only":
+            outcome.append("extra")
+        else:
+            outcome.append("correct" if _same(t, r) else "wrong")
+    both = both.drop(columns="_merge").assign(outcome=outcome)
+    counts = (
+        both.groupby(["report_id", "outcome"]).size().unstack(fill_value=0)
+        .reindex(index=truth_ids, columns=list(CELL_OUTCOMES), fill_value=0)
+    )  # fmt: skip
+
+    rep = reports.set_index("report_id")
+    from gkwork.validate import rules
+
+    counted = {
+        rid for rid, r in rules().items() if r["kind"] != "panel" and r["severity"] != "info"
+    }
+    failed_checks = checks[(checks["status"] == "fail") & checks["rule"].isin(counted)]
+    failing = {rid: set(rules) for rid, rules in failed_checks.groupby("report_id")["rule"]}
+    rows = []
+    for rec in records:
+        rid = rec["report_id"]
+        got = rep.loc[rid] if rid in rep.index else None
+        fault_rules = {rule for f in rec.get("faults", []) for rule in f.get("rules", [])}
+        failed = failing.get(rid, set())
+        detected = sum(1 for f in rec.get("faults", []) if set(f.get("rules", [])) & failed)
+        rows.append(
+            {
+                "report_id": rid,
+                "file": rec.get("file"),
+                "format": rec.get("format"),
+                "layout": rec.get("layout"),
+                "status": None if got is None else got["status"],
+                "template": rec.get("template"),
+                "template_read": None if got is None else got["template"],
+                "year_ok": got is not None and got["year"] == rec.get("year"),
+                **{k: int(counts.at[rid, k]) for k in CELL_OUTCOMES},
+                "faults": ";".join(f["kind"] for f in rec.get("faults", [])),
+                "n_faults": len(rec.get("faults", [])),
+                "faults_detected": detected,
+                "unexplained": ";".join(sorted(failed - fault_rules)),
+            }
+        )
+    files = pd.DataFrame(rows)
+    n_true = len(true)
+    n_faults = int(files["n_faults"].sum())
+    metrics = {
+        "files": len(files),
+        "files_read": int(files["status"].notna().sum()),
+        "template_accuracy": float((files["template"] == files["template_read"]).mean()),
+        "year_accuracy": float(files["year_ok"].mean()),
+        "true_cells": n_true,
+        "cell_accuracy": float(files["correct"].sum() / n_true) if n_true else math.nan,
+        "missing_cells": int(files["missing"].sum()),
+        "wrong_cells": int(files["wrong"].sum()),
+        "extra_cells": int(files["extra"].sum()),
+        "faults": n_faults,
+        "faults_detected": int(files["faults_detected"].sum()),
+        "fault_recall": float(files["faults_detected"].sum() / n_faults) if n_faults else math.nan,
+        "unexplained_failures": int((files["unexplained"] != "").sum()),
+    }
+    summary = pd.DataFrame({"value": pd.Series(metrics, dtype=object)})
+    summary.index.name = "metric"
+    diffs = both[both["outcome"] != "correct"].reset_index(drop=True)
+    return Score(files=files, cells=diffs, summary=summary)

@@ -1,0 +1,79 @@
+"""End to end on synthetic data: every cell, template, year and injected defect of a synthetic
+corpus in every file format comes out as its truth.jsonl says (gkwork.evaluate.score)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+import gkwork as gk
+from gkwork.errors import InputError
+from gkwork.evaluate import score
+from gkwork.synth import generate, write_corpus
+
+FORMATS = ("txt", "md", "html", "docx", "pdf")
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory):
+    pytest.importorskip("gkwork.writers")
+    folder = tmp_path_factory.mktemp("synthetic")
+    write_corpus(generate(40, seed=5, faults=0.4), folder, formats=FORMATS)
+    return folder, gk.read_corpus(folder)
+
+
+def test_every_cell_and_defect_of_a_synthetic_corpus_is_read(parsed):
+    folder, corpus = parsed
+    result = score(corpus, folder / "truth.jsonl")
+    s = result.summary["value"]
+    assert s["files"] == s["files_read"] == 40
+    assert set(result.files["format"]) == set(FORMATS)  # each format is exercised
+    assert s["true_cells"] > 3000
+    assert (s["cell_accuracy"], s["missing_cells"], s["wrong_cells"], s["extra_cells"]) == (
+        1.0,
+        0,
+        0,
+        0,
+    ), result.cells.head(20)
+    assert (s["template_accuracy"], s["year_accuracy"]) == (1.0, 1.0)
+    kinds = set(";".join(result.files["faults"]).split(";")) - {""}
+    assert kinds == {"broken_sum", "truncated", "outdated_template", "text_table_mismatch"}
+    assert s["fault_recall"] == 1.0 and s["faults_detected"] == s["faults"] > 5
+    unexplained = result.files.loc[result.files["unexplained"] != "", ["file", "unexplained"]]
+    assert s["unexplained_failures"] == 0, unexplained
+
+
+def test_score_counts_what_a_parse_got_wrong(parsed):
+    folder, corpus = parsed
+    clean = score(corpus, folder).files  # the folder holding truth.jsonl also works
+    rid = clean.loc[(clean["n_faults"] == 0) & (clean["correct"] > 50), "report_id"].iloc[0]
+    cells = corpus.cells.copy()
+    mine = cells.index[(cells["report_id"] == rid) & cells["value"].notna()]
+    cells.loc[mine[0], "value"] = cells.loc[mine[0], "value"] + 1  # a misread value
+    cells = cells.drop(index=mine[1])  # a cell not read
+    extra = cells.loc[[mine[2]]].assign(row="invented_row")  # a cell the truth lacks
+    cells = pd.concat([cells, extra], ignore_index=True)
+    alarm = pd.DataFrame(
+        [{"report_id": rid, "rule": "app.balance", "status": "fail", "severity": "error"}]
+    )
+    checks = pd.concat([corpus.checks, alarm], ignore_index=True)
+    broken = dataclasses.replace(corpus, cells=cells, checks=checks)
+    result = score(broken, folder / "truth.jsonl")
+    row = result.files.set_index("report_id").loc[rid]
+    assert (row["wrong"], row["missing"], row["extra"]) == (1, 1, 1)
+    assert row["unexplained"] == "app.balance"
+    assert sorted(result.cells["outcome"]) == ["extra", "missing", "wrong"]
+    assert result.summary.loc["cell_accuracy", "value"] < 1.0
+
+
+def test_score_says_what_it_needs(parsed, tmp_path):
+    folder, corpus = parsed
+    with pytest.raises(InputError, match="no truth file"):
+        score(corpus, tmp_path)
+    with pytest.raises(InputError, match="takes a Corpus"):
+        score(42, folder)
+    (tmp_path / "truth.jsonl").write_text('{"report_id": "x"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(InputError, match="line 2 is not JSON"):
+        score(corpus, tmp_path)
