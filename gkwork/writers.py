@@ -301,6 +301,13 @@ def _wrap(pdf, text: str, width: float) -> list[str]:
     return lines
 
 
+#: Space characters the CJK fonts lack (no-break and fixed-width spaces, written by the padding
+#: quirk): drawn as a plain space instead of a missing glyph (and a warning from fpdf).
+_PDF_SPACES = str.maketrans(
+    dict.fromkeys(["\xa0", *map(chr, range(0x2000, 0x200B)), "\u202f", "\u205f"], " ")
+)
+
+
 class _PdfWriter:
     """Lays out paragraphs and ruled tables page by page (tables may break across pages)."""
 
@@ -320,6 +327,7 @@ class _PdfWriter:
         self.y = _MARGIN
 
     def para(self, text: str) -> None:
+        text = text.translate(_PDF_SPACES)
         pdf = self.pdf
         pdf.set_font("cjk", size=_PARA_PT)
         lh = _PARA_PT * _PT_MM * 1.6
@@ -402,6 +410,7 @@ class _PdfWriter:
                     text_h = len(lines) * lh
                     top = y0 + max(_PAD, (avail - text_h) / 2)
                     for i, line in enumerate(lines):
+                        line = line.translate(_PDF_SPACES)
                         tw = pdf.get_string_width(line)
                         tx = xa + max(_PAD, (xb - xa - tw) / 2)
                         pdf.text(tx, top + (i + 0.78) * lh, line)
