@@ -5,8 +5,10 @@ A synthetic report says what it holds: its template and year, every table cell (
 cell printed blank or 无), and the defects injected into it with the rules that should fail.
 :func:`score` compares a parsed corpus with that record, file by file:
 
-* **cells**: a true cell read with its value is ``correct``; read with another value,
-  ``wrong``; not read, ``missing``; a cell read that the truth does not have is ``extra``;
+* **cells**: a true cell read with its value is ``correct``; read as another number (or as a
+  number where the truth has none), ``wrong``; not read, or read without a value where the
+  truth has one (a cell left missing because its digits could not be split, flag
+  ``ambiguous``), ``missing``; a cell read that the truth does not have is ``extra``;
 * **metadata**: template and year as recorded;
 * **faults**: an injected defect is ``detected`` when one of its rules fails on that report;
 * **unexplained failures**: failing checks of rules no injected defect names, severity error
@@ -58,7 +60,8 @@ class Score:
         (:data:`CELL_OUTCOMES`), faults (kinds, ``;``-joined), faults_detected, unexplained
         (rules failing that no injected defect names, ``;``-joined).
     cells : DataFrame
-        The cells that are not ``correct``: report_id, table, row, col, true, read, outcome.
+        The cells that are not ``correct``: report_id, table, row, col, true, read, flag (of
+        the cell read), outcome.
     summary : DataFrame
         Index ``metric`` (files, files_read, template_accuracy, year_accuracy, true_cells,
         cell_accuracy, missing_cells, wrong_cells, extra_cells, faults, faults_detected,
@@ -146,7 +149,7 @@ def score(corpus: Any, truth: str | os.PathLike) -> Score:
     truth_ids = [r["report_id"] for r in records]
     true = _true_cells(records)
     read = cells.loc[
-        cells["report_id"].isin(truth_ids), ["report_id", "table", "row", "col", "value"]
+        cells["report_id"].isin(truth_ids), ["report_id", "table", "row", "col", "value", "flag"]
     ]
     read = read.assign(value=pd.to_numeric(read["value"], errors="coerce").astype("float64"))
     both = true.merge(
@@ -157,7 +160,7 @@ def score(corpus: Any, truth: str | os.PathLike) -> Score:
     )
     outcome = []
     for t, r, side in zip(both["true"], both["read"], both["_merge"], strict=True):
-        if side == "left_only":
+        if side == "left_only" or (r != r and t == t):  # not read, or read without a value
             outcome.append("missing")
         elif side == "right_only":
             outcome.append("extra")

@@ -297,6 +297,12 @@ def _compact_reference(text: str) -> tuple[str, list[int]]:
     return s, where
 
 
+def _is_gap(ch: str) -> bool:
+    """Whitespace inside a line (every Unicode space: U+00A0, U+2002, U+3000, ...), which
+    separates the cells of a run; a line break is not a gap (it ends the run)."""
+    return ch.isspace() and ch not in "\r\n"
+
+
 def _run_char(ch: str) -> str | None:
     """The normalised run character of ``ch`` (digit, ``.`` or ``-``) or None."""
     n = _nfkc(ch)
@@ -317,6 +323,8 @@ class _Chunk:
 
     s: str
     pos: tuple[int, ...]
+    #: one cell that cannot be split: a number printed with thousands separators (7,184)
+    atomic: bool = False
 
     @property
     def start(self) -> int:
@@ -338,6 +346,19 @@ class _Run:
         return sum(len(c.s) for c in self.chunks)
 
 
+def _thousands_group(text: str, i: int, q: int, cur: list[str], grouped: bool) -> bool:
+    """Is the comma at ``text[i]`` a thousands separator of the number in ``cur``: 1-3 digits
+    before the first one (or groups already read), exactly three digits after it, and no digit
+    after those (7,184第二十条; not 1,23456, which a comma does not explain)?"""
+    digits = "".join(cur)
+    if not digits.isdigit() or (not grouped and len(digits) > 3):
+        return False
+    if i + 4 > q or not all(_nfkc(text[k]) in _DIGITS for k in range(i + 1, i + 4)):
+        return False
+    nxt = text[i + 4] if i + 4 < q else ""
+    return not (nxt and _nfkc(nxt) in _DIGITS)
+
+
 def _read_run(text: str, p: int, q: int, *, unit_ok: bool, skip_newline: bool = True) -> _Run:
     """Read the numeric run that starts at ``p`` (after whitespace), not beyond ``q``."""
     i = p
@@ -350,12 +371,15 @@ def _read_run(text: str, p: int, q: int, *, unit_ok: bool, skip_newline: bool = 
     chunks: list[_Chunk] = []
     cur_s: list[str] = []
     cur_p: list[int] = []
+    grouped = False  # the current chunk has a thousands separator: one cell
 
     def close() -> None:
+        nonlocal grouped
         if cur_s:
-            chunks.append(_Chunk("".join(cur_s), tuple(cur_p)))
+            chunks.append(_Chunk("".join(cur_s), tuple(cur_p), grouped))
             cur_s.clear()
             cur_p.clear()
+        grouped = False
 
     while i < q:
         ch = text[i]
@@ -365,7 +389,14 @@ def _read_run(text: str, p: int, q: int, *, unit_ok: bool, skip_newline: bool = 
             cur_p.append(i)
             i += 1
             continue
-        if ch in " \t\u00a0\u3000":
+        if ch in ",，" and _thousands_group(text, i, q, cur_s, grouped):
+            # 7,184: the separator is skipped and the three digits after it join the number
+            cur_s.extend(_nfkc(text[k]) for k in range(i + 1, i + 4))
+            cur_p.extend(range(i + 1, i + 4))
+            grouped = True
+            i += 4
+            continue
+        if _is_gap(ch):
             close()
             i += 1
             continue
@@ -504,7 +535,7 @@ def _splits(
         return
     last = len(chunks) - 1
     s = chunks[last].s
-    for a in range(len(s) - 1, -1, -1):
+    for a in range(0 if chunks[last].atomic else len(s) - 1, -1, -1):
         tok = s[a:]
         if sum(c in _DIGITS for c in tok) > settings.max_cell_digits:
             break
@@ -544,7 +575,8 @@ def _gen(
         if lens[ci] - p + suffix[ci + 1] < rem_cells or (m - ci) > rem_cells:
             return
         s = chunks[ci].s
-        for b in range(p + 1, lens[ci] + 1):
+        first_b = lens[ci] if chunks[ci].atomic and lens[ci] == len(s) else p + 1
+        for b in range(first_b, lens[ci] + 1):
             tok = s[p:b]
             ok = memos[k].get(tok)
             if ok is None:
@@ -796,14 +828,14 @@ def _numeric_after(doc: _Doc, e: int, *, unit_skip: bool) -> bool:
     p = doc.orig_end(e)
     t = doc.text
     i = p
-    while i < len(t) and (t[i] in " \t\u00a0\u3000" or t[i] in _QUOTES or t[i] in _ZERO_WIDTH):
+    while i < len(t) and (_is_gap(t[i]) or t[i] in _QUOTES or t[i] in _ZERO_WIDTH):
         i += 1
     if unit_skip:
         for u in _UNIT_TOKENS:
             if t.startswith(u, i):
                 i += len(u)
                 break
-        while i < len(t) and t[i] in " \t\u00a0\u3000":
+        while i < len(t) and _is_gap(t[i]):
             i += 1
     if i >= len(t):
         return False
@@ -1049,7 +1081,7 @@ def _detect(text: str, settings: RecoverySettings) -> str | None:
             q = min(len(text), p + 80)
             # a unit (legacy tables) may sit between label and number
             i = p
-            while i < q and text[i] in " \t\u00a0\u3000":
+            while i < q and _is_gap(text[i]):
                 i += 1
             for u in _UNIT_TOKENS:
                 if text.startswith(u, i):
@@ -1122,7 +1154,7 @@ def _cells_and_runs(
         p = doc.orig_end(loc.e)
         if unit_skip:
             j = p
-            while j < len(doc.text) and doc.text[j] in " \t\u00a0\u3000":
+            while j < len(doc.text) and _is_gap(doc.text[j]):
                 j += 1
             for u in _UNIT_TOKENS:
                 if doc.text.startswith(u, j):

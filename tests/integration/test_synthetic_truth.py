@@ -4,6 +4,7 @@ corpus in every file format comes out as its truth.jsonl says (gkwork.evaluate.s
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pandas as pd
 import pytest
@@ -77,3 +78,30 @@ def test_score_says_what_it_needs(parsed, tmp_path):
     (tmp_path / "truth.jsonl").write_text('{"report_id": "x"}\nnot json\n', encoding="utf-8")
     with pytest.raises(InputError, match="line 2 is not JSON"):
         score(corpus, tmp_path)
+
+
+def test_flattened_text_is_recovered_or_left_missing_never_guessed(tmp_path):
+    """Synthetic reports written as archived page text (cells run together, the layout of the
+    Pingtan archive): a number is read right or left missing with a flag. The one guess the
+    digits cannot rule out is a row whose printed blank vanished (规范性文件0 _ 23 -> 023)."""
+    folder = write_corpus(
+        generate(60, seed=3, faults=0.3), tmp_path, formats=("txt",), layouts=("flattened",)
+    )
+    result = score(gk.read_corpus(folder), folder)
+    s = result.summary["value"]
+    assert s["cell_accuracy"] > 0.85 and s["fault_recall"] == 1.0
+    missing = result.cells[result.cells["outcome"] == "missing"]
+    assert missing["flag"].fillna("").str.contains("ambiguous|unresolved|blank").mean() > 0.7
+    wrong = result.cells[result.cells["outcome"] == "wrong"]
+    true_blanks = {  # rows of the truth with a blank (None) cell
+        (rec["report_id"], table, row)
+        for rec in (
+            json.loads(x) for x in (folder / "truth.jsonl").read_text("utf-8").split("\n") if x
+        )
+        for table, rows in rec["cells"].items()
+        for row, cols in rows.items()
+        if None in cols.values()
+    }
+    assert all((w.report_id, w.table, w.row) in true_blanks for w in wrong.itertuples()), (
+        wrong.head(10)
+    )

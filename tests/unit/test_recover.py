@@ -570,3 +570,36 @@ def test_the_2019_other_row_of_a_2021_report_is_read_as_that_row():
     checks = check_cells(pd.DataFrame(res.cells), {"template": "gov2021", "year": 2021})
     outcome = checks[checks.rule == "app.outcome_sum"]
     assert set(outcome.status) == {"pass"}
+
+
+def test_any_unicode_space_separates_cells():
+    # an en space (U+2002) between cells ended the run: the row lost its last cells, and a
+    # synthetic report (found by gk.score) had 16 10 0 0 0 | 17 split 1|6|1|0|0|0|0
+    table = _zero_table("gov2019")
+    table["granted"] = "5\u20020\u2002\u20020\xa00\u20090 0\u20025"
+    table["total_processed"] = "5000005"
+    table["new_received"] = "5000005"
+    text = _flatten_apps("gov2019", table)
+    res = R.extract_flattened(text, "gov2019")
+    cells = _cells(res)
+    got = [cells[("granted", c)]["value"] for c in T.cols("gov2019", "applications")]
+    assert got == [5, 0, 0, 0, 0, 0, 5]
+    assert _offsets_ok(text, res)
+
+
+def test_a_number_with_thousands_separators_is_one_cell():
+    text = (
+        "二、主动公开政府信息情况第二十条第（五）项信息内容本年处理决定数量行政许可7,184"
+        "第二十条第（六）项信息内容本年处理决定数量行政处罚1,234,567行政强制21"
+        "第二十条第（八）项信息内容本年收费金额（单位：万元）行政事业性收费0三、收到和处理"
+    )
+    res = R.extract_flattened(text, "gov2021")
+    cells = _cells(res, "active_disclosure")
+    assert cells[("licensing", "decisions")]["value"] == 7184  # was 7
+    assert cells[("licensing", "decisions")]["raw"] == "7,184"
+    assert cells[("penalty", "decisions")]["value"] == 1234567
+    assert cells[("coercion", "decisions")]["value"] == 21
+    assert _offsets_ok(text, res)
+    # a comma that is not a thousands separator does not glue digits together
+    assert not R._thousands_group("1,23456", 1, 7, ["1"], False)
+    assert not R._thousands_group("1234,567", 4, 8, list("1234"), False)
