@@ -1,4 +1,5 @@
-"""Command line: ``gkwork parse | check | rules | synth | info`` (also ``python -m gkwork``).
+"""Command line: ``gkwork parse | check | rules | synth | info | score`` (also
+``python -m gkwork``).
 
 Exit codes: 0 when the command completed (a corpus run completes even when some files fail,
 unless ``--strict``); 1 for ``--strict`` runs with failed files; 2 for usage errors and
@@ -65,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="parse one report and print what was found")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--no-check", action="store_true", help="skip the consistency checks")
+
+    p = sub.add_parser(
+        "score", help="compare a dataset built from a synthetic corpus with its truth.jsonl"
+    )
+    p.add_argument("dataset", metavar="DIR", help="the --out folder of gkwork parse/check")
+    p.add_argument(
+        "--truth", required=True, metavar="PATH", help="truth.jsonl of gkwork synth (or its folder)"
+    )
     return parser
 
 
@@ -159,6 +168,27 @@ def _flag_counts(cells) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _cmd_score(args: argparse.Namespace) -> int:
+    from gkwork.evaluate import score
+
+    result = score(args.dataset, args.truth)
+    print(result.summary.to_string())
+    off = result.files[
+        (result.files[["wrong", "missing", "extra"]].sum(axis=1) > 0)
+        | (result.files["faults_detected"] < result.files["n_faults"])
+        | (result.files["unexplained"] != "")
+    ]
+    for row in off.head(MAX_LISTED_FAILURES).itertuples():
+        print(
+            f"  {row.file}: wrong {row.wrong}, missing {row.missing}, extra {row.extra}, "
+            f"defects detected {row.faults_detected}/{row.n_faults}"
+            + (f", unexplained failures: {row.unexplained}" if row.unexplained else "")
+        )
+    if len(off) > MAX_LISTED_FAILURES:
+        print(f"  ... and {len(off) - MAX_LISTED_FAILURES} more")
+    return 0
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     from gkwork.model import REPORT_COLUMNS
     from gkwork.readers import read_report
@@ -198,6 +228,7 @@ _COMMANDS = {
     "rules": _cmd_rules,
     "synth": _cmd_synth,
     "info": _cmd_info,
+    "score": _cmd_score,
 }
 
 

@@ -225,3 +225,19 @@ def test_a_closed_pipe_ends_quietly() -> None:
         code = proc.wait(timeout=120)
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert code == 0
+
+
+def test_score_compares_a_synthetic_dataset_with_its_truth(tmp_path: Path, capsys) -> None:
+    from gkwork.synth import generate, write_corpus
+
+    src = write_corpus(generate(6, seed=2, faults=0.5), tmp_path / "synthetic")
+    out = tmp_path / "dataset"
+    assert cli.main(["check", str(src), "--out", str(out), "--jobs", "1"]) == 0
+    capsys.readouterr()
+    assert cli.main(["score", str(out), "--truth", str(src / "truth.jsonl")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    metrics = {p[0]: p[1] for p in (line.split() for line in lines) if len(p) == 2}
+    assert metrics["files"] == "6" and metrics["cell_accuracy"] == "1.0"
+    assert metrics["unexplained_failures"] == "0"
+    assert cli.main(["score", str(out), "--truth", str(tmp_path / "none.jsonl")]) == 2
+    assert "no truth file" in capsys.readouterr().err
