@@ -23,6 +23,8 @@ header structures of the statutory tables (domain.md §2.2-§2.4, §3.3-§3.5, �
 ``flattened``
     Archiver page text: the whole body on one line, table cells concatenated without any
     separator (``规范性文件898989``).
+``flattened_spaced``
+    The same with one space between cells (``规范性文件 89 89 89``; a blank cell leaves two).
 ``narrative``
     No tables at all: the table numbers are stated in prose only.
 
@@ -75,7 +77,15 @@ __all__ = [
 ]
 
 #: Text layouts :func:`render_text` can write.
-LAYOUTS: tuple[str, ...] = ("pipe", "cell_per_line", "markdown", "tsv", "flattened", "narrative")
+LAYOUTS: tuple[str, ...] = (
+    "pipe",
+    "cell_per_line",
+    "markdown",
+    "tsv",
+    "flattened",
+    "flattened_spaced",
+    "narrative",
+)
 
 #: First line of every synthetic report (also put in HTML titles by :mod:`gkwork.synth`).
 SYNTHETIC_MARKER = "【合成数据 synthetic data — not a real report】"
@@ -862,8 +872,10 @@ def _tsv_table(table: TableBlock, ctx: _Ctx) -> list[str]:
     return ["\t".join(line) for line in _grid(table, ctx, False)]
 
 
-def _flat_table(table: TableBlock) -> str:
-    return "".join(c.text for row in table.rows for c in row)
+def _flat_table(table: TableBlock, sep: str = "") -> str:
+    """A table as archived page text: every cell in reading order, run together (``sep``
+    empty) or one space apart (``flattened_spaced``, as pingtan/006 prints its cells)."""
+    return sep.join(c.text for row in table.rows for c in row)
 
 
 def _num(raw: str) -> str:
@@ -981,6 +993,8 @@ def render_text(
                 lines.extend(_tsv_table(b, ctx))
             elif layout == "flattened":
                 flat.append(_flat_table(b))
+            elif layout == "flattened_spaced":
+                flat.append(" " + _flat_table(b, " ") + " ")
             else:  # narrative
                 lines.extend(_narrative_table(b, spec))
             continue
@@ -991,13 +1005,13 @@ def render_text(
                 text = "[bookmark: _GoBack]" + text
         if indent and i >= n - 2:
             text = " " * 30 + text
-        if layout == "flattened":
+        if layout in ("flattened", "flattened_spaced"):
             flat.append(text)
             continue
         lines.append(text)
         if blank:
             lines.append("")
-    if layout == "flattened":
+    if layout in ("flattened", "flattened_spaced"):
         # marker and title stay on their own lines so that the report is still recognisable
         head = []
         if flat and flat[0] == SYNTHETIC_MARKER:

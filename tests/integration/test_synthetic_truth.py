@@ -81,11 +81,15 @@ def test_score_says_what_it_needs(parsed, tmp_path):
 
 
 def test_flattened_text_is_recovered_or_left_missing_never_guessed(tmp_path):
-    """Synthetic reports written as archived page text (cells run together, the layout of the
-    Pingtan archive): a number is read right or left missing with a flag. The one guess the
-    digits cannot rule out is a row whose printed blank vanished (规范性文件0 _ 23 -> 023)."""
+    """Synthetic reports written as archived page text (cells run together or one space apart,
+    the layouts of the Pingtan archive): a number is read right or left missing with a flag.
+    The one guess the digits cannot rule out is a row whose printed blank vanished
+    (规范性文件0 _ 23 -> 023)."""
     folder = write_corpus(
-        generate(60, seed=3, faults=0.3), tmp_path, formats=("txt",), layouts=("flattened",)
+        generate(80, seed=3, faults=0.3),
+        tmp_path,
+        formats=("txt",),
+        layouts=("flattened", "flattened_spaced"),
     )
     result = score(gk.read_corpus(folder), folder)
     s = result.summary["value"]
