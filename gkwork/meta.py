@@ -4,13 +4,18 @@ Where each field comes from (domain.md §7):
 
 * ``title``: a line "〈agency〉〈year〉年(度)政府信息公开工作年度报告" near the top (may be split
   over two lines), or an archiver's ``标题:`` header;
-* ``agency``: the title; "由〈agency〉编制"; ``发布单位/发布机构/填报单位:``; the signature block;
+* ``agency``: the title (cut before 关于…); "由〈agency〉编制"; ``发布单位/发布机构/填报单位:``;
+  the signature's full name when the title gives a short form of it (财金局);
 * ``year``: the title; "公布2020年度"; the statistics period; the 统计表 "(2020年度)";
-* ``signed_date``: the signature date at the end (digits or Chinese numerals), else 成文日期;
+* ``signed_date``: the signature date at the end (digits or Chinese numerals; in archived page
+  text run into one line, the organisation and date after the last sentence, before the
+  colophon), else 成文日期;
 * ``index_no`` (索引号) and the 6-digit administrative-division code it may carry;
 * ``province``/``city``/``county``: the division code, or place names in the agency name matched
-  against the gazetteer shipped with the ``cpca`` package (GB/T 2260 codes);
-* ``admin_level`` and ``agency_kind`` from the agency name's suffix.
+  against the gazetteer shipped with the ``cpca`` package (GB/T 2260 codes) and the names of
+  ``gkwork/data/place_aliases.csv`` (平潭综合实验区 -> 平潭县), else in the opening text;
+* ``admin_level`` and ``agency_kind`` from the agency name's suffix and its place (a province
+  named only in the text does not make the agency provincial).
 """
 
 from __future__ import annotations
