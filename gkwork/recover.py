@@ -912,8 +912,14 @@ def _locate_rows(
     settings: RecoverySettings,
     *,
     unit_skip: bool = False,
+    ends: tuple[str, ...] = (),
 ) -> list[_Located]:
-    """Find the row labels of a table in order; tolerate rows printed out of order."""
+    """Find the row labels of a table in order; tolerate rows printed out of order.
+
+    ``ends``: headings that close the table once its first row is found (a table cut short
+    must not take its missing rows' labels from the next section: （七）总计 from Section
+    四's …尚未审结总计).
+    """
     found: list[_Located] = []
     claimed: list[tuple[int, int]] = []
     cursor = lo
@@ -950,6 +956,10 @@ def _locate_rows(
         if table_lo is None:
             table_lo = hit[0]
             hi = min(hi, table_lo + settings.table_span)
+            for end in ends:
+                k = doc.ms.find(end, table_lo, hi)
+                if k != -1:
+                    hi = k
         found.append(_Located(key, *hit))
         claimed.append(hit)
         cursor = max(cursor, hit[1])
@@ -1569,6 +1579,11 @@ def _new_work(template: str, table: str, variant: str) -> _TableWork:
     return _TableWork(table, rows, {r: _row_specs(template, table, r, variant) for r in rows})
 
 
+#: Headings that close a table in run-together text (compact form): Section 四's title ends
+#: Section 三's table.
+_TABLE_ENDS: dict[str, tuple[str, ...]] = {"applications": ("政府信息公开行政复议",)}
+
+
 def _extract_labelled(
     doc: _Doc,
     template: str,
@@ -1582,7 +1597,16 @@ def _extract_labelled(
 ) -> _TableWork:
     work = _new_work(template, table, variant)
     located = _locate_rows(
-        doc, template, table, work.rows, lo, hi, variant, settings, unit_skip=unit_skip
+        doc,
+        template,
+        table,
+        work.rows,
+        lo,
+        hi,
+        variant,
+        settings,
+        unit_skip=unit_skip,
+        ends=_TABLE_ENDS.get(table, ()),
     )
     located += _sibling_rows(doc, template, work, located, settings)
     if located:

@@ -94,6 +94,7 @@ def test_flattened_text_is_recovered_or_left_missing_never_guessed(tmp_path):
     result = score(gk.read_corpus(folder), folder)
     s = result.summary["value"]
     assert s["cell_accuracy"] > 0.85 and s["fault_recall"] == 1.0
+    assert s["extra_cells"] == 0  # no row is read from another table's digits
     missing = result.cells[result.cells["outcome"] == "missing"]
     assert missing["flag"].fillna("").str.contains("ambiguous|unresolved|blank").mean() > 0.7
     wrong = result.cells[result.cells["outcome"] == "wrong"]

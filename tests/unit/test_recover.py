@@ -603,3 +603,21 @@ def test_a_number_with_thousands_separators_is_one_cell():
     # a comma that is not a thousands separator does not glue digits together
     assert not R._thousands_group("1,23456", 1, 7, ["1"], False)
     assert not R._thousands_group("1234,567", 4, 8, list("1234"), False)
+
+
+def test_a_table_cut_short_does_not_take_rows_from_the_next_section():
+    # Section 三 stops after 1.信访举报投诉类申请; Section 四's header ends in …尚未审结总计 and
+    # its 15 digits are the review table's, not （七）总计's (a synthetic report found by gk.score)
+    rows = T.rows("gov2021", "applications")
+    cut = rows[: rows.index("not_processed_petition") + 1]
+    text = _flatten_apps("gov2021", {r: "0000000" for r in cut}).replace(
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼结果维持结果纠正其他结果尚未审结"
+        "总计未经复议直接起诉复议后起诉结果维持结果纠正其他结果尚未审结总计结果维持结果纠正"
+        "其他结果尚未审结总计000000000000000五、存在的主要问题及改进情况",
+    )
+    res = R.extract_flattened(text, "gov2021")
+    assert res.tables["applications"] == "partial"
+    assert not [c for c in res.cells if c["row"] == "total_processed"]
+    assert res.tables["review_litigation"] == "full"
+    assert len([c for c in res.cells if c["table"] == "review_litigation"]) == 15
