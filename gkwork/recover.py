@@ -346,6 +346,18 @@ class _Run:
         return sum(len(c.s) for c in self.chunks)
 
 
+def _item_number_len(s: str) -> int:
+    """Characters of the next label's item number at the end of ``s``: one digit and the dot
+    ("…0002." -> 2), two when the one digit would be 0 (items count from 1: 其他…件010.… is
+    0 and 10.), 1 (the dot alone) when no digit precedes it."""
+    body = s[:-1]
+    if not body or body[-1] not in _DIGITS:
+        return 1
+    if body[-1] == "0" and len(body) >= 2 and body[-2] in "123456789":
+        return 3
+    return 2
+
+
 def _thousands_group(text: str, i: int, q: int, cur: list[str], grouped: bool) -> bool:
     """Is the comma at ``text[i]`` a thousands separator of the number in ``cur``: 1-3 digits
     before the first one (or groups already read), exactly three digits after it, and no digit
@@ -419,13 +431,12 @@ def _read_run(text: str, p: int, q: int, *, unit_ok: bool, skip_newline: bool = 
                 i += 2
         break
     close()
-    # a trailing "2." is the item number of the next label, not data
+    # a trailing "2." (or "18.") is the item number of the next label, not data
     while chunks and chunks[-1].s.endswith("."):
         last = chunks.pop()
-        m = re.search(r"\d\.$", last.s)
-        keep = len(last.s) - (len(m.group(0)) if m else 1)
+        keep = len(last.s) - _item_number_len(last.s)
         if keep > 0:
-            chunks.append(_Chunk(last.s[:keep], last.pos[:keep]))
+            chunks.append(_Chunk(last.s[:keep], last.pos[:keep], last.atomic))
     # lone signs / dots are not cells
     chunks = [c for c in chunks if any(x in _DIGITS for x in c.s)]
     if not chunks:
@@ -993,7 +1004,12 @@ def _blank_rows(
                 continue
             pos = doc.ms.find(form.text, prev.e, nxt.s)
             end = pos + len(form.text)
-            if pos != -1 and not (end < len(doc.ms) and _is_cjk(doc.ms[end])):
+            # the label as a whole word: nothing CJK after it but its unit (17.企业信用件 of a
+            # legacy table printed with a unit column)
+            whole = not (end < len(doc.ms) and _is_cjk(doc.ms[end])) or doc.ms.startswith(
+                _UNIT_TOKENS, end
+            )
+            if pos != -1 and whole:
                 out.append(_Located(key, pos, end))
                 break
     return out

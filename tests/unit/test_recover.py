@@ -621,3 +621,29 @@ def test_a_table_cut_short_does_not_take_rows_from_the_next_section():
     assert not [c for c in res.cells if c["row"] == "total_processed"]
     assert res.tables["review_litigation"] == "full"
     assert len([c for c in res.cells if c["table"] == "review_litigation"]) == 15
+
+
+def test_two_digit_item_numbers_and_a_blank_row_with_its_unit():
+    # legacy 统计表 run together with its unit column (a synthetic report found by gk.score):
+    # 9.劳动就业及社会保障件010.社会救助… is 0 and item 10 (items count from 1, so not 01 and
+    # item 0.); 17.企业信用件018.其它件四、… is 0 and a blank 18.其它 (its label stands before a
+    # unit and a heading, not before a number)
+    from gkwork.render import render_text
+    from gkwork.synth import generate
+
+    spec = next(s for s in generate(40, seed=1) if s.template == "legacy")
+    t = spec.tables["legacy_stats"]
+    t["request_topic_employment_social_security"]["value"] = "0"
+    t["request_topic_social_assistance"]["value"] = "2"
+    t["request_topic_enterprise_credit"]["value"] = "0"
+    t["request_topic_other"]["value"] = ""
+    text = render_text(spec, "flattened")
+    assert "保障件010." in text.replace("\n", "") or "保障010." in text.replace("\n", "")
+    res = R.extract_flattened(text, "legacy")
+    cells = _cells(res, "legacy_stats")
+    assert cells[("request_topic_employment_social_security", "value")]["value"] == 0
+    assert cells[("request_topic_social_assistance", "value")]["value"] == 2
+    assert cells[("request_topic_enterprise_credit", "value")]["value"] == 0
+    assert math.isnan(cells[("request_topic_other", "value")]["value"])
+    assert _offsets_ok(text, res)
+    assert R._item_number_len("0000002.") == 2 and R._item_number_len("010.") == 3
