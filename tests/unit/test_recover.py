@@ -647,3 +647,15 @@ def test_two_digit_item_numbers_and_a_blank_row_with_its_unit():
     assert math.isnan(cells[("request_topic_other", "value")]["value"])
     assert _offsets_ok(text, res)
     assert R._item_number_len("0000002.") == 2 and R._item_number_len("010.") == 3
+
+
+def test_a_national_pre_2019_table_run_together_is_detected():
+    # the national 统计表's own labels (a synthetic report whose 当面申请数 and 传真申请数 held
+    # '-' and '——' had no other label the detection knew: its table was not read at all)
+    text = (
+        "1.政府公报公开政府信息数条62.政府网站公开政府信息数条2383.政务微博公开政府信息数条18"
+        "4.政务微信公开政府信息数条34（一）收到申请数件01.当面申请数件-2.传真申请数件——"
+        "3.网络申请数件04.信函申请数件0（二）申请办结数件01.按时办结数件0"
+    )
+    R._detect.cache_clear()
+    assert R.detect_damaged_layout(text) == R.LAYOUT_FLATTENED
