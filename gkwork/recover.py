@@ -303,6 +303,23 @@ def _is_gap(ch: str) -> bool:
     return ch.isspace() and ch not in "\r\n"
 
 
+#: What a one-value row may print instead of a number (of values.NIL_TOKENS, longest first):
+#: read as the cell's text (flag text_value), never as a number.
+_NIL_RUN_TOKENS: tuple[str, ...] = ("暂无", "——", "—", "无", "／", "/", "空", "×")
+
+
+def _nil_at(text: str, i: int) -> int:
+    """Length of the nil token (无, —, /) standing alone at ``text[i]``, else 0: not the start of
+    a word (无正当理由…) nor of a number."""
+    for tok in _NIL_RUN_TOKENS:
+        if text.startswith(tok, i):
+            j = i + len(tok)
+            if j >= len(text) or not _is_cjk(text[j]) or text[j] in "一二三四五六七八九十":
+                return len(tok)
+            return 0
+    return 0
+
+
 def _run_char(ch: str) -> str | None:
     """The normalised run character of ``ch`` (digit, ``.`` or ``-``) or None."""
     n = _nfkc(ch)
@@ -660,6 +677,15 @@ def _solve_row(
         return _RowSolution("unresolved", method="unresolved")
     if len(first) == 1:
         method = "length" if run.n_chars == n else "plausibility"
+        if (
+            total_last
+            and not _total_holds(chunks, first[0])
+            and _blank_reading(chunks, specs, settings)
+        ):
+            # the only split of the digits breaks the row's total, and the digits read with a
+            # blank cell or two keep it (1010011: 10 | 1 | _ | 0 | 0 | _ | 11): a blank that
+            # vanished, or an inconsistent row as printed; the digits cannot tell which
+            return _RowSolution("ambiguous", None, first, 2, [], "ambiguous")
         return _RowSolution("unique", first[0], first, 1, [], method)
     if not checks and not total_last:
         plaus = list(itertools.islice(_splits(chunks, specs, {}, settings), cap + 1))
@@ -674,6 +700,27 @@ def _solve_row(
         plaus = list(itertools.islice(_splits(chunks, specs, {}, settings), cap + 1))
         return _RowSolution("ambiguous", None, plaus[:cap], len(plaus), [], "ambiguous")
     return _RowSolution("ambiguous", None, arith[:cap], len(arith), list(rule_ids), "ambiguous")
+
+
+def _total_holds(chunks: tuple[_Chunk, ...], split) -> bool:
+    """Is the last value of ``split`` the sum of the others (``app.total_column``)?"""
+    values = _values(chunks, split)
+    return abs(sum(values[:-1]) - values[-1]) < 1e-6
+
+
+def _blank_reading(
+    chunks: tuple[_Chunk, ...], specs: list[CellSpec], settings: RecoverySettings
+) -> bool:
+    """Can the digits be read with one or two blank cells (printed empty, so gone from the
+    run) such that the last cell is the sum of the others? The total itself is never blank
+    here (a blank total leaves nothing to check)."""
+    n = len(specs)
+    for k in (1, 2):
+        for blanks in itertools.combinations(range(n - 1), k):
+            rest = [sp for i, sp in enumerate(specs) if i not in blanks]
+            if next(iter(_splits(chunks, rest, {}, settings, total_last=True)), None) is not None:
+                return True
+    return False
 
 
 def split_run(
@@ -834,8 +881,9 @@ class _Doc:
 _UNIT_TOKENS = ("万元", "人次", "条", "件", "次", "篇", "人", "个", "元", "项")
 
 
-def _numeric_after(doc: _Doc, e: int, *, unit_skip: bool) -> bool:
-    """True when a number follows the label ending at compact position ``e``."""
+def _numeric_after(doc: _Doc, e: int, *, unit_skip: bool, allow_nil: bool = False) -> bool:
+    """True when a number follows the label ending at compact position ``e`` (or, with
+    ``allow_nil``, a nil token such as 无 or —: a one-value row printed without a number)."""
     p = doc.orig_end(e)
     t = doc.text
     i = p
@@ -850,6 +898,8 @@ def _numeric_after(doc: _Doc, e: int, *, unit_skip: bool) -> bool:
             i += 1
     if i >= len(t):
         return False
+    if allow_nil and _nil_at(t, i):
+        return True
     rc = _run_char(t[i])
     if rc is None:
         return False
@@ -868,8 +918,10 @@ def _find_label(
     unit_skip: bool,
     settings: RecoverySettings,
     allow_short: bool = True,
+    allow_nil: bool = False,
 ) -> tuple[int, int] | None:
-    """Earliest occurrence (compact coordinates) of a form followed by a number."""
+    """Earliest occurrence (compact coordinates) of a form followed by a number (or a nil
+    token, with ``allow_nil``)."""
     best: tuple[int, int] | None = None
     ms = doc.ms
     for form in forms:
@@ -883,7 +935,7 @@ def _find_label(
                     s -= len(en)
                     break
             overlap = any(not (e <= a or s >= b) for a, b in claimed)
-            if not overlap and _numeric_after(doc, e, unit_skip=unit_skip):
+            if not overlap and _numeric_after(doc, e, unit_skip=unit_skip, allow_nil=allow_nil):
                 if best is None or s < best[0]:
                     best = (s, e)
                 break
@@ -900,7 +952,7 @@ def _find_label(
             continue
         s, e = lo + al.dest_start, lo + al.dest_end
         overlap = any(not (e <= a or s >= b) for a, b in claimed)
-        if not overlap and _numeric_after(doc, e, unit_skip=unit_skip):
+        if not overlap and _numeric_after(doc, e, unit_skip=unit_skip, allow_nil=allow_nil):
             return (s, e)
     return None
 
@@ -937,6 +989,7 @@ def _locate_rows(
     table_lo: int | None = None
     for key in row_keys:
         forms = _row_forms(template, table, key, variant)
+        one_value = len(_row_specs(template, table, key, variant)) == 1
         limit = hi if table_lo is None else min(hi, cursor + settings.label_window)
         hit = _find_label(
             doc,
@@ -947,6 +1000,7 @@ def _locate_rows(
             unit_skip=unit_skip,
             settings=settings,
             allow_short=table_lo is not None,
+            allow_nil=one_value and table_lo is not None,
         )
         if hit is None and table_lo is not None:
             hit = _find_label(
@@ -957,6 +1011,7 @@ def _locate_rows(
                 claimed,
                 unit_skip=unit_skip,
                 settings=settings,
+                allow_nil=one_value,
             )
             if hit is not None:
                 found.append(_Located(key, *hit))
@@ -1174,6 +1229,7 @@ class _TableWork:
     label_end: dict[str, int] = field(default_factory=dict)  # orig offset
     sol: dict[str, _RowSolution] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)  # printed unit column (legacy)
+    nil: dict[str, tuple[int, int]] = field(default_factory=dict)  # span of a printed 无 / —
     start: int | None = None  # orig offset of the first label
     end: int | None = None
 
@@ -1201,8 +1257,17 @@ def _cells_and_runs(
                     break
         specs = work.specs[loc.row]
         unit_ok = any(s.allow_decimal for s in specs)
-        work.runs[loc.row] = _read_run(doc.text, p, max(p, nxt), unit_ok=unit_ok)
         work.label_end[loc.row] = p
+        if len(specs) == 1:  # a one-value row may print 无 or — for its value
+            j = p
+            while j < len(doc.text) and _is_gap(doc.text[j]):
+                j += 1
+            k = _nil_at(doc.text, j) if j < nxt else 0
+            if k:
+                work.nil[loc.row] = (j, j + k)
+                work.runs[loc.row] = _Run((), p, p)
+                continue
+        work.runs[loc.row] = _read_run(doc.text, p, max(p, nxt), unit_ok=unit_ok)
     if located:
         work.start = doc.orig(located[0].s)
         last = located[-1]
@@ -1453,9 +1518,11 @@ def _emit(
         specs = work.specs[row]
         if sol.status == "blank":
             p = work.label_end[row]
+            a, b = work.nil.get(row, (p, p))
+            raw, flag = (text[a:b], "text_value") if row in work.nil else ("", "blank")
             for sp in specs:
                 result.cells.append(
-                    _cell(work.table, row, sp.col, math.nan, "", "", "blank", p, p, offset)
+                    _cell(work.table, row, sp.col, math.nan, "", raw, flag, a, b, offset)
                 )
             continue
         if sol.status in ("given", "unique"):

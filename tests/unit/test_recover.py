@@ -659,3 +659,29 @@ def test_a_national_pre_2019_table_run_together_is_detected():
     )
     R._detect.cache_clear()
     assert R.detect_damaged_layout(text) == R.LAYOUT_FLATTENED
+
+
+def test_a_one_value_row_printed_as_none_keeps_its_text_and_its_place():
+    # legacy 统计表 with a unit column, cells one space apart: （二）被依法纠错数 件 无 — the 无 is
+    # that row's value (text_value, missing), not a reason to look for the label further on,
+    # where it took the next row's 0 and every row after it shifted (a synthetic report)
+    from gkwork.render import render_text
+    from gkwork.synth import generate
+
+    spec = next(s for s in generate(40, seed=1) if s.template == "legacy")
+    t = spec.tables["legacy_stats"]
+    t["review_total"]["value"] = "—"
+    t["review_upheld"]["value"] = "0"
+    t["review_corrected"]["value"] = "无"
+    t["review_other"]["value"] = "0"
+    t["litigation_total"]["value"] = "3"
+    text = render_text(spec, "flattened_spaced")
+    res = R.extract_flattened(text, "legacy")
+    cells = _cells(res, "legacy_stats")
+    got = {k: cells[(k, "value")] for k in ("review_total", "review_corrected", "review_other")}
+    assert (got["review_total"]["raw"], got["review_total"]["flag"]) == ("—", "text_value")
+    assert (got["review_corrected"]["raw"], got["review_corrected"]["flag"]) == ("无", "text_value")
+    assert math.isnan(got["review_corrected"]["value"]) and got["review_other"]["value"] == 0
+    assert cells[("litigation_total", "value")]["value"] == 3
+    assert _offsets_ok(text, res)
+    assert R._nil_at("无正当理由大量反复申请", 0) == 0  # a word, not a nil value
