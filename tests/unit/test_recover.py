@@ -685,3 +685,31 @@ def test_a_one_value_row_printed_as_none_keeps_its_text_and_its_place():
     assert cells[("litigation_total", "value")]["value"] == 3
     assert _offsets_ok(text, res)
     assert R._nil_at("无正当理由大量反复申请", 0) == 0  # a word, not a nil value
+
+
+def test_a_row_whose_blank_may_have_vanished_is_not_guessed():
+    # 1010011 splits one way into 7 one-digit cells (1,0,1,0,0,1,1), which breaks the row's
+    # total; read with two blanks it keeps it (10,1,_,0,0,_,11): the row stays missing
+    sol = R._solve_row(
+        R._read_run("1010011", 0, 7, unit_ok=False),
+        R._row_specs("gov2021", "applications", "granted", ""),
+        {},
+        [R.RULE_TOTAL_COLUMN],
+        R.DEFAULT_SETTINGS,
+        total_last=True,
+    )
+    assert sol.status == "ambiguous" and sol.split is None
+    # pingtan/076 prints 6100000 (total 0): no reading with blanks keeps a total either, so
+    # the row is read as printed and app.total_column reports the agency's inconsistency
+    sol = R._solve_row(
+        R._read_run("6100000", 0, 7, unit_ok=False),
+        R._row_specs("gov2021", "applications", "new_received", ""),
+        {},
+        [R.RULE_TOTAL_COLUMN],
+        R.DEFAULT_SETTINGS,
+        total_last=True,
+    )
+    assert sol.status == "unique"
+    assert R._values(R._read_run("6100000", 0, 7, unit_ok=False).chunks, sol.split) == (
+        6.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    )  # fmt: skip
