@@ -54,6 +54,27 @@ def _cells(res, table="applications"):
     return {(c["row"], c["col"]): c for c in res.cells if c["table"] == table}
 
 
+def _granted(**rows: str) -> tuple[str, R.RecoveryResult, list[float]]:
+    """A zero gov2019 Section 三 with ``rows`` printed as given, flattened and recovered: the
+    text, the result and the values of row granted."""
+    table = {**_zero_table("gov2019"), **rows}
+    text = _flatten_apps("gov2019", table)
+    res = R.extract_flattened(text, "gov2019")
+    cells = _cells(res)
+    return text, res, [cells[("granted", c)]["value"] for c in T.cols("gov2019", "applications")]
+
+
+def _legacy_text(layout: str, **values: str) -> str:
+    """A synthetic report with a national 统计表, printed in ``layout``, with ``values`` set."""
+    from gkwork.render import render_text
+    from gkwork.synth import generate
+
+    spec = next(s for s in generate(40, seed=1) if s.template == "legacy")
+    for row, raw in values.items():
+        spec.tables["legacy_stats"][row]["value"] = raw
+    return render_text(spec, layout)
+
+
 def _offsets_ok(text: str, res) -> bool:
     return all(text[c["start"] : c["end"]] == c["raw"] for c in res.cells)
 
@@ -196,14 +217,10 @@ def test_cross_row_outcome_sum_resolves_ambiguous_row():
     # app.outcome_sum leaves exactly one split.
     alone = R.split_run("101000011", 7, total_last=True)
     assert len(alone) > 1
-    tbl = _zero_table("gov2019")
-    tbl["granted"] = "101000011"
-    tbl["total_processed"] = " 10 1 0 0 0 0 11 "
-    tbl["new_received"] = " 10 1 0 0 0 0 11 "
-    text = _flatten_apps("gov2019", tbl)
-    res = R.extract_flattened(text, "gov2019")
+    text, res, got = _granted(
+        granted="101000011", total_processed=" 10 1 0 0 0 0 11 ", new_received=" 10 1 0 0 0 0 11 "
+    )
     cells = _cells(res)
-    got = [cells[("granted", c)]["value"] for c in T.cols("gov2019", "applications")]
     assert got == [10, 1, 0, 0, 0, 0, 11]
     assert res.inferred_by["applications/granted/total"] == ["app.total_column", "app.outcome_sum"]
     assert cells[("granted", "total")]["flag"] == R.FLAG_INFERRED
@@ -575,14 +592,11 @@ def test_the_2019_other_row_of_a_2021_report_is_read_as_that_row():
 def test_any_unicode_space_separates_cells():
     # an en space (U+2002) between cells ended the run: the row lost its last cells, and a
     # synthetic report (found by gk.score) had 16 10 0 0 0 | 17 split 1|6|1|0|0|0|0
-    table = _zero_table("gov2019")
-    table["granted"] = "5\u20020\u2002\u20020\xa00\u20090 0\u20025"
-    table["total_processed"] = "5000005"
-    table["new_received"] = "5000005"
-    text = _flatten_apps("gov2019", table)
-    res = R.extract_flattened(text, "gov2019")
-    cells = _cells(res)
-    got = [cells[("granted", c)]["value"] for c in T.cols("gov2019", "applications")]
+    text, res, got = _granted(
+        granted="5\u20020\u2002\u20020\xa00\u20090 0\u20025",
+        total_processed="5000005",
+        new_received="5000005",
+    )
     assert got == [5, 0, 0, 0, 0, 0, 5]
     assert _offsets_ok(text, res)
 
@@ -628,16 +642,13 @@ def test_two_digit_item_numbers_and_a_blank_row_with_its_unit():
     # 9.劳动就业及社会保障件010.社会救助… is 0 and item 10 (items count from 1, so not 01 and
     # item 0.); 17.企业信用件018.其它件四、… is 0 and a blank 18.其它 (its label stands before a
     # unit and a heading, not before a number)
-    from gkwork.render import render_text
-    from gkwork.synth import generate
-
-    spec = next(s for s in generate(40, seed=1) if s.template == "legacy")
-    t = spec.tables["legacy_stats"]
-    t["request_topic_employment_social_security"]["value"] = "0"
-    t["request_topic_social_assistance"]["value"] = "2"
-    t["request_topic_enterprise_credit"]["value"] = "0"
-    t["request_topic_other"]["value"] = ""
-    text = render_text(spec, "flattened")
+    text = _legacy_text(
+        "flattened",
+        request_topic_employment_social_security="0",
+        request_topic_social_assistance="2",
+        request_topic_enterprise_credit="0",
+        request_topic_other="",
+    )
     assert "保障件010." in text.replace("\n", "") or "保障010." in text.replace("\n", "")
     res = R.extract_flattened(text, "legacy")
     cells = _cells(res, "legacy_stats")
@@ -665,17 +676,14 @@ def test_a_one_value_row_printed_as_none_keeps_its_text_and_its_place():
     # legacy 统计表 with a unit column, cells one space apart: （二）被依法纠错数 件 无 — the 无 is
     # that row's value (text_value, missing), not a reason to look for the label further on,
     # where it took the next row's 0 and every row after it shifted (a synthetic report)
-    from gkwork.render import render_text
-    from gkwork.synth import generate
-
-    spec = next(s for s in generate(40, seed=1) if s.template == "legacy")
-    t = spec.tables["legacy_stats"]
-    t["review_total"]["value"] = "—"
-    t["review_upheld"]["value"] = "0"
-    t["review_corrected"]["value"] = "无"
-    t["review_other"]["value"] = "0"
-    t["litigation_total"]["value"] = "3"
-    text = render_text(spec, "flattened_spaced")
+    text = _legacy_text(
+        "flattened_spaced",
+        review_total="—",
+        review_upheld="0",
+        review_corrected="无",
+        review_other="0",
+        litigation_total="3",
+    )
     res = R.extract_flattened(text, "legacy")
     cells = _cells(res, "legacy_stats")
     got = {k: cells[(k, "value")] for k in ("review_total", "review_corrected", "review_other")}
