@@ -160,12 +160,9 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _flag_counts(cells) -> dict[str, int]:
     """How many cells carry each flag (a cell may carry several, comma-separated), by count."""
-    flags = cells["flag"].dropna().astype(str) if "flag" in cells else []
-    counts: dict[str, int] = {}
-    for text in flags:
-        for f in filter(None, text.split(",")):
-            counts[f] = counts.get(f, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    flags = cells["flag"].dropna().astype(str).str.split(",").explode()
+    counts = flags[flags != ""].value_counts().sort_index()
+    return counts.sort_values(ascending=False, kind="stable").to_dict()
 
 
 def _cmd_score(args: argparse.Namespace) -> int:

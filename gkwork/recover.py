@@ -303,6 +303,19 @@ def _is_gap(ch: str) -> bool:
     return ch.isspace() and ch not in "\r\n"
 
 
+def _skip_gaps(text: str, i: int, stop: int | None = None) -> int:
+    """The first position at or after ``i`` (before ``stop``) that is not a gap."""
+    stop = len(text) if stop is None else stop
+    while i < stop and _is_gap(text[i]):
+        i += 1
+    return i
+
+
+def _unit_at(text: str, i: int) -> str:
+    """The unit token (件, 条, 万元, ...) printed at ``text[i]`` (a legacy unit column), or ''."""
+    return next((u for u in _UNIT_TOKENS if text.startswith(u, i)), "")
+
+
 #: What a one-value row may print instead of a number (of values.NIL_TOKENS, longest first):
 #: read as the cell's text (flag text_value), never as a number.
 _NIL_RUN_TOKENS: tuple[str, ...] = ("暂无", "——", "—", "无", "／", "/", "空", "×")
@@ -718,7 +731,7 @@ def _blank_reading(
     for k in (1, 2):
         for blanks in itertools.combinations(range(n - 1), k):
             rest = [sp for i, sp in enumerate(specs) if i not in blanks]
-            if next(iter(_splits(chunks, rest, {}, settings, total_last=True)), None) is not None:
+            if next(_splits(chunks, rest, {}, settings, total_last=True), None) is not None:
                 return True
     return False
 
@@ -890,12 +903,7 @@ def _numeric_after(doc: _Doc, e: int, *, unit_skip: bool, allow_nil: bool = Fals
     while i < len(t) and (_is_gap(t[i]) or t[i] in _QUOTES or t[i] in _ZERO_WIDTH):
         i += 1
     if unit_skip:
-        for u in _UNIT_TOKENS:
-            if t.startswith(u, i):
-                i += len(u)
-                break
-        while i < len(t) and _is_gap(t[i]):
-            i += 1
+        i = _skip_gaps(t, i + len(_unit_at(t, i)))
     if i >= len(t):
         return False
     if allow_nil and _nil_at(t, i):
@@ -1173,13 +1181,8 @@ def _detect(text: str, settings: RecoverySettings) -> str | None:
             p = doc.orig_end(e)
             q = min(len(text), p + 80)
             # a unit (legacy tables) may sit between label and number
-            i = p
-            while i < q and _is_gap(text[i]):
-                i += 1
-            for u in _UNIT_TOKENS:
-                if text.startswith(u, i):
-                    i += len(u)
-                    break
+            i = _skip_gaps(text, p, q)
+            i += len(_unit_at(text, i))
             run = _read_run(text, i, q, unit_ok=True, skip_newline=False)
             if run.chunks and "\n" not in text[p : run.start]:
                 glued = any(len(c.s) >= 2 for c in run.chunks)
@@ -1247,21 +1250,16 @@ def _cells_and_runs(
         nxt = doc.orig(located[i + 1].s) if i + 1 < len(located) else region_end
         p = doc.orig_end(loc.e)
         if unit_skip:
-            j = p
-            while j < len(doc.text) and _is_gap(doc.text[j]):
-                j += 1
-            for u in _UNIT_TOKENS:
-                if doc.text.startswith(u, j):
-                    p = j + len(u)
-                    work.units[loc.row] = u
-                    break
+            j = _skip_gaps(doc.text, p)
+            unit = _unit_at(doc.text, j)
+            if unit:
+                p = j + len(unit)
+                work.units[loc.row] = unit
         specs = work.specs[loc.row]
         unit_ok = any(s.allow_decimal for s in specs)
         work.label_end[loc.row] = p
         if len(specs) == 1:  # a one-value row may print 无 or — for its value
-            j = p
-            while j < len(doc.text) and _is_gap(doc.text[j]):
-                j += 1
+            j = _skip_gaps(doc.text, p)
             k = _nil_at(doc.text, j) if j < nxt else 0
             if k:
                 work.nil[loc.row] = (j, j + k)

@@ -4,14 +4,13 @@ corpus in every file format comes out as its truth.jsonl says (gkwork.evaluate.s
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import pandas as pd
 import pytest
 
 import gkwork as gk
 from gkwork.errors import InputError
-from gkwork.evaluate import score
+from gkwork.evaluate import read_truth, score
 from gkwork.synth import generate, write_corpus
 
 FORMATS = ("txt", "md", "html", "docx", "pdf")
@@ -100,9 +99,7 @@ def test_flattened_text_is_recovered_or_left_missing_never_guessed(tmp_path):
     wrong = result.cells[result.cells["outcome"] == "wrong"]
     true_blanks = {  # rows of the truth with a blank (None) cell
         (rec["report_id"], table, row)
-        for rec in (
-            json.loads(x) for x in (folder / "truth.jsonl").read_text("utf-8").split("\n") if x
-        )
+        for rec in read_truth(folder)
         for table, rows in rec["cells"].items()
         for row, cols in rows.items()
         if None in cols.values()
