@@ -992,6 +992,35 @@ def test_pool_workers_collect_garbage_less_often_the_caller_is_untouched(tmp_pat
     assert gc.get_threshold() == before
 
 
+def pid_parse(path: Path) -> Report:
+    """fake_parse, with the worker's process id as the agency."""
+    report = fake_parse(path)
+    report.meta["agency"] = str(os.getpid())
+    return report
+
+
+def test_pool_workers_are_replaced_after_their_share_of_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool takes _WORKER_FILES files per worker, then a fresh pool takes the next ones
+    (a long build's workers do not keep growing); nothing is lost or changed by the swap."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(40):
+        (src / f"r{i:02d}.txt").write_text(f"applications,new_received,{i}\n", encoding="utf-8")
+    monkeypatch.setattr(corpus, "_WORKER_FILES", 4)  # 8 files per pool of 2 workers
+    build_corpus(src, tmp_path / "pool", jobs=2, check=False, progress=False, parse_fn=pid_parse)
+    build_corpus(src, tmp_path / "serial", engine="serial", check=False, progress=False,
+                 parse_fn=fake_parse)  # fmt: skip
+    pooled, serial = _dataset(tmp_path / "pool"), _dataset(tmp_path / "serial")
+    per_pid = pooled["reports"]["agency"].value_counts()
+    assert len(per_pid) >= 40 // 8  # at least one fresh process per pool
+    assert per_pid.max() <= 8  # no process parsed more than its pool's share
+    assert str(os.getpid()) not in per_pid.index
+    assert pooled["cells"].equals(serial["cells"])
+    assert pooled["reports"].drop(columns="agency").equals(serial["reports"].drop(columns="agency"))
+
+
 def test_pools_fork_with_the_collector_off_the_parents_objects() -> None:
     """While a pool forks, the parent's objects are frozen (gc.freeze, so that workers keep
     their pages shared); afterwards they are not, and a caller's own freeze is left alone."""
