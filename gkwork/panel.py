@@ -31,7 +31,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -791,117 +791,105 @@ def _label(template: str, table: str, axis: str, key: str, variant: str = "") ->
         return ""
 
 
-#: Panel rules that are inequalities (later >= earlier); the others are equalities.
-_AT_LEAST = frozenset({"panel.published_stock"})
+class _Term(NamedTuple):
+    """One term of a panel rule's ``expect``: ``sign * name`` read in year N or N+1."""
+
+    sign: int
+    name: str
+    later: bool  # read in the later year's report (N+1), else in the earlier one's (N)
+
+    def __str__(self) -> str:
+        return f"{self.name}({'N+1' if self.later else 'N'})"
 
 
-def _holds(rule_id: str, delta: float, tol: float) -> bool:
-    return delta >= -tol if rule_id in _AT_LEAST else abs(delta) <= tol
+_TERM_RE = re.compile(r"\s*([+-])?\s*(\w+)\s*\(\s*N\s*(\+\s*1)?\s*\)\s*")
+
+#: How a panel rule compares the later year's value with the expected one (``op``).
+_HOLDS: dict[str, Callable[[float, float], bool]] = {
+    "=": lambda delta, tol: abs(delta) <= tol,
+    ">=": lambda delta, tol: delta >= -tol,
+}
+
+
+@functools.cache
+def _expect_terms(rule_id: str, expect: str) -> tuple[_Term, ...]:
+    """The terms of a panel rule's ``expect`` ("in_force(N) + issued(N+1) - repealed(N+1)")."""
+    terms, pos = [], 0
+    while pos < len(expect):
+        m = _TERM_RE.match(expect, pos)
+        if m is None or (terms and not m.group(1)) or m.end() == pos:
+            raise GkworkError(
+                f"rule {rule_id}: cannot read expect = {expect!r} at {expect[pos:]!r}; write "
+                "terms name(N) or name(N+1) joined by + and -"
+            )
+        terms.append(_Term(-1 if m.group(1) == "-" else 1, m.group(2), bool(m.group(3))))
+        pos = m.end()
+    if not terms:
+        raise GkworkError(f"rule {rule_id}: expect is empty")
+    return tuple(terms)
+
+
+def _rule_op(r: Mapping[str, Any]) -> Callable[[float, float], bool]:
+    op = r.get("op", "=")
+    if op not in _HOLDS:
+        raise GkworkError(f"rule {r['id']}: op must be one of {', '.join(_HOLDS)}; got {op!r}")
+    return _HOLDS[op]
+
+
+def _not_assessable(r: Mapping[str, Any], later: _Rep, message: str) -> list[dict[str, Any]]:
+    return [_row(r, later, validate.NA, table=r["table"], message=f"{r['id']}: {message}")]
 
 
 def _pair_rows(r: Mapping[str, Any], early: _Rep, later: _Rep, lang: str) -> list[dict[str, Any]]:
-    """Evaluate one panel rule on one pair of consecutive years."""
+    """Evaluate one panel rule on one pair of consecutive years.
+
+    The later year's ``left`` term is compared with the rule's ``expect`` (terms of either
+    year, summed with their signs) by its ``op``, for every key of its axis.
+    """
     rid, table, tol = r["id"], r["table"], float(r.get("tolerance", 0))
-    out: list[dict[str, Any]] = []
     fmt = validate._num
     forms = r.get("forms")
     if later.template not in r["templates"] or (forms and later.form not in forms):
-        return out
+        return []
     if early.template not in r["templates"] or (forms and early.form not in forms):
-        out.append(
-            _row(
-                r,
-                later,
-                validate.NA,
-                table=table,
-                message=(
-                    f"{rid}: not assessable: the {early.year} report ({early.report_id}) uses "
-                    f"{early.form}, which has no {'/'.join(sorted(set(r['right'])))}"
-                ),
-            )
-        )
-        return out
+        return _not_assessable(
+            r, later, f"not assessable: the {early.year} report ({early.report_id}) uses "
+            f"{early.form}, which has no {'/'.join(sorted(set(r['right'])))}",
+        )  # fmt: skip
     if not early.has_table(table) or not later.has_table(table):
         which = early if not early.has_table(table) else later
-        out.append(
-            _row(
-                r,
-                later,
-                validate.NA,
-                table=table,
-                message=(
-                    f"{rid}: not assessable: no {table} table in the {which.year} report "
-                    f"({which.report_id})"
-                ),
-            )
-        )
-        return out
-    keys = r.get("cols") if r["per"] == "col" else r.get("rows")
+        return _not_assessable(
+            r, later, f"not assessable: no {table} table in the {which.year} report "
+            f"({which.report_id})",
+        )  # fmt: skip
+    terms = _expect_terms(rid, r["expect"])
+    holds = _rule_op(r)
+    names = r.get("names", {})
+    per_col = r["per"] == "col"
+    keys = r.get("cols") if per_col else r.get("rows")
     if not keys:
         from gkwork import templates
 
         keys = (
             templates.cols(later.template, table, variant=later.variant)
-            if r["per"] == "col"
+            if per_col
             else templates.rows(later.template, table, variant=later.variant)
         )
-    axis = "column" if r["per"] == "col" else "row"
+    axis = "column" if per_col else "row"
+    later_term = _Term(1, r["left"][0], True)
+    out: list[dict[str, Any]] = []
     for key in keys:
-        label = _label(
-            later.template, table, "col" if r["per"] == "col" else "row", key, later.variant
-        )
+        label = _label(later.template, table, "col" if per_col else "row", key, later.variant)
         where = f"{axis} {key} ({label})" if label else f"{axis} {key}"
 
-        def cell(rep: _Rep, term: str, key: str = key) -> float | None:
-            return rep.value(table, term, key) if r["per"] == "col" else rep.value(table, key, term)
+        def at(term: str, key: str = key) -> tuple[str, str, str]:  # (table, row, col)
+            return (table, term, key) if per_col else (table, key, term)
 
-        def span(rep: _Rep, term: str, key: str = key) -> tuple[int | None, int | None]:
-            return rep.span(table, term, key) if r["per"] == "col" else rep.span(table, key, term)
-
-        row_key, col_key = ("", key) if r["per"] == "col" else (key, "")
-        later_term = r["left"][0]
-        observed = cell(later, later_term)
-        sp = span(later, later_term)
-        if rid == "panel.continuity":
-            inputs = {"carried_forward": cell(early, "carried_forward")}
-            expected = inputs["carried_forward"]
-            detail = f"{later.year}, carried_forward {fmt(expected)} in {early.year}"
-        elif rid == "panel.item_carryover":
-            p, c = cell(early, "prev_count"), cell(early, "change")
-            inputs = {"prev_count": p, "change": c}
-            expected = None if p is None or c is None else p + c
-            detail = (
-                f"{later.year}; {early.year}: prev_count {fmt(p)} + change {fmt(c)} = "
-                f"{fmt(expected)}"
-            )
-        elif rid == "panel.in_force_stock":
-            prev, iss, rep = (
-                cell(early, "in_force"),
-                cell(later, "issued"),
-                cell(later, "repealed"),
-            )
-            inputs = {"in_force (N)": prev, "issued": iss, "repealed": rep}
-            expected = None if None in (prev, iss, rep) else prev + iss - rep
-            detail = (
-                f"{later.year}; in_force {fmt(prev)} in {early.year} + issued {fmt(iss)} "
-                f"- repealed {fmt(rep)} = {fmt(expected)}"
-            )
-        elif rid == "panel.cumulative_continuity":
-            prev, this = cell(early, "cumulative"), cell(later, "value")
-            inputs = {"cumulative (N)": prev, "value (N+1)": this}
-            expected = None if prev is None or this is None else prev + this
-            detail = (
-                f"{later.year}; 历年累计 {fmt(prev)} in {early.year} + 本年度 {fmt(this)} = "
-                f"{fmt(expected)}"
-            )
-        elif rid == "panel.published_stock":
-            expected = cell(early, "total_published")
-            inputs = {"total_published (N)": expected}
-            detail = f"{later.year}, total_published {fmt(expected)} in {early.year}"
-        else:  # pragma: no cover - a catalog panel rule without an evaluator
-            raise GkworkError(f"no evaluator for panel rule {rid!r}; add one to gkwork.panel")
-        inputs[f"{later_term} (N+1)"] = observed
-        missing = [k for k, v in inputs.items() if v is None]
+        observed = later.value(*at(later_term.name))
+        sp = later.span(*at(later_term.name))
+        got = [(t, (later if t.later else early).value(*at(t.name))) for t in terms]
+        missing = [str(t) for t, v in [*got, (later_term, observed)] if v is None]
+        row_key, col_key = ("", key) if per_col else (key, "")
         if missing:
             out.append(
                 _row(
@@ -912,13 +900,22 @@ def _pair_rows(r: Mapping[str, Any], early: _Rep, later: _Rep, lang: str) -> lis
                     row=row_key,
                     col=col_key,
                     span=sp,
-                    message=(
-                        f"{rid}, {where}: not assessable: inputs missing: "
-                        f"{', '.join(missing)} ({early.report_id} -> {later.report_id})"
-                    ),
-                )
+                    message=f"{rid}, {where}: not assessable: inputs missing: "
+                    f"{', '.join(missing)} ({early.report_id} -> {later.report_id})",
+                )  # fmt: skip
             )
             continue
+        expected = sum(t.sign * v for t, v in got)
+        parts = [  # terms of the later year are read in the year the detail starts with
+            f"{'- ' if t.sign < 0 else '+ ' if i else ''}{names.get(t.name, t.name)} {fmt(v)}"
+            + ("" if t.later else f" in {early.year}")
+            for i, (t, v) in enumerate(got)
+        ]
+        detail = (
+            f"{later.year}, {parts[0]}"
+            if len(parts) == 1
+            else f"{later.year}; {' '.join(parts)} = {fmt(expected)}"
+        )
         delta = observed - expected
         fields = {
             "rule": rid,
@@ -935,7 +932,7 @@ def _pair_rows(r: Mapping[str, Any], early: _Rep, later: _Rep, lang: str) -> lis
             _row(
                 r,
                 later,
-                validate.PASS if _holds(rid, delta, tol) else validate.FAIL,
+                validate.PASS if holds(delta, tol) else validate.FAIL,
                 table=table,
                 row=row_key,
                 col=col_key,

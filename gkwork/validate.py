@@ -102,7 +102,7 @@ RULE_KINDS: dict[str, tuple[str, ...]] = {
     "sections": (),
     "narrative": ("targets",),
     "total_missing": ("table",),
-    "panel": ("table", "per", "left", "right"),
+    "panel": ("table", "per", "left", "right", "expect"),
 }
 
 #: Keys every rule has.

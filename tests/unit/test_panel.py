@@ -297,6 +297,77 @@ def test_stock_rules_f3_f4() -> None:
     assert (bridge.status == "not_assessable").all() and len(bridge) == 1
 
 
+def test_a_panel_rule_declared_in_the_catalog_alone_is_evaluated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Panel rules are data: a new one needs a catalog entry (its expect and op), no code."""
+    from gkwork import validate
+
+    catalog = dict(validate.rules())
+    catalog["panel.test_bound"] = {
+        **catalog["panel.in_force_stock"],
+        "id": "panel.test_bound",
+        "expect": "in_force(N) + issued(N+1)",
+        "right": ["in_force", "issued"],
+        "op": ">=",
+        "names": {"in_force": "现行有效"},
+    }
+    monkeypatch.setattr(validate, "rules", lambda: catalog)
+    reports = pd.DataFrame(
+        {"report_id": ["a", "b"], "agency": ["某县人民政府"] * 2, "year": [2021, 2022],
+         "template": ["gov2021"] * 2}
+    )  # fmt: skip
+    cells = pd.DataFrame(
+        _ad_cells("a", {("normative_documents", "in_force"): 30})
+        + _ad_cells(
+            "b", {("normative_documents", "issued"): 4, ("normative_documents", "in_force"): 33}
+        )  # fmt: skip
+    )
+    got = check_panel(reports, cells)
+    got = got[(got.rule == "panel.test_bound") & (got.row == "normative_documents")]
+    assert got[["report_id", "status", "expected", "observed", "delta"]].values.tolist() == [
+        ["b", "fail", 34.0, 33.0, -1.0]  # 33 >= 30 + 4 does not hold
+    ]
+    assert "2022; 现行有效 30 in 2021 + issued 4 = 34" in got.iloc[0].message
+    cells.loc[cells.col == "in_force", "value"] = [30, 35]
+    again = check_panel(reports, cells)
+    again = again[(again.rule == "panel.test_bound") & (again.row == "normative_documents")]
+    assert again.status.tolist() == ["pass"]  # 35 >= 34
+    # the same relation as an equality fails on the 1 over
+    catalog["panel.test_bound"] = {**catalog["panel.test_bound"], "op": "="}
+    eq = check_panel(reports, cells)
+    assert eq[
+        (eq.rule == "panel.test_bound") & (eq.row == "normative_documents")
+    ].status.tolist() == ["fail"]
+
+
+@pytest.mark.parametrize(
+    "expect", ["", "carried_forward", "a(N) b(N)", "a(N+2)", "a(N) * b(N)", "a(M)"]
+)
+def test_an_unreadable_expect_names_the_rule(expect: str) -> None:
+    from gkwork.panel import _expect_terms
+
+    with pytest.raises(GkworkError, match=r"rule panel\.x: .*expect"):
+        _expect_terms("panel.x", expect)
+
+
+def test_expect_terms_are_the_rules_right_terms() -> None:
+    """Every catalog panel rule's expect reads, and names exactly its right terms."""
+    from gkwork import validate
+    from gkwork.panel import _expect_terms
+
+    panel_rules = [r for r in validate.rules().values() if r["kind"] == "panel"]
+    assert len(panel_rules) >= 5
+    for r in panel_rules:
+        terms = _expect_terms(r["id"], r["expect"])
+        assert {t.name for t in terms} == set(r["right"]), r["id"]
+        assert r.get("op", "=") in ("=", ">=")
+    terms = _expect_terms("r", "in_force(N) + issued(N+1) - repealed( N + 1 )")
+    assert [(t.sign, t.name, t.later) for t in terms] == [
+        (1, "in_force", False), (1, "issued", True), (-1, "repealed", True)
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("dtype", ["string", "category", "object"])
 def test_cell_index_matches_the_frame_reference(dtype: str) -> None:
     """check_panel reads each report's cells through _CellIndex (arrays, no per-report
