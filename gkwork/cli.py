@@ -1,4 +1,4 @@
-"""Command line: ``gkwork parse | check | rules | synth | info | score`` (also
+"""Command line: ``gkwork parse | check | release | rules | synth | info | score`` (also
 ``python -m gkwork``).
 
 Exit codes: 0 when the command completed (a corpus run completes even when some files fail,
@@ -57,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="parse reports and summarise the checks by rule")
     _add_build_args(p)
+
+    p = sub.add_parser(
+        "release",
+        help="write a dataset's data release: Parquet, CSV, Stata .dta and the codebook",
+        description="Write the data release of a dataset built by gkwork parse/check: the "
+        "harmonised reports (one row per report), the long cells, the checks (when the "
+        "dataset was checked), each as Parquet, CSV (UTF-8 with BOM) and Stata 118 with "
+        "variable labels, and the codebook (CSV and Markdown).",
+    )
+    p.add_argument("dataset", metavar="DIR", help="the --out folder of gkwork parse/check")
+    p.add_argument("--out", required=True, metavar="DIR", help="release folder (created)")
 
     sub.add_parser("rules", help="list the check rules")
 
@@ -186,6 +197,26 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_release(args: argparse.Namespace) -> int:
+    from gkwork.corpus import load_corpus
+    from gkwork.release import write_release
+
+    out = Path(args.out).resolve()
+    if out == Path(args.dataset).resolve():
+        raise InputError(
+            f"--out {args.out} is the dataset itself; write the release to another folder"
+        )
+    corpus = load_corpus(args.dataset)
+    written = write_release(corpus, out)
+    n_ok = int((corpus.reports["status"] == "ok").sum())
+    print(f"release of {len(corpus.reports)} files ({n_ok} parsed ok) in {out}:")
+    for name, paths in written.items():
+        print(f"  {name}: " + ", ".join(p.name for p in paths))
+    if "checks" not in written:
+        print("  (no checks: the dataset was built with --no-check)")
+    return 0
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     from gkwork.model import REPORT_COLUMNS
     from gkwork.readers import read_report
@@ -222,6 +253,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "parse": _cmd_parse,
     "check": _cmd_check,
+    "release": _cmd_release,
     "rules": _cmd_rules,
     "synth": _cmd_synth,
     "info": _cmd_info,

@@ -4,12 +4,15 @@ A release directory holds::
 
     reports.parquet  reports.csv  reports.dta    one row per report (stats.harmonise)
     cells.parquet    cells.csv    cells.dta      the long cells table (schema.md)
-    codebook.csv     codebook.md                 every variable of both datasets
+    checks.parquet   checks.csv   checks.dta     one row per check performed (when the corpus
+                                                 was checked): rule, outcome, the numbers
+                                                 compared and where the first of them stands
+    codebook.csv     codebook.md                 every variable of the datasets
 
 The Stata files are version 118 (Unicode), carry a variable label for every column (Chinese
 label, then English, cut at Stata's 80-character limit) and a fixed time stamp, so that the
-same corpus gives the same bytes. Stata reserves the name ``end``: in ``cells.dta`` that
-column is ``end_offset`` (:data:`STATA_RENAMES`). CSV files are UTF-8 with a byte-order mark (so that Excel
+same corpus gives the same bytes. Stata reserves the name ``end``: in ``cells.dta`` and
+``checks.dta`` that column is ``end_offset`` (:data:`STATA_RENAMES`). CSV files are UTF-8 with a byte-order mark (so that Excel
 opens the Chinese labels correctly).
 
 :func:`write_tables` writes result tables as CSV and LaTeX (``DataFrame.to_latex``, which
@@ -19,7 +22,7 @@ Examples
 --------
 >>> cb = codebook()
 >>> sorted(set(cb["dataset"]))
-['cells', 'reports']
+['cells', 'checks', 'reports']
 """
 
 from __future__ import annotations
@@ -36,12 +39,13 @@ import pandas as pd
 
 from gkwork import stats
 from gkwork.errors import GkworkError
-from gkwork.model import CELL_COLUMNS, CELL_FLAGS
+from gkwork.model import CELL_COLUMNS, CELL_FLAGS, CHECK_COLUMNS
 
 logger = logging.getLogger("gkwork")
 
 __all__ = [
     "CELL_CODEBOOK",
+    "CHECK_CODEBOOK",
     "STATA_LABEL_MAX",
     "STATA_RENAMES",
     "codebook",
@@ -89,8 +93,32 @@ CELL_CODEBOOK: tuple[tuple[str, str, str, str, str], ...] = (
 )  # fmt: skip
 
 
+#: The checks table, column by column (schema.md "Check results").
+CHECK_CODEBOOK: tuple[tuple[str, str, str, str, str], ...] = (
+    ("report_id", "报告编号", "Report identifier (file stem)", "string", ""),
+    ("rule", "规则", "Rule ID of the catalog (gkwork rules)", "string", ""),
+    ("status", "结果", "pass, fail or not_assessable (inputs missing or not applicable)", "string", ""),
+    ("severity", "严重程度", "Severity of a failure of the rule: error, warning, info", "string", ""),
+    ("table", "表格", "Table the check reads ('' for report-level rules)", "string", ""),
+    ("row", "行", "Row key the check is about ('' when it runs over a column or a table)", "string", ""),
+    ("col", "列", "Column key the check is about ('' when it runs over a row or a table)", "string", ""),
+    ("expected", "应为", "Value the relation implies (derived, never a reported value)", "float64", ""),
+    ("observed", "实报", "Reported value compared with it", "float64", ""),
+    ("delta", "差额", "observed - expected", "float64", ""),
+    ("start", "起始位置", "Start offset of the first cell compared in the source text", "Int64", "chars"),
+    ("end", "结束位置", "End offset of that cell (end_offset in .dta)", "Int64", "chars"),
+    ("message", "说明", "What was compared, in words, with the numbers and report ids", "string", ""),
+)  # fmt: skip
+
+#: Long datasets of a release that are documented column by column here (not by stats).
+_LONG_CODEBOOKS: dict[str, tuple[tuple[str, str, str, str, str], ...]] = {
+    "cells": CELL_CODEBOOK,
+    "checks": CHECK_CODEBOOK,
+}
+
+
 def codebook() -> pd.DataFrame:
-    """Every variable of a release: the harmonised ``reports`` dataset, then ``cells``.
+    """Every variable of a release: the harmonised ``reports`` dataset, ``cells``, ``checks``.
 
     Returns
     -------
@@ -112,43 +140,46 @@ def codebook() -> pd.DataFrame:
             rep["source_gov2019"], rep["source_gov2021"], rep["source_legacy"], strict=True
         )
     ]
-    cells = pd.DataFrame(
+    long = pd.DataFrame(
         [
             {
-                "dataset": "cells",
+                "dataset": dataset,
                 "variable": name,
                 "label_zh": zh,
                 "label_en": en,
                 "type": typ,
                 "unit": unit,
-                "derived": False,
+                "derived": dataset == "checks" and name in ("expected", "delta"),
                 "templates": "gov2019,gov2021,legacy",
-                "source_table": "cells",
+                "source_table": dataset,
                 "source_gov2019": "",
                 "source_gov2021": "",
                 "source_legacy": "",
                 "note": "",
             }
-            for name, zh, en, typ, unit in CELL_CODEBOOK
+            for dataset, entries in _LONG_CODEBOOKS.items()
+            for name, zh, en, typ, unit in entries
         ]
     )
-    out = pd.concat([rep, cells], ignore_index=True)[CODEBOOK_COLUMNS]
+    out = pd.concat([rep, long], ignore_index=True)[CODEBOOK_COLUMNS]
     out["derived"] = out["derived"].astype(bool)
     return out
 
 
-def _frames_of(corpus_or_frames: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _frames_of(corpus_or_frames: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     if isinstance(corpus_or_frames, Mapping):
         reports, cells = corpus_or_frames.get("reports"), corpus_or_frames.get("cells")
+        checks = corpus_or_frames.get("checks")
     else:
         reports = getattr(corpus_or_frames, "reports", None)
         cells = getattr(corpus_or_frames, "cells", None)
+        checks = getattr(corpus_or_frames, "checks", None)
     if cells is None:
         raise GkworkError(
-            "write_release needs a Corpus or a dict with 'cells' (and 'reports'); "
+            "write_release needs a Corpus or a dict with 'cells' (and 'reports', 'checks'); "
             f"got {type(corpus_or_frames).__name__}"
         )
-    return reports, cells
+    return reports, cells, checks
 
 
 def release_frames(corpus_or_frames: Any) -> dict[str, pd.DataFrame]:
@@ -157,19 +188,33 @@ def release_frames(corpus_or_frames: Any) -> dict[str, pd.DataFrame]:
     Parameters
     ----------
     corpus_or_frames : Corpus or dict
-        A :class:`~gkwork.corpus.Corpus` or ``{"reports": ..., "cells": ...}``.
+        A :class:`~gkwork.corpus.Corpus` or ``{"reports": ..., "cells": ..., "checks": ...}``
+        (``checks`` optional).
 
     Returns
     -------
     dict
         ``{"reports": stats.harmonise(cells, reports), "cells": cells[CELL_COLUMNS]}``, cells
-        sorted by report_id then source position.
+        sorted by report_id then source position; and ``"checks"`` (``CHECK_COLUMNS``, by
+        report_id, each report's in the order they ran) when the corpus was checked.
     """
-    reports, cells = _frames_of(corpus_or_frames)
+    reports, cells, checks = _frames_of(corpus_or_frames)
     harm = stats.harmonise(cells, reports)
     long = cells[CELL_COLUMNS].copy()
     long = long.sort_values(["report_id", "start", "table", "row", "col"], kind="stable")
-    return {"reports": harm.reset_index(drop=True), "cells": long.reset_index(drop=True)}
+    out = {"reports": harm.reset_index(drop=True), "cells": long.reset_index(drop=True)}
+    if checks is not None and len(checks):
+        missing = [c for c in CHECK_COLUMNS if c not in checks.columns]
+        if missing:
+            raise GkworkError(
+                f"the checks given to write_release lack columns {', '.join(missing)}; pass the "
+                "checks table of a corpus (gkwork.model.CHECK_COLUMNS)"
+            )
+        # by report, each report's checks in the order they were run (catalog order)
+        out["checks"] = (
+            checks[CHECK_COLUMNS].sort_values("report_id", kind="stable").reset_index(drop=True)
+        )
+    return out
 
 
 def _stata_label(zh: str, en: str) -> str:
@@ -189,6 +234,22 @@ def _stata_ready(df: pd.DataFrame) -> pd.DataFrame:
         else:
             out[c] = s.astype(object).where(s.notna(), "").astype(str).to_numpy(dtype=object)
     return pd.DataFrame(out, index=range(len(df)))
+
+
+#: String columns with values longer than this many bytes are written as Stata ``strL``: a
+#: fixed-width ``str#`` column is as wide as its longest value in every row (check messages
+#: run to 1,000 characters: the Pingtan checks take 9.0 MB as str#, 1.9 MB as strL).
+STATA_STR_MAX = 244
+
+
+def _long_strings(df: pd.DataFrame) -> list[str]:
+    return [
+        c
+        for c in df.columns
+        if pd.api.types.is_string_dtype(df[c])
+        and len(df)
+        and df[c].str.encode("utf-8").str.len().max() > STATA_STR_MAX
+    ]
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -227,7 +288,8 @@ def write_codebook(path_stem: str | os.PathLike, cb: pd.DataFrame | None = None)
         "Every variable of the data release. `reports` has one row per report (gov2019, "
         "gov2021 and the pre-2019 统计表 mapped onto common variables; `derived` = computed "
         "from more than one reported cell); `cells` is the long table every view derives "
-        "from. Sources read `table/row/col`.\n",
+        "from; `checks` has one row per check performed (rule IDs: `gkwork rules`). Sources "
+        "read `table/row/col`.\n",
     ]
     for ds, sub in cb.groupby("dataset", sort=False):
         parts.append(f"\n## {ds}\n\n")
@@ -249,7 +311,8 @@ def write_release(corpus_or_frames: Any, out_dir: str | os.PathLike) -> dict[str
     Returns
     -------
     dict
-        ``{"reports": [...], "cells": [...], "codebook": [...]}``: the paths written.
+        ``{"reports": [...], "cells": [...], "checks": [...], "codebook": [...]}``: the paths
+        written (no ``checks`` when the corpus was not checked).
 
     Raises
     ------
@@ -277,15 +340,20 @@ def write_release(corpus_or_frames: Any, out_dir: str | os.PathLike) -> dict[str
             STATA_RENAMES.get(c, c): _stata_label(doc.at[c, "label_zh"], doc.at[c, "label_en"])
             for c in df
         }
-        _stata_ready(df).rename(columns=STATA_RENAMES).to_stata(
+        dta = _stata_ready(df).rename(columns=STATA_RENAMES)
+        dta.to_stata(
             paths[2],
             write_index=False,
             version=118,
             variable_labels=labels,
             data_label=f"gkwork release: {name}",
             time_stamp=STATA_TIME_STAMP,
+            convert_strl=_long_strings(dta),
         )
         written[name] = paths
+    if "checks" not in frames:  # an unchecked corpus: no checks of an earlier release stay
+        for suffix in (".parquet", ".csv", ".dta"):
+            (out / f"checks{suffix}").unlink(missing_ok=True)
     written["codebook"] = write_codebook(out / "codebook", cb)
     logger.info("wrote data release to %s", out)
     return written

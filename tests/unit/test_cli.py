@@ -190,7 +190,7 @@ def test_python_dash_m_gkwork_runs() -> None:
         [sys.executable, "-m", "gkwork", "--help"], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0
-    for command in ("parse", "check", "rules", "synth", "info"):
+    for command in ("parse", "check", "release", "rules", "synth", "info", "score"):
         assert command in proc.stdout
 
 
@@ -241,3 +241,44 @@ def test_score_compares_a_synthetic_dataset_with_its_truth(tmp_path: Path, capsy
     assert metrics["unexplained_failures"] == "0"
     assert cli.main(["score", str(out), "--truth", str(tmp_path / "none.jsonl")]) == 2
     assert "no truth file" in capsys.readouterr().err
+
+
+def test_release_writes_a_datasets_release(tmp_path: Path, capsys) -> None:
+    """gkwork release DIR --out REL: reports, cells and checks in three formats, the codebook;
+    the numbers are the dataset's; a dataset built without checks gets no checks files."""
+    from gkwork.synth import generate, write_corpus
+
+    src = write_corpus(generate(4, seed=5), tmp_path / "synthetic")
+    out, rel = tmp_path / "dataset", tmp_path / "release"
+    assert cli.main(["check", str(src), "--out", str(out), "--jobs", "1"]) == 0
+    capsys.readouterr()
+    assert cli.main(["release", str(out), "--out", str(rel)]) == 0
+    stdout = capsys.readouterr().out
+    assert "release of 5 files (4 parsed ok)" in stdout  # truth.jsonl is a file too
+    for name in ("reports", "cells", "checks"):
+        assert f"{name}: {name}.parquet, {name}.csv, {name}.dta" in stdout
+        assert (rel / f"{name}.dta").stat().st_size > 0
+    cells = pd.read_parquet(out / "cells.parquet")
+    released = pd.read_parquet(rel / "cells.parquet")
+    key = ["report_id", "start", "table", "row", "col"]
+    pd.testing.assert_frame_equal(
+        released.sort_values(key).reset_index(drop=True),
+        cells[released.columns].sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert len(pd.read_parquet(rel / "checks.parquet")) == len(
+        pd.read_parquet(out / "checks.parquet")
+    )
+    assert cli.main(["parse", str(src), "--out", str(out), "--jobs", "1", "--no-check"]) == 0
+    capsys.readouterr()
+    assert cli.main(["release", str(out), "--out", str(rel)]) == 0
+    assert "no checks" in capsys.readouterr().out
+    assert not (rel / "checks.parquet").exists()
+
+
+def test_release_errors_are_one_line(tmp_path: Path, capsys) -> None:
+    assert cli.main(["release", str(tmp_path / "none"), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "no gkwork dataset" in err and "Traceback" not in err
+    assert cli.main(["release", str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert "is the dataset itself" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import pytest
 
 from gkwork import release
 from gkwork.errors import GkworkError
-from gkwork.model import CELL_COLUMNS, REPORT_COLUMNS
+from gkwork.model import CELL_COLUMNS, CHECK_COLUMNS, REPORT_COLUMNS
 
 
 @pytest.fixture
@@ -88,6 +88,59 @@ def test_cells_missing_stays_missing(tmp_path, frames):
 def test_write_release_rejects_wrong_input(tmp_path):
     with pytest.raises(GkworkError, match="cells"):
         release.write_release({"reports": pd.DataFrame()}, tmp_path)
+
+
+def _checks() -> pd.DataFrame:
+    long_message = "app.balance, column total (总计): received 3 + 0 = 3, processed " + "x" * 3000
+    return pd.DataFrame(
+        {
+            "report_id": ["b", "a", "a"],
+            "rule": ["app.balance", "app.total_column", "app.balance"],
+            "status": ["fail", "pass", "not_assessable"],
+            "severity": ["error", "error", "error"],
+            "table": ["applications"] * 3,
+            "row": ["", "new_received", ""],
+            "col": ["total", "", "total"],
+            "expected": [3.0, 7.0, float("nan")],
+            "observed": [2.0, 7.0, float("nan")],
+            "delta": [-1.0, 0.0, float("nan")],
+            "start": pd.array([5, 10, None], dtype="Int64"),
+            "end": pd.array([6, 12, None], dtype="Int64"),
+            "message": [long_message, "ok", "inputs missing: other (text '无')"],
+        }
+    )
+
+
+def test_release_of_a_checked_corpus_holds_its_checks(tmp_path, frames):
+    """Check results travel with the data: Parquet, CSV and a labelled .dta (end renamed, long
+    messages kept whole), by report in the order the checks ran, documented in the codebook."""
+    checks = _checks()
+    out = release.write_release({**frames, "checks": checks}, tmp_path)
+    assert [p.name for p in out["checks"]] == ["checks.parquet", "checks.csv", "checks.dta"]
+    back = pd.read_parquet(tmp_path / "checks.parquet")
+    assert list(back.columns) == CHECK_COLUMNS
+    assert back["rule"].tolist() == ["app.total_column", "app.balance", "app.balance"]
+    assert back["report_id"].tolist() == ["a", "a", "b"]
+    assert pd.isna(back.loc[1, "expected"])  # not assessable: no number made up
+    with pd.io.stata.StataReader(tmp_path / "checks.dta") as rd:
+        labels = rd.variable_labels()
+        dta = rd.read()
+    assert "end_offset" in dta.columns and "end" not in dta.columns
+    assert labels["status"].startswith("结果 pass, fail")
+    assert dta.loc[dta["report_id"] == "b", "message"].item() == checks.loc[0, "message"]
+    cb = pd.read_csv(tmp_path / "codebook.csv", encoding="utf-8-sig")
+    assert cb.loc[cb["dataset"] == "checks", "variable"].tolist() == CHECK_COLUMNS
+    derived = cb[(cb["dataset"] == "checks") & cb["derived"]]["variable"].tolist()
+    assert derived == ["expected", "delta"]
+
+
+def test_release_of_an_unchecked_corpus_has_no_checks(tmp_path, frames):
+    release.write_release({**frames, "checks": _checks()}, tmp_path)
+    out = release.write_release({**frames, "checks": pd.DataFrame(columns=CHECK_COLUMNS)}, tmp_path)
+    assert "checks" not in out
+    assert not list(tmp_path.glob("checks.*"))  # none left from the earlier release
+    with pytest.raises(GkworkError, match="lack columns .*severity"):
+        release.write_release({**frames, "checks": _checks().drop(columns="severity")}, tmp_path)
 
 
 def test_write_tables_csv_and_latex(tmp_path):
