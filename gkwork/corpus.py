@@ -111,7 +111,12 @@ CACHE_DIRNAME = "_cache"
 #: path contains this substring dies with ``os._exit(1)``.
 CRASH_HOOK_ENV = "GKWORK_TEST_CRASH_ON"
 #: Results with these reasons may be transient and are never cached.
-_UNCACHED_REASONS = (Reason.TIMEOUT, Reason.WORKER_CRASHED, Reason.INTERNAL_ERROR)
+_UNCACHED_REASONS = (
+    Reason.TIMEOUT,
+    Reason.WORKER_CRASHED,
+    Reason.INTERNAL_ERROR,
+    Reason.UNREADABLE,
+)
 #: Extra seconds granted beyond ``2 * timeout`` before the process engine kills a hung pool.
 _HARD_LIMIT_GRACE = 30.0
 
@@ -294,9 +299,12 @@ def _walk(root: Path, exclude: Path | None) -> list[tuple[str, str, str]]:
                     continue
                 sub_rel = f"{rel}/{e.name}" if rel else e.name
                 if e.is_symlink():  # a linked file counts; a linked directory is not entered
-                    target = Path(e.path).resolve()
-                    if target.is_file() and not (exclude and target.is_relative_to(exclude)):
-                        out.append((e.path[cut:], sub_rel, str(target)))
+                    # a link to nothing (or a loop) is listed too: its row says it is unreadable
+                    target = os.path.realpath(e.path)
+                    if not os.path.isdir(target) and not (
+                        exclude and Path(target).is_relative_to(exclude)
+                    ):
+                        out.append((e.path[cut:], sub_rel, target))
                 elif e.is_dir():
                     stack.append((e.path, os.path.join(real, e.name), sub_rel))
                 elif e.is_file():
@@ -721,6 +729,18 @@ def _parse_columns(
             sha256=task.sha256,
             status="error",
             error=str(exc),
+        )
+    except (InputError, OSError) as exc:  # listed, but gone, a broken link, or not readable
+        if path.is_symlink() and not path.exists():
+            why = "a symbolic link to nothing (or to itself)"
+        else:
+            why = str(exc) if isinstance(exc, InputError) else (exc.strerror or str(exc))
+        return _failure_columns(
+            report_id=task.report_id,
+            path=task.path,
+            sha256=task.sha256,
+            status="error",
+            error=f"{Reason.UNREADABLE}: cannot read the file: {why}; fix or remove it",
         )
     checks = None
     if check_fn is not None and report.status == "ok":

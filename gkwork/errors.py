@@ -14,6 +14,7 @@ from enum import StrEnum
 class Reason(StrEnum):
     """Stable reason codes written at the start of ``reports.error``."""
 
+    UNREADABLE = "unreadable"  # listed, but cannot be read (a broken link, no permission)
     EMPTY_FILE = "empty_file"
     NO_BODY = "no_body"  # text, but none of a report beyond its title and page metadata
     DECODE_FAILED = "decode_failed"

@@ -228,6 +228,26 @@ def test_discover_skips_hidden_dirs_output_dir_and_linked_dirs(corpus_dir: Path)
     assert [rel for _, rel, _ in twice] == [rel for _, rel, _ in found]
 
 
+def test_broken_and_looping_links_are_rows_not_crashes(corpus_dir: Path, tmp_path: Path) -> None:
+    """A link to nothing, or to itself, is listed (nothing is lost) and recorded as unreadable;
+    it is looked at again on the next run (it may have been repaired)."""
+    (corpus_dir / "gone.txt").symlink_to(tmp_path / "moved-away.txt")
+    (corpus_dir / "self.txt").symlink_to(corpus_dir / "self.txt")
+    rels = {rel for _, rel, _ in discover_files(corpus_dir)}
+    assert {"gone.txt", "self.txt"} <= rels
+    out = tmp_path / "out"
+    build_corpus(corpus_dir, out, jobs=1, check=False, progress=False, parse_fn=fake_parse)
+    reports = _dataset(out)["reports"].set_index("report_id")
+    unreadable = reports[reports["error"].str.startswith("unreadable:", na=False)]
+    assert sorted(unreadable.index) == ["gone", "self"]
+    assert unreadable["error"].str.contains("a symbolic link to nothing").all()
+    assert (unreadable["status"] == "error").all()
+    (tmp_path / "moved-away.txt").write_text("applications,new_received,4\n", encoding="utf-8")
+    build_corpus(corpus_dir, out, jobs=1, check=False, progress=False, parse_fn=fake_parse)
+    reports = _dataset(out)["reports"].set_index("report_id")
+    assert reports.loc["gone", "status"] == "ok"  # the repaired link is read
+
+
 @pytest.mark.parametrize("spelling", [".", "./", "sub/..", "./sub/../"])
 def test_discovered_paths_read_as_pathlib_spells_them(
     corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
