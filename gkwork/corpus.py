@@ -271,7 +271,15 @@ class _Entry:
 def _as_list(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
     if isinstance(inputs, str | os.PathLike):
         return [Path(inputs)]
-    return [Path(p) for p in inputs]
+    items = list(inputs) if isinstance(inputs, Iterable) and not isinstance(inputs, bytes) else None
+    bad = [p for p in items or () if not isinstance(p, str | os.PathLike)]
+    if items is None or bad:
+        got = inputs if items is None else bad[0]
+        raise InputError(
+            "inputs must be a path (str or Path) or a list of paths to report files and "
+            f"folders; got {type(got).__name__} {got!r:.60}"
+        )
+    return [Path(p) for p in items]
 
 
 def _walk(root: Path, exclude: Path | None) -> list[tuple[str, str, str]]:

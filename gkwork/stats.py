@@ -428,6 +428,11 @@ def harmonise(cells: pd.DataFrame, reports: pd.DataFrame | None = None) -> pd.Da
     >>> h.loc[0, "template"], [float(h.loc[0, c]) for c in ("received", "other", "has_requests")]
     ('gov2021', [4.0, 3.0, 1.0])
     """
+    if not isinstance(cells, pd.DataFrame):
+        raise GkworkError(
+            f"harmonise takes the long cells table (a DataFrame, e.g. Corpus.cells); got "
+            f"{type(cells).__name__}"
+        )
     need = {"report_id", "table", "row", "col", "value"}
     missing = need - set(cells.columns)
     if missing:

@@ -1083,3 +1083,11 @@ def test_a_process_build_forks_its_pools_frozen(
     assert res.n_files == 7
     assert len(counts) == 2 and all(counts)  # the parse pool and the part-writing pool
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("inputs", [None, 5, b"reports/", ["ok.txt", 3]])
+def test_inputs_that_are_not_paths_are_one_line_errors(inputs, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="inputs must be a path .* or a list of paths"):
+        read_corpus(inputs)
+    with pytest.raises(InputError, match="inputs must be a path"):
+        build_corpus(inputs, tmp_path / "out", progress=False)

@@ -154,6 +154,8 @@ def test_harmonise_reads_legacy_forms_with_their_own_rows():
 def test_harmonise_rejects_wrong_input():
     with pytest.raises(GkworkError, match="missing"):
         stats.harmonise(pd.DataFrame({"report_id": ["a"]}))
+    with pytest.raises(GkworkError, match="long cells table .* got NoneType"):
+        stats.harmonise(None)
 
 
 def test_codebook_documents_every_harmonised_column(two_formats):
