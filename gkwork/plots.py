@@ -20,6 +20,7 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -138,6 +139,12 @@ def _check_columns(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         )
 
 
+def _say_no_data(ax: Any, what: str) -> None:
+    """Write in an empty plot why it is empty (a filter that left nothing is not an error)."""
+    ax.text(0.5, 0.5, f"无数据 no data: {what}", ha="center", va="center",
+            transform=ax.transAxes, color="0.4")  # fmt: skip
+
+
 def bar_request_volumes(
     volumes: pd.DataFrame,
     *,
@@ -179,6 +186,8 @@ def bar_request_volumes(
         ax.set_ylim(bottom=0)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
+    if v.empty:
+        _say_no_data(ax, "no group has a report with a known number of requests")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
@@ -219,7 +228,11 @@ def stacked_outcomes(
     ax.set_xlim(0, 1)
     ax.set_xlabel("占已办结申请比例 share of decided requests")
     ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3, fontsize=8, frameon=False)
+    if wide.empty:
+        _say_no_data(ax, "no group has a decided request with every outcome known")
+    else:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3, fontsize=8,
+                  frameon=False)  # fmt: skip
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
@@ -258,6 +271,8 @@ def pass_rates(
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel("通过率 pass rate (95% Clopper-Pearson)")
     ax.set_title(title)
+    if r.empty:
+        _say_no_data(ax, "no check was assessed")
     ax.tick_params(axis="y", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()

@@ -773,6 +773,24 @@ def _groups(df: pd.DataFrame, by: str) -> list[tuple[str, pd.DataFrame]]:
     return [(str(g), df[key == g]) for g in sorted(key.unique())]
 
 
+#: Columns of :func:`request_volumes`, :func:`outcome_composition` and :func:`remedy_rates`
+#: (an empty input gives an empty frame with these columns).
+REQUEST_VOLUME_COLUMNS: list[str] = [
+    "group", "reports", "n", "n_zero", "share_zero", "share_zero_low", "share_zero_high",
+    "median", "median_low", "median_high", "mean", "mean_low", "mean_high", "total",
+]  # fmt: skip
+OUTCOME_COMPOSITION_COLUMNS: list[str] = [
+    "group", "outcome", "count", "total", "share", "low", "high", "reports",
+]  # fmt: skip
+REMEDY_RATE_COLUMNS: list[str] = [
+    "group", "reports", "received", "review", "review_per_100", "litigation",
+    "litigation_per_100",
+    *(f"{kind}_{stat}" for kind in ("review", "litigation")
+      for stat in ("concluded", "corrected", "correction_rate", "correction_low",
+                   "correction_high")),
+]  # fmt: skip
+
+
 def request_volumes(harmonised: pd.DataFrame, by: str = "template") -> pd.DataFrame:
     """Request volumes by group: share of agencies with no request, median and mean received.
 
@@ -826,7 +844,7 @@ def request_volumes(harmonised: pd.DataFrame, by: str = "template") -> pd.DataFr
                 "total": float(x.sum()),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=REQUEST_VOLUME_COLUMNS)
 
 
 def outcome_composition(harmonised: pd.DataFrame, by: str = "template") -> pd.DataFrame:
@@ -870,7 +888,7 @@ def outcome_composition(harmonised: pd.DataFrame, by: str = "template") -> pd.Da
                     "reports": len(ok),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=OUTCOME_COMPOSITION_COLUMNS)
 
 
 def remedy_rates(harmonised: pd.DataFrame, by: str = "template") -> pd.DataFrame:
@@ -920,7 +938,7 @@ def remedy_rates(harmonised: pd.DataFrame, by: str = "template") -> pd.DataFrame
             rec[f"{kind}_correction_low"] = lo
             rec[f"{kind}_correction_high"] = hi
         rows.append(rec)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=REMEDY_RATE_COLUMNS)
 
 
 def quality_rates(

@@ -107,6 +107,26 @@ def test_helpers_reject_wrong_tables():
         plots.bar_request_volumes(_volumes(), stat="mode")
 
 
+def test_empty_tables_draw_an_empty_plot_that_says_why():
+    """A filter that leaves nothing (an empty corpus, a province without reports) gives a
+    figure saying there is no data, not an error from the column check nor a warning."""
+    from gkwork.model import CHECK_COLUMNS
+
+    h = stats.harmonise(pd.DataFrame(columns=["report_id", "table", "row", "col", "value"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. matplotlib's "No artists with labels" legend
+        figs = [
+            plots.bar_request_volumes(stats.request_volumes(h)),
+            plots.stacked_outcomes(stats.outcome_composition(h)),
+            plots.pass_rates(stats.quality_rates(pd.DataFrame(columns=CHECK_COLUMNS))),
+        ]
+        for fig in figs:
+            fig.canvas.draw()
+    for fig in figs:
+        texts = [t.get_text() for t in fig.axes[0].texts]
+        assert len(texts) == 1 and texts[0].startswith("无数据 no data: ")
+
+
 def test_save_is_deterministic(tmp_path):
     def draw_and_save(stem: Path) -> list[bytes]:
         fig = plots.stacked_outcomes(_composition())

@@ -263,3 +263,16 @@ def test_compare_groups_dispatch(two_formats):
     assert "cohens_h" in res and res["n1"] == 1
     res = stats.compare_groups(h, "received", "template", "gov2019", "gov2021")
     assert res["test"] == "mannwhitney"
+
+
+def test_group_summaries_of_nothing_keep_their_columns():
+    """An empty corpus (or a filter that leaves nothing) gives empty tables with the documented
+    columns, so that the next step (a plot, a merge) reads them."""
+    h = stats.harmonise(pd.DataFrame(columns=["report_id", "table", "row", "col", "value"]))
+    for fn, columns in (
+        (stats.request_volumes, stats.REQUEST_VOLUME_COLUMNS),
+        (stats.outcome_composition, stats.OUTCOME_COMPOSITION_COLUMNS),
+        (stats.remedy_rates, stats.REMEDY_RATE_COLUMNS),
+    ):
+        out = fn(h)
+        assert out.empty and list(out.columns) == columns, fn.__name__
