@@ -383,7 +383,7 @@ def _discover(
         if stem_count[stem] == 1:
             rid = stem
         else:
-            ident = rel if rel_count[rel] == 1 else Path(f).resolve().as_posix()
+            ident = rel if rel_count[rel] == 1 else Path(os.path.realpath(f)).as_posix()
             rid = f"{stem}-{hashlib.sha1(ident.encode('utf-8')).hexdigest()[:8]}"
         out.append((f, rel, rid))
     out.sort(key=lambda t: (t[2], t[0]))  # report ids are unique: the path never decides

@@ -50,6 +50,7 @@ __all__ = [
     "refresh_notebooks",
     "rel",
     "render_write_up",
+    "require_parsed",
     "run_notebooks",
 ]
 
@@ -81,7 +82,7 @@ def rel(path: str | os.PathLike) -> str:
     >>> rel(paths.PROJECT_ROOT / "build" / "figures")
     'build/figures'
     """
-    p = Path(path).resolve()
+    p = Path(os.path.realpath(path))  # never raises (a link to itself stays as it is)
     try:
         return p.relative_to(paths.PROJECT_ROOT).as_posix()
     except ValueError:
@@ -225,7 +226,7 @@ def _present(corpus: Any, sample_dirs: Sequence[Path]) -> Any:
     from gkwork.corpus import Corpus
 
     reports = corpus.reports.copy()
-    resolved = [Path(p).resolve() for p in reports["path"].astype(str)]
+    resolved = [Path(os.path.realpath(p)) for p in reports["path"].astype(str)]
     in_sample = [any(r.is_relative_to(d.resolve()) for d in sample_dirs) for r in resolved]
     reports["path"] = pd.array([rel(r) for r in resolved], dtype="string")
     syn = reports["synthetic"].astype("boolean").fillna(False)
@@ -272,6 +273,29 @@ def load_bundled(
     out = Path(processed_dir) if processed_dir is not None else paths.PROCESSED_DIR
     build_corpus(inputs, out, jobs=jobs, progress=False)
     return _present(load_corpus(out), sample_dirs)
+
+
+def require_parsed(corpus: Any) -> None:
+    """Stop (with a one-line error) when no report of ``corpus`` was parsed ``ok``.
+
+    Notebooks 03 and 04 compare parsed reports; a corpus in which every file failed has
+    nothing to compare, and notebook 01 lists why each file failed.
+
+    Raises
+    ------
+    GkworkError
+        Naming how many files failed, by status.
+    """
+    from gkwork.errors import GkworkError
+
+    status = corpus.reports["status"]
+    if (status == "ok").any():
+        return
+    counts = ", ".join(f"{k} {v}" for k, v in status.value_counts().sort_index().items())
+    raise GkworkError(
+        f"none of the {len(status)} files of this corpus was parsed ok ({counts or 'no files'}): "
+        "nothing to compare; notebook 01 (or gkwork parse) says why each file failed"
+    )
 
 
 def run_notebooks(

@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 
 import nbformat
+import pandas as pd
+import pytest
 
 from gkwork import demo
 
@@ -122,3 +124,15 @@ def test_refresh_runs_notebooks_in_their_directory_on_local_sockets(
     (done,) = demo.refresh_notebooks(["tiny"])
     out = nbformat.read(str(done), 4).cells[0].outputs[0]["data"]["text/plain"]
     assert out == repr(str(nbs))
+
+
+def test_require_parsed_stops_a_corpus_of_failures_with_one_line() -> None:
+    from gkwork.corpus import Corpus
+    from gkwork.demo import require_parsed
+    from gkwork.errors import GkworkError
+
+    frames = [pd.DataFrame() for _ in range(3)]
+    failed = Corpus(pd.DataFrame({"status": ["error", "empty", "error"]}), *frames)
+    with pytest.raises(GkworkError, match=r"none of the 3 files .* \(empty 1, error 2\)"):
+        require_parsed(failed)
+    require_parsed(Corpus(pd.DataFrame({"status": ["error", "ok"]}), *frames))  # one suffices
