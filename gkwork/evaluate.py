@@ -147,6 +147,12 @@ def score(corpus: Any, truth: str | os.PathLike) -> Score:
     if not records:
         raise InputError(f"the truth file {str(truth)!r} lists no report")
     truth_ids = [r["report_id"] for r in records]
+    if not reports["report_id"].isin(truth_ids).any():
+        raise InputError(
+            f"the dataset holds none of the {len(truth_ids)} reports its truth file lists (e.g. "
+            f"{truth_ids[0]!r}): it was not built from the synthetic folder of {str(truth)!r}; "
+            "build it with gkwork parse SYNTH_FOLDER --out DIR, then score DIR"
+        )
     true = _true_cells(records)
     read = cells.loc[
         cells["report_id"].isin(truth_ids), ["report_id", "table", "row", "col", "value", "flag"]

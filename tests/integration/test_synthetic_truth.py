@@ -77,6 +77,10 @@ def test_score_says_what_it_needs(parsed, tmp_path):
     (tmp_path / "truth.jsonl").write_text('{"report_id": "x"}\nnot json\n', encoding="utf-8")
     with pytest.raises(InputError, match="line 2 is not JSON"):
         score(corpus, tmp_path)
+    # the truth of another synthetic corpus: nothing to compare, not a score of zero
+    (tmp_path / "truth.jsonl").write_text('{"report_id": "other-1"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="holds none of the 1 reports its truth file lists"):
+        score(corpus, tmp_path)
 
 
 def test_flattened_text_is_recovered_or_left_missing_never_guessed(tmp_path):
