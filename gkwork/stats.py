@@ -102,6 +102,7 @@ _ORG_COLS = (
 #: Report metadata carried into the harmonised dataset (schema.md "Report metadata").
 META_VARIABLES: tuple[tuple[str, str, str, str], ...] = (
     ("report_id", "报告编号", "Report identifier (file stem)", "string"),
+    ("agency", "机关名称", "Issuing agency, as the report names it", "string"),
     ("year", "报告年度", "Reporting year", "Int64"),
     ("template", "表格格式", "Table format found (gov2019, gov2021, legacy, none)", "string"),
     (
@@ -110,13 +111,22 @@ META_VARIABLES: tuple[tuple[str, str, str, str], ...] = (
         "Provincial form of the template read (templates.variants; '' = the base form)",
         "string",
     ),
+    ("status", "解析状态", "ok, error, needs_ocr or empty: the counts of a report not ok are missing", "string"),
+    ("error", "失败原因", "Reason code and message when status is not ok (gkwork.errors.Reason)", "string"),
     ("format", "文件格式", "File format (txt, md, html, docx, pdf)", "string"),
     ("layout", "版式", "Table layout found in the file", "string"),
     ("admin_level", "行政层级", "Administrative level (province ... township)", "string"),
     ("agency_kind", "机关类型", "Kind of agency (government, department, ...)", "string"),
     ("province", "省份", "Province", "string"),
+    ("city", "地市", "Prefecture-level city", "string"),
+    ("county", "区县", "County-level division", "string"),
+    ("division_code", "行政区划代码", "GB/T 2260 code of the most specific place found", "string"),
+    ("signed_date", "成文日期", "Date the report was signed or issued (YYYY-MM-DD)", "string"),
+    ("title", "标题", "Title of the report as printed", "string"),
+    ("n_chars", "字数", "Length of the report's decoded text", "Int64"),
+    ("sha256", "文件哈希", "SHA-256 of the source file: names the exact file a value came from", "string"),
     ("synthetic", "合成数据", "True for synthetic (generated) reports", "boolean"),
-)
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -270,7 +280,7 @@ def codebook() -> pd.DataFrame:
                 "label_zh": zh,
                 "label_en": en,
                 "type": typ,
-                "unit": "",
+                "unit": "chars" if name == "n_chars" else "",
                 "derived": False,
                 "templates": "",
                 "source_gov2019": "reports/" + name,

@@ -151,3 +151,23 @@ def test_write_tables_csv_and_latex(tmp_path):
     assert "\\toprule" in tex and "0.500" in tex and "县\\_级" in tex and "Shares" in tex
     back = pd.read_csv(tmp_path / "t1.csv", encoding="utf-8-sig")
     assert back["share"].tolist() == [0.5, 0.25]
+
+
+def test_released_reports_say_which_agency_and_file_and_whether_it_parsed(tmp_path, frames):
+    """A row of the report-level release names its agency and place, whether the file was
+    parsed (and why not), and the exact source file (its SHA-256), beside the counts."""
+    reports = frames["reports"].copy()
+    reports["agency"] = ["某镇人民政府", "某县财政局"]
+    reports["status"] = ["ok", "error"]
+    reports["error"] = [None, "decode_failed: not UTF-8"]
+    reports["division_code"] = ["430102", None]
+    reports["sha256"] = ["a" * 64, "b" * 64]
+    release.write_release({**frames, "reports": reports}, tmp_path)
+    got = pd.read_parquet(tmp_path / "reports.parquet").set_index("report_id")
+    assert got.loc["a", "agency"] == "某镇人民政府" and got.loc["b", "status"] == "error"
+    assert got.loc["b", "error"].startswith("decode_failed") and pd.isna(got.loc["a", "error"])
+    assert got.loc["a", "division_code"] == "430102" and got.loc["b", "sha256"] == "b" * 64
+    assert got.loc["a", "received"] == 7.0  # the counts beside them
+    cb = pd.read_csv(tmp_path / "codebook.csv", encoding="utf-8-sig")
+    documented = set(cb.loc[cb["dataset"] == "reports", "variable"])
+    assert {"agency", "status", "error", "division_code", "sha256", "n_chars"} <= documented
