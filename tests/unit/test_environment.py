@@ -70,3 +70,13 @@ def test_gkwork_puts_arrow_on_the_c_library_allocator_unless_told_otherwise():
         assert _arrow_pool({"ARROW_DEFAULT_MEMORY_POOL": backend}) == backend
         return
     pytest.skip("this pyarrow has neither mimalloc nor jemalloc to choose")
+
+
+def test_citation_file_names_the_package_version():
+    """CITATION.cff (what GitHub's "Cite this repository" reads) is kept in step."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "version"
+    ]
+    cff = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert re.search(r'^version: "?([^"\n]+)"?$', cff, re.M).group(1) == version
+    assert cff.startswith("cff-version: 1.2.0\n")
