@@ -72,6 +72,7 @@ __all__ = [
     "chinese_date",
     "expected_cells",
     "expected_records",
+    "narrative_records",
     "render_text",
     "spec_blocks",
 ]
@@ -634,7 +635,8 @@ def expected_cells(
     quirks : mapping, optional
         The same ``quirks`` given to :func:`render_text` (value quirks are re-applied).
     layout : str, optional
-        ``'narrative'`` has no tables, hence no cells.
+        ``'narrative'`` has no tables: its cells are the numbers its sentences state
+        (:func:`narrative_records`).
 
     Returns
     -------
@@ -646,7 +648,7 @@ def expected_cells(
     """
     if quirks:
         spec = apply_quirks(spec, quirks)
-    recs = [] if layout == "narrative" else expected_records(spec)
+    recs = narrative_records(spec) if layout == "narrative" else expected_records(spec)
     df = pd.DataFrame.from_records(recs, columns=EXPECTED_COLUMNS)
     df["value"] = df["value"].astype("float64")
     return df
@@ -883,50 +885,92 @@ def _num(raw: str) -> str:
     return s if s else "0"
 
 
+#: What the narrative layout writes around each table's statements: (opening, separator).
+_NARRATIVE_FRAMES: dict[str, tuple[str, str]] = {
+    "applications": ("本年度收到和处理政府信息公开申请情况如下：", "，"),
+    "review_litigation": ("本年度", "；"),
+    "active_disclosure": ("主动公开情况：", "；"),
+    "legacy_stats": ("统计情况：", "；"),
+}
+_RL_NAMES = {
+    "review": "行政复议",
+    "litigation_direct": "未经复议直接起诉的行政诉讼",
+    "litigation_after_review": "复议后起诉的行政诉讼",
+}
+
+
+def _narrative_statements(
+    name: str, spec: ReportSpec
+) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The statements the narrative layout makes of one table: (text, [(row, col, raw), ...]),
+    ``raw`` being the number as the text states it (a blank cell is stated as 0)."""
+    t = spec.tables.get(name, {})
+    out: list[tuple[str, list[tuple[str, str, str]]]] = []
+    if name == "applications":
+        for k, label in _app_row_labels(spec.template):
+            if k in t:
+                raw = _num(t[k].get("total", ""))
+                out.append((f"{label}{raw}件", [(k, "total", raw)]))
+    elif name == "review_litigation":
+        for r, label in _RL_NAMES.items():
+            v = t.get(r, {})
+            raws = {
+                c: _num(v.get(c, "")) for c in ("total", "upheld", "corrected", "other", "pending")
+            }
+            text = (
+                f"{label}{raws['total']}件（结果维持{raws['upheld']}件，结果纠正{raws['corrected']}件，"
+                f"其他结果{raws['other']}件，尚未审结{raws['pending']}件）"
+            )
+            out.append((text, [(r, c, raw) for c, raw in raws.items()]))
+    elif name == "active_disclosure":
+        for _, clabels, rdefs, ckeys in _ad_structure(spec.template):
+            for rkey, rlabel in rdefs:
+                v = t.get(rkey, {})
+                raws = [(ck, _num(v.get(ck, ""))) for ck in ckeys]
+                text = rlabel + "".join(
+                    f"{cl}{raw}" for cl, (_, raw) in zip(clabels, raws, strict=True)
+                )
+                out.append((text, [(rkey, ck, raw) for ck, raw in raws]))
+    elif name == "legacy_stats":
+        for k, label, unit, is_data in _legacy_rows():
+            if is_data and k in t:
+                raw = _num(t[k].get("value", ""))
+                out.append((f"{label}{raw}{unit}", [(k, "value", raw)]))
+    return out
+
+
 def _narrative_table(table: TableBlock, spec: ReportSpec | None) -> list[str]:
     """State a table's numbers in prose (the 'narrative' layout)."""
     if spec is None:
         return ["，".join(c.text for row in table.rows for c in row if c.text) + "。"]
-    t = spec.tables.get(table.name, {})
-    if table.name == "applications":
-        rows = dict(_app_row_labels(spec.template))
-        parts = [f"{rows[k]}{_num(t.get(k, {}).get('total', ''))}件" for k in rows if k in t]
-        return ["本年度收到和处理政府信息公开申请情况如下：" + "，".join(parts) + "。"]
-    if table.name == "review_litigation":
-        names = {
-            "review": "行政复议",
-            "litigation_direct": "未经复议直接起诉的行政诉讼",
-            "litigation_after_review": "复议后起诉的行政诉讼",
-        }
-        parts = []
-        for r, name in names.items():
-            v = t.get(r, {})
-            parts.append(
-                f"{name}{_num(v.get('total', ''))}件（结果维持{_num(v.get('upheld', ''))}件，"
-                f"结果纠正{_num(v.get('corrected', ''))}件，其他结果{_num(v.get('other', ''))}件，"
-                f"尚未审结{_num(v.get('pending', ''))}件）"
-            )
-        return ["本年度" + "；".join(parts) + "。"]
-    if table.name == "active_disclosure":
-        parts = []
-        for _, clabels, rdefs, ckeys in _ad_structure(spec.template):
-            for rkey, rlabel in rdefs:
-                v = t.get(rkey, {})
-                parts.append(
-                    rlabel
-                    + "".join(
-                        f"{cl}{_num(v.get(ck, ''))}" for cl, ck in zip(clabels, ckeys, strict=True)
-                    )
-                )
-        return ["主动公开情况：" + "；".join(parts) + "。"]
-    if table.name == "legacy_stats":
-        parts = [
-            f"{label}{_num(t.get(k, {}).get('value', ''))}{unit}"
-            for k, label, unit, is_data in _legacy_rows()
-            if is_data and k in t
-        ]
-        return ["统计情况：" + "；".join(parts) + "。"]
-    return []
+    statements = _narrative_statements(table.name, spec)
+    if not statements:
+        return []
+    opening, sep = _NARRATIVE_FRAMES[table.name]
+    return [opening + sep.join(text for text, _ in statements) + "。"]
+
+
+def narrative_records(spec: ReportSpec) -> list[tuple[str, str, str, float, str, str]]:
+    """(table, row, col, value, raw, unit) of every number the narrative layout states.
+
+    The narrative layout writes no table: it states numbers in sentences (Section 三's totals,
+    every reconsideration and lawsuit count, the Section 二 cells, the 统计表's values), as
+    reports that describe their statistics in prose do. A blank cell is stated as 0 and is
+    recorded so; what a parser reads from those sentences is scored against these.
+    """
+    if spec.template == "none":
+        return []
+    flags = {
+        (t, r, c): (neg, dec) for t, r, cols in _cell_keys(spec.template) for c, neg, dec in cols
+    }
+    recs = []
+    for name in (n for n in _NARRATIVE_FRAMES if n in spec.tables):
+        for _, cells in _narrative_statements(name, spec):
+            for row, col, raw in cells:
+                neg, dec = flags.get((name, row, col), (False, False))
+                pv = parse_value(raw, allow_negative=neg, allow_decimal=dec)
+                recs.append((name, row, col, pv.value, raw, pv.unit))
+    return recs
 
 
 def render_text(

@@ -16,6 +16,7 @@ from gkwork.render import (
     apply_quirks,
     chinese_date,
     expected_cells,
+    narrative_records,
     render_text,
     spec_blocks,
 )
@@ -130,7 +131,11 @@ def test_expected_cells_counts_follow_templates():
         assert exp.groupby("table").size().to_dict() == counts
         assert (exp["value"] == 0).all()
     assert expected_cells(_spec("none")).empty
-    assert expected_cells(_spec("gov2019"), layout="narrative").empty
+    stated = expected_cells(_spec("gov2019"), layout="narrative")  # Section 三 totals only
+    assert stated.groupby("table").size().to_dict() == {
+        "active_disclosure": 22, "applications": 23, "review_litigation": 15
+    }  # fmt: skip
+    assert set(stated.loc[stated["table"] == "applications", "col"]) == {"total"}
 
 
 def test_expected_cells_parse_raw_text():
@@ -224,6 +229,27 @@ def test_narrative_layout_has_no_tables():
     text = render_text(spec, "narrative")
     assert "|" not in text and "\t" not in text
     assert "一、本年新收政府信息公开申请数量17件" in text
+
+
+@pytest.mark.parametrize("template", ["gov2019", "gov2021", "legacy"])
+def test_narrative_records_are_the_numbers_its_sentences_state(template: str) -> None:
+    """The truth of a narrative report: each number a sentence states, in the order the text
+    states them; a blank cell is stated (and recorded) as 0, 无 as missing."""
+    spec = _spec(template)
+    table = "legacy_stats" if template == "legacy" else "applications"
+    row = "proactive_items_total" if template == "legacy" else "new_received"
+    col = "value" if template == "legacy" else "total"
+    spec.tables[table][row][col] = "17"
+    other = next(r for r in spec.tables[table] if r != row)
+    spec.tables[table][other][col] = ""  # printed blank: the prose says 0
+    text = render_text(spec, "narrative")
+    recs = narrative_records(spec)
+    got = {(t, r, c): v for t, r, c, v, _raw, _unit in recs}
+    assert got[(table, row, col)] == 17.0 and got[(table, other, col)] == 0.0
+    pos = 0
+    for _t, _r, _c, _v, raw, _u in recs:  # every stated number is in the text, in order
+        pos = text.index(raw, pos)
+    assert narrative_records(_spec("none")) == []
 
 
 def test_legacy_table_pipe_shape():
