@@ -1386,9 +1386,10 @@ def panel_checks(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
 
 def _panel_reports(reports: pd.DataFrame) -> pd.DataFrame:
     """The reports that take part in the panel checks (parsed ok, with a year and an agency)."""
+    from gkwork.panel import panel_members
+
     reps = reports[[c for c in _PANEL_REPORT_COLUMNS if c in reports.columns]]
-    reps = reps[(reps["status"] == "ok") & reps["year"].notna() & reps["agency"].notna()]
-    return reps.drop(columns="status").reset_index(drop=True)
+    return panel_members(reps).drop(columns="status").reset_index(drop=True)
 
 
 def _panel_frame(reps: pd.DataFrame, cells: Any) -> pd.DataFrame:

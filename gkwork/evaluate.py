@@ -10,7 +10,7 @@ cell printed blank or 无), and the defects injected into it with the rules that
   number where the truth has none), ``wrong``; not read, or read without a value where the
   truth has one (a cell left missing because its digits could not be split, flag
   ``ambiguous``), ``missing``; a cell read that the truth does not have is ``extra``;
-* **metadata**: template and year as recorded;
+* **metadata**: template, year, agency and signed date as recorded;
 * **faults**: an injected defect is ``detected`` when one of its rules fails on that report;
 * **unexplained failures**: failing checks of rules no injected defect names (nor the record's
   ``expected_failures``: a report written in the ``narrative`` layout has no statutory table,
@@ -58,16 +58,17 @@ class Score:
     ----------
     files : DataFrame
         One row per report of the truth file: report_id, file, format, layout, status,
-        template (true), template_read, year_ok, one column per cell outcome
-        (:data:`CELL_OUTCOMES`), faults (kinds, ``;``-joined), faults_detected, unexplained
-        (rules failing that no injected defect names, ``;``-joined).
+        template (true), template_read, year_ok, agency_ok, signed_date_ok, one column per
+        cell outcome (:data:`CELL_OUTCOMES`), faults (kinds, ``;``-joined), faults_detected,
+        unexplained (rules failing that no injected defect names, ``;``-joined).
     cells : DataFrame
         The cells that are not ``correct``: report_id, table, row, col, true, read, flag (of
         the cell read), outcome.
     summary : DataFrame
-        Index ``metric`` (files, files_read, template_accuracy, year_accuracy, true_cells,
-        cell_accuracy, missing_cells, wrong_cells, extra_cells, faults, faults_detected,
-        fault_recall, unexplained_failures), column ``value``.
+        Index ``metric`` (files, files_read, template_accuracy, year_accuracy, agency_accuracy,
+        signed_date_accuracy, true_cells, cell_accuracy, missing_cells, wrong_cells,
+        extra_cells, faults, faults_detected, fault_recall, unexplained_failures), column
+        ``value``.
     """
 
     files: pd.DataFrame
@@ -105,6 +106,14 @@ def _true_cells(records: list[dict[str, Any]]) -> pd.DataFrame:
         for col, v in by_col.items()
     ]
     return pd.DataFrame(rows, columns=["report_id", "table", "row", "col", "true"])
+
+
+def _same_text(read: Any, true: Any) -> bool:
+    """A metadata value read equals the truth's (both missing counts as equal)."""
+    missing_read = read is None or (not isinstance(read, str) and pd.isna(read)) or read == ""
+    if true is None or true == "":
+        return missing_read
+    return not missing_read and str(read) == str(true)
 
 
 def _same(a: float, b: float) -> bool:
@@ -206,6 +215,9 @@ def score(corpus: Any, truth: str | os.PathLike) -> Score:
                 "template": rec.get("template"),
                 "template_read": None if got is None else got["template"],
                 "year_ok": got is not None and got["year"] == rec.get("year"),
+                "agency_ok": got is not None and _same_text(got["agency"], rec.get("agency")),
+                "signed_date_ok": got is not None
+                and _same_text(got["signed_date"], rec.get("signed_date")),
                 **{k: int(counts.at[rid, k]) for k in CELL_OUTCOMES},
                 "faults": ";".join(f["kind"] for f in rec.get("faults", [])),
                 "n_faults": len(rec.get("faults", [])),
@@ -221,6 +233,8 @@ def score(corpus: Any, truth: str | os.PathLike) -> Score:
         "files_read": int(files["status"].notna().sum()),
         "template_accuracy": float((files["template"] == files["template_read"]).mean()),
         "year_accuracy": float(files["year_ok"].mean()),
+        "agency_accuracy": float(files["agency_ok"].mean()),
+        "signed_date_accuracy": float(files["signed_date_ok"].mean()),
         "true_cells": n_true,
         "cell_accuracy": float(files["correct"].sum() / n_true) if n_true else math.nan,
         "missing_cells": int(files["missing"].sum()),

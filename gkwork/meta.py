@@ -86,15 +86,39 @@ class Place:
     division_code: str | None
 
 
+#: Rows of the code lists that are no division of their own (a municipality's 市辖区, its
+#: 县, a province's 省直辖县级行政区划): a place under them has no prefecture name.
+_PSEUDO_DIVISION_RE = re.compile(r"市辖区|县|.*直辖县级行政区划")
+
+
 @functools.lru_cache(maxsize=1)
-def _gazetteer() -> tuple[dict[str, str], dict[str, str], object]:
-    """(code6 -> name, name -> code6, regex of names longest first) from cpca's adcodes."""
+def _gazetteer() -> tuple[dict[str, str], dict[str, str], object, dict[str, tuple[str, ...]]]:
+    """(code6 -> name, name -> code6 ('' when shared), automaton of the names, shared name ->
+    its codes) of the divisions.
+
+    The current divisions (gkwork/data/divisions.csv: the Ministry of Civil Affairs' 2021-2022
+    list) come first; cpca's adcodes (about 2015) add the names and codes of earlier
+    revisions that the current list no longer has (晋宁县 530122, now 晋宁区 530115), so that
+    reports of either period are placed.
+    """
+    current = pd.read_csv(
+        resources.files("gkwork").joinpath("data", "divisions.csv"), comment="#", dtype=str
+    )
     path = resources.files("cpca").joinpath("resources", "adcodes.csv")
-    df = pd.read_csv(path, dtype={"adcode": str}, usecols=["adcode", "name"])
+    earlier = pd.read_csv(path, dtype={"adcode": str}, usecols=["adcode", "name"])
     code_to_name: dict[str, str] = {}
     name_to_code: dict[str, str] = {}
-    for code, name in zip(df["adcode"].str[:6], df["name"], strict=True):
+    current_names = set(current["name"])
+    pairs = [
+        *zip(current["code"], current["name"], strict=True),
+        *((c, n) for c, n in zip(earlier["adcode"].str[:6], earlier["name"], strict=True)
+          if n not in current_names and not _PSEUDO_DIVISION_RE.fullmatch(n)),
+    ]  # fmt: skip
+    codes_of: dict[str, list[str]] = {}
+    for code, name in pairs:
         code_to_name.setdefault(code, name)
+        if code not in codes_of.setdefault(name, []):
+            codes_of[name].append(code)
         # ambiguous names (e.g. 朝阳区 in Beijing and Changchun) are kept only once: such names
         # resolve only with the help of a higher-level name or a division code
         if name in name_to_code and name_to_code[name] != code:
@@ -115,12 +139,22 @@ def _gazetteer() -> tuple[dict[str, str], dict[str, str], object]:
         if len(n) >= 2:
             automaton.add_word(n, n)
     automaton.make_automaton()
-    return code_to_name, name_to_code, automaton
+    shared = {n: tuple(c) for n, c in codes_of.items() if len(c) > 1 and not name_to_code[n]}
+    return code_to_name, name_to_code, automaton, shared
+
+
+def _under(ancestor: str, code: str) -> bool:
+    """Whether division ``code`` lies in the province or prefecture ``ancestor``."""
+    if ancestor == code:
+        return False
+    if ancestor[2:] == "0000":
+        return code[:2] == ancestor[:2]
+    return ancestor[4:] == "00" and code[:4] == ancestor[:4]
 
 
 def place_from_code(code: str) -> Place:
     """Province/city/county names for a 6-digit division code (GB/T 2260)."""
-    code_to_name, _, _ = _gazetteer()
+    code_to_name = _gazetteer()[0]
     if not re.fullmatch(r"\d{6}", code or "") or code[:2] + "0000" not in code_to_name:
         return Place(None, None, None, None)
     prov = code_to_name.get(code[:2] + "0000")
@@ -132,11 +166,15 @@ def place_from_code(code: str) -> Place:
 @functools.lru_cache(maxsize=20000)
 def place_from_text(text: str) -> Place:
     """Resolve place names in ``text`` (an agency name or title) with the gazetteer."""
-    code_to_name, name_to_code, automaton = _gazetteer()
+    _, name_to_code, automaton, shared = _gazetteer()
     found = [name for _, name in automaton.iter(text)] if text else []
     codes = [name_to_code[n] for n in found if name_to_code.get(n)]
+    for n in found:  # a shared name (西湖区: 杭州 330106, 南昌 360103) is placed by a
+        if n in shared:  # province or prefecture named beside it (杭州市西湖区)
+            under = [c for c in shared[n] if any(_under(k, c) for k in codes)]
+            if len(under) == 1:
+                codes.append(under[0])
     if not codes:
-        # ambiguous names: pick the one under a found higher-level name
         return Place(None, None, None, None)
     # most specific code whose ancestors are consistent with the others
     codes.sort(key=lambda c: (c[4:] != "00", c[2:4] != "00"), reverse=True)
@@ -280,8 +318,14 @@ def _abbreviates(short: str | None, full: str | None) -> bool:
     return all(ch in rest for ch in short)  # a subsequence: each found after the previous
 
 
+#: A bracketed tag before a title (a site's column, 【政务公开】; the synthetic marker): never
+#: part of the agency's name.
+_TITLE_TAG_RE = re.compile(r"^.*[】\]］]")
+
+
 def _clean_agency(a: str) -> str:
     a = _SPACES_RE.sub("", a)
+    a = _TITLE_TAG_RE.sub("", a)
     a = _AGENCY_PREFIX_RE.sub("", a)
     a = _AGENCY_SUFFIX_RE.sub("", a)
     return a.strip("#《》「」【】:：| ")

@@ -43,7 +43,14 @@ from gkwork.errors import GkworkError
 
 logger = logging.getLogger("gkwork")
 
-__all__ = ["PanelSettings", "check_panel", "match_agencies", "normalize_agency"]
+__all__ = [
+    "PanelSettings",
+    "check_panel",
+    "match_agencies",
+    "normalize_agency",
+    "panel_ids",
+    "panel_members",
+]
 
 #: Columns of :func:`match_agencies`.
 MATCH_COLUMNS: list[str] = ["report_id", "panel_id", "agency_norm", "method", "confidence"]
@@ -290,6 +297,34 @@ def _column(frame: pd.DataFrame, name: str) -> list[Any]:
     if name not in frame.columns:
         return [None] * len(frame)
     return [None if v is pd.NA or v is pd.NaT else v for v in frame[name].tolist()]
+
+
+def panel_members(reports: pd.DataFrame) -> pd.DataFrame:
+    """The reports that take part in panels: parsed ``ok`` (when ``status`` is given), with a
+    year and an agency. The panel step of a build matches these and no others."""
+    keep = reports["year"].notna() & reports["agency"].notna()
+    if "status" in reports.columns:
+        keep &= reports["status"] == "ok"
+    return reports[keep]
+
+
+def panel_ids(reports: pd.DataFrame, *, settings: PanelSettings | None = None) -> pd.DataFrame:
+    """Each panel member's ``panel_id``, as the build's cross-year checks link them.
+
+    Parameters
+    ----------
+    reports : pandas.DataFrame
+        The ``reports`` table (``report_id``, ``agency``, ``year``; ``status`` and the location
+        columns when known). Reports that are not :func:`panel_members` get no row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns report_id, panel_id (see :func:`match_agencies`).
+    """
+    members = panel_members(reports)
+    cols = [c for c in ("report_id", "agency", "year", *LOCATION_COLUMNS) if c in members.columns]
+    return match_agencies(members[cols], settings=settings)[["report_id", "panel_id"]]
 
 
 def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = None) -> pd.DataFrame:

@@ -103,6 +103,7 @@ _ORG_COLS = (
 META_VARIABLES: tuple[tuple[str, str, str, str], ...] = (
     ("report_id", "报告编号", "Report identifier (file stem)", "string"),
     ("agency", "机关名称", "Issuing agency, as the report names it", "string"),
+    ("panel_id", "机关面板编号", "The same agency across years: reports linked by gkwork.panel.match_agencies share it (p + 10 hex digits, stable for the same normalised name and place); empty for a report without a year or an agency, or not parsed", "string"),
     ("year", "报告年度", "Reporting year", "Int64"),
     ("template", "表格格式", "Table format found (gov2019, gov2021, legacy, none)", "string"),
     (
@@ -127,6 +128,10 @@ META_VARIABLES: tuple[tuple[str, str, str, str], ...] = (
     ("sha256", "文件哈希", "SHA-256 of the source file: names the exact file a value came from", "string"),
     ("synthetic", "合成数据", "True for synthetic (generated) reports", "boolean"),
 )  # fmt: skip
+
+
+#: Metadata variables worked out from the reports table rather than copied: their source.
+_META_DERIVED: dict[str, str] = {"panel_id": "gkwork.panel.panel_ids(reports)"}
 
 
 @dataclass(frozen=True)
@@ -281,11 +286,11 @@ def codebook() -> pd.DataFrame:
                 "label_en": en,
                 "type": typ,
                 "unit": "chars" if name == "n_chars" else "",
-                "derived": False,
+                "derived": name in _META_DERIVED,
                 "templates": "",
-                "source_gov2019": "reports/" + name,
-                "source_gov2021": "reports/" + name,
-                "source_legacy": "reports/" + name,
+                "source_gov2019": _META_DERIVED.get(name, "reports/" + name),
+                "source_gov2021": _META_DERIVED.get(name, "reports/" + name),
+                "source_legacy": _META_DERIVED.get(name, "reports/" + name),
                 "note": "report metadata",
             }
         )
@@ -468,6 +473,15 @@ def harmonise(cells: pd.DataFrame, reports: pd.DataFrame | None = None) -> pd.Da
     if reports is not None:
         meta = reports.copy()
         meta["report_id"] = meta["report_id"].astype(str)
+        if "panel_id" not in meta.columns and {"agency", "year"} <= set(meta.columns):
+            from gkwork.panel import panel_ids  # the agencies the cross-year checks link
+
+            ids = panel_ids(meta)
+            meta["panel_id"] = (
+                meta["report_id"]
+                .map(dict(zip(ids["report_id"].astype(str), ids["panel_id"], strict=True)))
+                .astype("string")
+            )
     else:
         meta = pd.DataFrame({"report_id": sorted(lookup)})
         meta["template"] = [_infer_template(*present[r]) for r in meta["report_id"]]

@@ -38,6 +38,11 @@ def test_every_cell_and_defect_of_a_synthetic_corpus_is_read(parsed):
         0,
     ), result.cells.head(20)
     assert (s["template_accuracy"], s["year_accuracy"]) == (1.0, 1.0)
+    # the agency as the report names it (an HTML page's title carries the synthetic marker in
+    # brackets before it: not part of the name) and the date it was signed
+    assert (s["agency_accuracy"], s["signed_date_accuracy"]) == (1.0, 1.0), result.files[
+        ~(result.files["agency_ok"] & result.files["signed_date_ok"])
+    ]
     kinds = set(";".join(result.files["faults"]).split(";")) - {""}
     assert kinds == {"broken_sum", "truncated", "outdated_template", "text_table_mismatch"}
     assert s["fault_recall"] == 1.0 and s["faults_detected"] == s["faults"] > 5

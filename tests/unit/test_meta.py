@@ -45,6 +45,29 @@ def test_places_from_names():
     assert place_from_code("320813").county == "洪泽区"
 
 
+def test_places_of_current_and_earlier_division_names():
+    """Divisions renamed since 2015 are placed under their current name and code
+    (gkwork/data/divisions.csv, MCA 2021-2022) and under the earlier one (cpca's adcodes), so
+    that reports of either period are placed; a name two divisions share stays unplaced."""
+    now, then = place_from_text("晋宁区人民政府"), place_from_text("晋宁县人民政府")
+    assert (now.county, now.division_code, then.county, then.division_code) == (
+        "晋宁区", "530115", "晋宁县", "530122"
+    )  # fmt: skip
+    assert place_from_text("济南市章丘区教育局").division_code == "370114"
+    assert place_from_code("530115") == now and place_from_code("530122").county == "晋宁县"
+    assert place_from_text("西湖区民政局").division_code is None  # 杭州 330106 or 南昌 360103
+    assert place_from_text("杭州市西湖区民政局").division_code == "330106"
+    assert admin_level("晋宁区应急管理局", now) == "county"
+
+
+def test_a_bracketed_tag_before_the_title_is_not_the_agency():
+    for tag in ("【合成数据 synthetic data — not a real report】", "【政务公开】", "[信息公开]"):
+        m = gkwork.read_text(
+            f"{tag}小溪镇人民政府2019年政府信息公开工作年度报告\n一、总体情况\n"
+        ).meta
+        assert m["agency"] == "小溪镇人民政府", (tag, m["agency"])
+
+
 def test_kinds_and_levels():
     none = place_from_text("")
     assert agency_kind("中共陬市镇委员会") == "party_body"

@@ -276,3 +276,33 @@ def test_group_summaries_of_nothing_keep_their_columns():
     ):
         out = fn(h)
         assert out.empty and list(out.columns) == columns, fn.__name__
+
+
+def test_harmonised_reports_carry_the_panel_id_the_cross_year_checks_use():
+    """Reports of one agency in different years share a panel_id (as gkwork.panel links them
+    for the panel.* checks); a report not parsed, or without a year, has none."""
+    from gkwork.panel import check_panel
+
+    reports = pd.DataFrame(
+        {
+            "report_id": ["a19", "a20", "b20", "x"],
+            "agency": ["某县财政局", "某县财政局2020年", "某县公安局", "某县财政局"],
+            "year": pd.array([2019, 2020, 2020, None], dtype="Int64"),
+            "status": ["ok", "ok", "ok", "ok"],
+            "template": ["gov2019"] * 4,
+        }
+    )
+    cells = pd.DataFrame(
+        {"report_id": ["a19", "a20"], "table": "applications", "row": "new_received",
+         "col": "total", "value": [1.0, 2.0]}
+    )  # fmt: skip
+    h = stats.harmonise(cells, reports).set_index("report_id")
+    assert h.loc["a19", "panel_id"] == h.loc["a20", "panel_id"] != h.loc["b20", "panel_id"]
+    assert h.loc["a19", "panel_id"].startswith("p") and pd.isna(h.loc["x", "panel_id"])
+    failed = reports.assign(status=["ok", "error", "ok", "ok"])
+    assert pd.isna(stats.harmonise(cells, failed).set_index("report_id").loc["a20", "panel_id"])
+    cb = stats.codebook().set_index("variable")
+    assert cb.loc["panel_id", "derived"] and "panel_ids" in cb.loc["panel_id", "source_gov2019"]
+    # the ids are those the panel checks pair reports by
+    paired = check_panel(reports, cells.assign(start=0, end=1, raw="1", flag="", unit=""))
+    assert set(paired["report_id"]) == {"a20"}  # a19 -> a20 is the one pair
