@@ -216,6 +216,17 @@ def agency_kind(agency: str | None) -> str | None:
 
 
 @functools.lru_cache(maxsize=1 << 14)
+def _names_a_county(name: str) -> bool:
+    """Whether ``name`` names a county-level division, even one it cannot place (西湖区民政局:
+    杭州's or 南昌's, a county-level body either way)."""
+    _, name_to_code, automaton, shared = _gazetteer()
+    for _, found in automaton.iter(name):
+        codes = shared.get(found) or (name_to_code.get(found),)
+        if all(c and c[4:] != "00" for c in codes):
+            return True
+    return False
+
+
 def admin_level(agency: str | None, place: Place) -> str | None:
     """province / prefecture / county / township, from the agency name and division code."""
     if not agency:
@@ -226,7 +237,7 @@ def admin_level(agency: str | None, place: Place) -> str | None:
     core = _LEVEL_CORE_RE.sub("", a)
     if _LEVEL_COUNTY_CORE_RE.search(core) or _LEVEL_COUNTY_RE.search(a):
         return "county"
-    if place.county:
+    if place.county or _names_a_county(a):
         return "county"
     if re.search(r"(省|自治区)$", core):
         return "province"

@@ -58,6 +58,9 @@ def test_places_of_current_and_earlier_division_names():
     assert place_from_text("西湖区民政局").division_code is None  # 杭州 330106 or 南昌 360103
     assert place_from_text("杭州市西湖区民政局").division_code == "330106"
     assert admin_level("晋宁区应急管理局", now) == "county"
+    # a county-level name it cannot place still makes its body county-level
+    assert admin_level("西湖区卫生健康委员会", place_from_text("西湖区卫生健康委员会")) == "county"
+    assert admin_level("昆明市水利局", place_from_text("")) is None  # a city needs its place
 
 
 def test_a_bracketed_tag_before_the_title_is_not_the_agency():
