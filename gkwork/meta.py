@@ -215,7 +215,6 @@ def agency_kind(agency: str | None) -> str | None:
     return "department"
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def _names_a_county(name: str) -> bool:
     """Whether ``name`` names a county-level division, even one it cannot place (西湖区民政局:
     杭州's or 南昌's, a county-level body either way)."""
@@ -227,6 +226,7 @@ def _names_a_county(name: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def admin_level(agency: str | None, place: Place) -> str | None:
     """province / prefecture / county / township, from the agency name and division code."""
     if not agency:
