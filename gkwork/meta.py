@@ -279,7 +279,10 @@ _FIELD_RE = {
     "publisher": re.compile(
         r"(?:发布单位|发布机构|发文机关)\s*[:：]\s*\|?\s*(?P<v>[^\s|,，。]{2,40})"
     ),
-    "filer": re.compile(r"填报单位\s*[:：]\s*\|?\s*(?P<v>[^\s|,，。]{2,40})"),
+    # in run-together text the 统计表's header follows: 填报单位：某办事处统 计 指 标…
+    "filer": re.compile(
+        r"填报单位\s*[:：]\s*\|?\s*(?P<v>(?:(?!统\s*计|指\s*标)[^\s|,，。]){2,40})"
+    ),
     "written_date": re.compile(
         r"成文日期\s*[:：]\s*\|?\s*(?P<v>[0-9]{4}[-./年][0-9]{1,2}[-./月][0-9]{1,2}日?)"
     ),
@@ -492,7 +495,7 @@ def _signed_date(text: str) -> str | None:
 
 
 _ORG_END_RE = re.compile(
-    r"(人民政府|政府|办事处|委员会|党委|局|委|办公室|办|中心|管委会|管理局|街道|镇|乡)$"
+    r"(人民政府|政府|办事处|委员会|党委|局|厅|委|办公室|办|中心|管委会|管理局|街道|镇|乡|署|院)$"
 )
 
 
@@ -577,8 +580,8 @@ def _run_together_signature(tail: str) -> tuple[str, str | None] | None:
 
 
 #: The organisation just before a date in run-together text: the words after the last
-#: sentence stop or space (2-30 characters).
-_RUN_SIGNER_RE = re.compile(r"(?:^|[\s。；;！!？?])([^\s。；;！!？?，,：:、“”]{2,30})\s*$")
+#: sentence stop, space, colon or number (2-30 characters; …填报日期：2017.12.29某办事处).
+_RUN_SIGNER_RE = re.compile(r"(?:^|[\s。；;！!？?：:\d.])([^\s。；;！!？?，,：:、“”\d.]{2,30})\s*$")
 #: What an archived page appends after the report (its download link).
 _PAGE_TAIL_RE = re.compile(r"\s*附件下载\s*$")
 

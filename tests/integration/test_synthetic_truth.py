@@ -103,6 +103,11 @@ def test_flattened_text_is_recovered_or_left_missing_never_guessed(tmp_path):
     s = result.summary["value"]
     assert s["cell_accuracy"] > 0.85 and s["fault_recall"] == 1.0
     assert s["extra_cells"] == 0  # no row is read from another table's digits
+    # the agency (not the 统计表 header run into 填报单位) and the signature (after 填报日期's
+    # date, or a provincial 厅's) are read from text without line breaks too
+    assert (s["agency_accuracy"], s["signed_date_accuracy"]) == (1.0, 1.0), result.files[
+        ~(result.files["agency_ok"] & result.files["signed_date_ok"])
+    ]
     missing = result.cells[result.cells["outcome"] == "missing"]
     assert missing["flag"].fillna("").str.contains("ambiguous|unresolved|blank").mean() > 0.7
     wrong = result.cells[result.cells["outcome"] == "wrong"]

@@ -322,3 +322,20 @@ def test_memoised_kinds_and_levels_equal_the_plain_functions():
             place_from_code("320000"),
         ):
             assert M.admin_level(a, place) == M.admin_level.__wrapped__(a, place)
+
+
+def test_run_together_text_keeps_its_filer_and_signature_apart_from_their_neighbours():
+    """Archived text without line breaks: the 统计表's header after 填报单位 is not part of
+    the filer's name, a signature after 填报日期's date is still the signature, and a
+    provincial department (…厅) signs as any agency does."""
+    text = (
+        "章丘区明水街道办事处2017年政府信息公开工作年度报告一、概述本年度工作稳步推进。"
+        "政府信息公开情况统计表填报单位：章丘区明水街道办事处统 计 指 标单位年度累计数"
+        "填报日期：2017.12.29章丘区明水街道办事处2018年3月14日"
+    )
+    m = gkwork.read_text(text).meta
+    assert m["agency"] == "章丘区明水街道办事处"
+    assert (m["signer"], m["signed_date"]) == ("章丘区明水街道办事处", "2018-03-14")
+    text = "四川省住房和城乡建设厅2022年政府信息公开工作年度报告一、总体情况本年度工作稳步推进。   四川省住房和城乡建设厅   2023年1月12日"
+    m = gkwork.read_text(text).meta
+    assert m["signed_date"] == "2023-01-12" and m["admin_level"] == "province"
