@@ -1069,8 +1069,11 @@ def _blank_rows(
             end = pos + len(form.text)
             # the label as a whole word: nothing CJK after it but its unit (17.企业信用件 of a
             # legacy table printed with a unit column)
-            whole = not (end < len(doc.ms) and _is_cjk(doc.ms[end])) or doc.ms.startswith(
-                _UNIT_TOKENS, end
+            # or the next row's label right after it (行政处罚行政强制 0: 行政处罚 is blank)
+            whole = (
+                not (end < len(doc.ms) and _is_cjk(doc.ms[end]))
+                or doc.ms.startswith(_UNIT_TOKENS, end)
+                or end == nxt.s
             )
             if pos != -1 and whole:
                 out.append(_Located(key, pos, end))
@@ -1722,7 +1725,9 @@ def _extract_review(
         while i < limit:
             if _run_char(doc.text[i]) in _DIGITS:
                 run = _read_run(doc.text, i, limit, unit_ok=False)
-                if run.n_chars >= 15:
+                # fewer than 15 digits right after the table's header: blanks vanished; the
+                # cells are there but cannot be told apart (unresolved, not an absent table)
+                if run.n_chars >= 15 or "尚未审结" in doc.text[start:i]:
                     found = run
                 break
             i += 1

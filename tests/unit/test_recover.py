@@ -721,3 +721,36 @@ def test_a_row_whose_blank_may_have_vanished_is_not_guessed():
     assert R._values(R._read_run("6100000", 0, 7, unit_ok=False).chunks, sol.split) == (
         6.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0,
     )  # fmt: skip
+
+
+def test_a_review_table_whose_blanks_vanished_is_unresolved_not_absent():
+    """Section 四's 15 cells printed with blanks that vanished leave fewer than 15 digits after
+    the table's header: the table is there, its cells cannot be told apart (unresolved); a
+    number in a sentence mentioning 行政复议 is still no table."""
+    header = (
+        "四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计"
+        "未经复议直接起诉复议后起诉结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计"
+    )
+    text = header + "000000000000五、存在的主要问题"  # 12 digits for 15 cells
+    res = R.extract_flattened(text, "gov2021")
+    cells = _cells(res, "review_litigation")
+    assert len(cells) == 15 and {c["flag"] for c in cells.values()} == {R.FLAG_UNRESOLVED}
+    assert all(math.isnan(c["value"]) for c in cells.values())
+    assert _offsets_ok(text, res)
+    prose = "四、行政复议和行政诉讼情况本年度发生行政复议0件，行政诉讼0件。五、存在的主要问题"
+    assert _cells(R.extract_flattened(prose, "gov2021"), "review_litigation") == {}
+
+
+def test_a_one_value_row_running_into_the_next_label_is_blank():
+    """行政处罚行政强制 0 (flattened gov2021 Section 二): the row with no number before the next
+    row's label is a blank cell, not a missing row."""
+    text = (
+        "二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数"
+        "规章 0 0 0 行政规范性文件 1 0 7 第二十条第（五）项信息内容本年处理决定数量行政许可 0 "
+        "第二十条第（六）项信息内容本年处理决定数量行政处罚行政强制 0 "
+        "第二十条第（八）项信息内容本年收费金额（单位：万元）行政事业性收费 0 三、收到和处理政府信息公开申请情况"
+    )
+    cells = _cells(R.extract_flattened(text, "gov2021"), "active_disclosure")
+    penalty = cells[("penalty", "decisions")]
+    assert penalty["flag"] == "blank" and math.isnan(penalty["value"])
+    assert cells[("coercion", "decisions")]["value"] == 0
