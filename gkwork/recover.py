@@ -1037,7 +1037,11 @@ def _locate_rows(
         found.append(_Located(key, *hit))
         claimed.append(hit)
         cursor = max(cursor, hit[1])
-    return found + _blank_rows(doc, template, table, row_keys, found, variant)
+    return found + _blank_rows(doc, template, table, row_keys, found, variant, settings)
+
+
+#: A statutory section heading (三、收到和处理…): where a table printed run together ends.
+_SECTION_HEAD_RE = re.compile(r"[一二三四五六七八九十]{1,2}[、,]")  # 、 is , in compact text
 
 
 def _blank_rows(
@@ -1047,12 +1051,14 @@ def _blank_rows(
     row_keys: list[str],
     found: list[_Located],
     variant: str,
+    settings: RecoverySettings = DEFAULT_SETTINGS,
 ) -> list[_Located]:
     """Rows printed without a number (blank cells): the label as printed in full, between
     the rows located before and after it in template order, and not the start of a longer
     word (…不再处理其政府信息公开申请3.其他（七）总计 holds a blank 3.其他; …（六）其他处理0000000 is
     the 2019 row, not a blank 3.其他). :func:`_locate_rows` finds a label only when a number
-    follows it."""
+    follows it. The row right after the last one located counts only where the next
+    section's heading follows its label (…行政事业性收费 三、收到和处理…)."""
     at = {f.row: f for f in found}
     out = []
     for i, key in enumerate(row_keys):
@@ -1060,6 +1066,11 @@ def _blank_rows(
             continue
         prev = next((at[k] for k in reversed(row_keys[:i]) if k in at), None)
         nxt = next((at[k] for k in row_keys[i + 1 :] if k in at), None)
+        # the row right after the last one located (a blank before a cut is not guessed at)
+        last = nxt is None and prev is not None and i > 0 and row_keys[i - 1] in at
+        if last:  # search up to a label window after the last row located
+            limit = min(len(doc.ms), prev.e + settings.label_window)
+            nxt = _Located("", limit, limit)
         if prev is None or nxt is None or prev.e >= nxt.s:
             continue
         for form in _row_forms(template, table, key, variant):
@@ -1075,8 +1086,12 @@ def _blank_rows(
                 or doc.ms.startswith(_UNIT_TOKENS, end)
                 or end == nxt.s
             )
+            if last:  # nothing located after it: the next section must start right there
+                whole = pos != -1 and bool(_SECTION_HEAD_RE.match(doc.ms, end))
             if pos != -1 and whole:
                 out.append(_Located(key, pos, end))
+                if last:
+                    at[key] = out[-1]  # the next trailing row starts after this one
                 break
     return out
 

@@ -754,3 +754,18 @@ def test_a_one_value_row_running_into_the_next_label_is_blank():
     penalty = cells[("penalty", "decisions")]
     assert penalty["flag"] == "blank" and math.isnan(penalty["value"])
     assert cells[("coercion", "decisions")]["value"] == 0
+
+
+def test_the_last_row_printed_blank_before_the_next_section_is_blank():
+    """…行政事业性收费  三、收到和处理…: the table's last row has no number and the next
+    section starts; its cell is blank (it used to be a missing row)."""
+    text = (
+        "二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数"
+        "规章 0 0 0 行政规范性文件 1 0 7 第二十条第（五）项信息内容本年处理决定数量行政许可 5 "
+        "第二十条第（六）项信息内容本年处理决定数量行政处罚 3 行政强制 0 "
+        "第二十条第（八）项信息内容本年收费金额（单位：万元）行政事业性收费  三、收到和处理政府信息公开申请情况"
+    )
+    res = R.extract_flattened(text, "gov2021")
+    fees = _cells(res, "active_disclosure")[("fees", "amount_10k_yuan")]
+    assert fees["flag"] == "blank" and math.isnan(fees["value"])
+    assert text[: fees["start"]].rstrip().endswith("行政事业性收费")  # the gap after its label
