@@ -920,9 +920,10 @@ def _batches(tasks: Sequence[_Task], jobs: int) -> list[tuple[_Task, ...]]:
 #: Files a process-pool worker parses before the pool is replaced by a fresh one (forked from
 #: the parent, which holds the imported parser). A worker's memory grows while its bounded
 #: caches fill and the allocator keeps what the parses freed (151 -> 221 MiB over 10,000
-#: reports, of which about 43 MiB are live objects); replacing the pool caps that growth for
-#: about 0.1 s of start-up and cache warm-up per worker and replacement (under 1% of the
-#: time the workers spend on their files).
+#: reports, of which about 43 MiB are live objects); replacing the pool caps that growth (two
+#: workers sampled over 30,000 reports: 233-312 MiB together instead of rising towards 500)
+#: for a fork and the caches' warm-up, about 0.1 s per worker every 4,000 files (estimated;
+#: lost in the benchmarks' noise).
 _WORKER_FILES = 4_000
 
 #: Allocations between two young-generation collections in worker processes (Python's default

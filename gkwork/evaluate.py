@@ -14,8 +14,8 @@ cell printed blank or 无), and the defects injected into it with the rules that
 * **faults**: an injected defect is ``detected`` when one of its rules fails on that report;
 * **unexplained failures**: failing checks of rules no injected defect names (nor the record's
   ``expected_failures``: a report written in the ``narrative`` layout has no statutory table,
-  and ``table.incomplete`` says so), severity error or warning (on a clean synthetic report such a failure is a false alarm of the parser or the
-  rules). Info-level notes (a unit printed in a cell, 无 for a number: the quirks the generator
+  and ``table.incomplete`` says so), severity error or warning (on a clean synthetic report
+  such a failure is a false alarm of the parser or the rules). Info-level notes (a unit printed in a cell, 无 for a number: the quirks the generator
   writes on purpose) and the cross-year ``panel`` rules (synthetic reports are drawn one by
   one, so no relation holds between two years of one agency) are not counted.
 

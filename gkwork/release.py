@@ -1,4 +1,5 @@
-"""Data release writers: the harmonised dataset and the long cells in Parquet, CSV and Stata.
+"""Data release writers: the harmonised dataset, the long cells and the checks in Parquet, CSV
+and Stata.
 
 A release directory holds::
 
@@ -12,8 +13,8 @@ A release directory holds::
 The Stata files are version 118 (Unicode), carry a variable label for every column (Chinese
 label, then English, cut at Stata's 80-character limit) and a fixed time stamp, so that the
 same corpus gives the same bytes. Stata reserves the name ``end``: in ``cells.dta`` and
-``checks.dta`` that column is ``end_offset`` (:data:`STATA_RENAMES`). CSV files are UTF-8 with a byte-order mark (so that Excel
-opens the Chinese labels correctly).
+``checks.dta`` that column is ``end_offset`` (:data:`STATA_RENAMES`). CSV files are UTF-8 with
+a byte-order mark (so that Excel opens the Chinese labels correctly).
 
 :func:`write_tables` writes result tables as CSV and LaTeX (``DataFrame.to_latex``, which
 needs jinja2).
