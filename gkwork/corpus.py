@@ -1343,7 +1343,7 @@ class _Chunk:
 
 _PANEL_REPORT_COLUMNS = ["report_id", "agency", "year", "template", "template_variant",
                          "division_code", "province", "city", "county", "admin_level",
-                         "status"]  # fmt: skip
+                         "status", "synthetic"]  # fmt: skip
 
 
 @cache
@@ -1432,9 +1432,9 @@ def _panel_ids(reps: pd.DataFrame, cache_dir: Path | None) -> pd.DataFrame:
     """``match_agencies(reps)``'s report_id and panel_id, taken from the last build when the
     matching's inputs are the same (a build that changed no agency name, year or place: most
     incremental builds); about 2.3 s for 110,000 reports."""
-    from gkwork.panel import LOCATION_COLUMNS, match_agencies
+    from gkwork.panel import MATCH_INPUTS, match_agencies
 
-    cols = [c for c in ("report_id", "agency", "year", *LOCATION_COLUMNS) if c in reps.columns]
+    cols = [c for c in MATCH_INPUTS if c in reps.columns]
     path = cache_dir / PANEL_MATCH_NAME if cache_dir is not None else None
     key = _panel_match_key(reps[cols]) if path is not None else ""
     if path is not None and path.is_file():

@@ -58,6 +58,10 @@ MATCH_COLUMNS: list[str] = ["report_id", "panel_id", "agency_norm", "method", "c
 #: Location columns that must agree (when both known) for two reports to be linked.
 LOCATION_COLUMNS: tuple[str, ...] = ("division_code", "province", "city", "county")
 
+#: Columns :func:`match_agencies` reads (``synthetic``: real and synthetic reports are never
+#: one agency).
+MATCH_INPUTS: tuple[str, ...] = ("report_id", "agency", "year", *LOCATION_COLUMNS, "synthetic")
+
 #: Link methods from strongest to weakest.
 METHODS: tuple[str, ...] = ("exact", "normalised", "division_code", "fuzzy")
 
@@ -299,6 +303,23 @@ def _column(frame: pd.DataFrame, name: str) -> list[Any]:
     return [None if v is pd.NA or v is pd.NaT else v for v in frame[name].tolist()]
 
 
+def _match_apart(
+    reports: pd.DataFrame, synthetic: np.ndarray, settings: PanelSettings
+) -> pd.DataFrame:
+    """:func:`match_agencies` of a corpus mixing real and synthetic reports: each kind matched
+    on its own (a synthetic 武桥镇 is not the real one's earlier year); the real reports keep
+    the ids they have alone, the synthetic ones get ids of their own."""
+    plain = reports.drop(columns="synthetic")
+    real = match_agencies(plain[~synthetic], settings=settings)
+    made_up = match_agencies(plain[synthetic], settings=settings)
+    made_up["panel_id"] = [
+        "p" + hashlib.sha1(f"synthetic|{pid}".encode()).hexdigest()[:10]
+        for pid in made_up["panel_id"]
+    ]
+    both = pd.concat([real, made_up], ignore_index=True).set_index("report_id")
+    return both.loc[reports["report_id"].tolist()].reset_index()[MATCH_COLUMNS]
+
+
 def panel_members(reports: pd.DataFrame) -> pd.DataFrame:
     """The reports that take part in panels: parsed ``ok`` (when ``status`` is given), with a
     year and an agency. The panel step of a build matches these and no others."""
@@ -323,7 +344,7 @@ def panel_ids(reports: pd.DataFrame, *, settings: PanelSettings | None = None) -
         Columns report_id, panel_id (see :func:`match_agencies`).
     """
     members = panel_members(reports)
-    cols = [c for c in ("report_id", "agency", "year", *LOCATION_COLUMNS) if c in members.columns]
+    cols = [c for c in MATCH_INPUTS if c in members.columns]
     return match_agencies(members[cols], settings=settings)[["report_id", "panel_id"]]
 
 
@@ -354,6 +375,11 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
     n = len(reports)
     if n == 0:
         return pd.DataFrame(columns=MATCH_COLUMNS)
+    if "synthetic" in reports.columns:
+        synthetic = reports["synthetic"].fillna(False).astype(bool).to_numpy()
+        if synthetic.any() and not synthetic.all():
+            return _match_apart(reports, synthetic, settings)
+        reports = reports.drop(columns="synthetic")
     column = functools.partial(_column, reports)
     report_ids, agencies = column("report_id"), column("agency")
     # Names and places repeat across reports (an agency's years, a county's agencies): each

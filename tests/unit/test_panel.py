@@ -647,3 +647,23 @@ def test_cumulative_continuity_of_the_fujian_form() -> None:
     row = check_panel(other, cells).query("rule == 'panel.cumulative_continuity'")
     assert row.status.tolist() == ["not_assessable"]
     assert "the 2017 report (s17) uses legacy__fujian_yearend" in row.message.iloc[0]
+
+
+def test_synthetic_and_real_reports_of_one_name_are_never_one_agency():
+    """The bundled demo mixes real seeds with synthetic reports that borrow real names (a
+    synthetic 武桥镇 2019 beside the real 2020 report): matched apart, so that no cross-year
+    check compares a made-up year with a real one. Real reports keep the ids they have alone."""
+    reports = pd.DataFrame(
+        {
+            "report_id": ["real20", "real21", "syn19", "syn22"],
+            "agency": ["五河县武桥镇人民政府"] * 4,
+            "year": [2020, 2021, 2019, 2022],
+            "synthetic": pd.array([False, False, True, True], dtype="boolean"),
+        }
+    )
+    got = match_agencies(reports).set_index("report_id")["panel_id"]
+    assert got["real20"] == got["real21"] and got["syn19"] == got["syn22"]
+    assert got["real20"] != got["syn19"]
+    alone = match_agencies(reports[~reports["synthetic"]].drop(columns="synthetic"))
+    assert alone.set_index("report_id")["panel_id"].to_dict() == got[["real20", "real21"]].to_dict()
+    assert list(match_agencies(reports)["report_id"]) == list(reports["report_id"])  # order kept
