@@ -12,8 +12,10 @@ Where each field comes from (domain.md §7):
   colophon), else 成文日期;
 * ``index_no`` (索引号) and the 6-digit administrative-division code it may carry;
 * ``province``/``city``/``county``: the division code, or place names in the agency name matched
-  against the gazetteer shipped with the ``cpca`` package (GB/T 2260 codes) and the names of
-  ``gkwork/data/place_aliases.csv`` (平潭综合实验区 -> 平潭县), else in the opening text;
+  against the GB/T 2260 divisions (``gkwork/data/divisions.csv``, current; the ``cpca``
+  package's list for earlier names) and the names of ``gkwork/data/place_aliases.csv``
+  (平潭综合实验区 -> 平潭县), else in the opening text; a name two divisions share (西湖区) only
+  beside its province or prefecture;
 * ``admin_level`` and ``agency_kind`` from the agency name's suffix and its place (a province
   named only in the text does not make the agency provincial).
 """

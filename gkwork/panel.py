@@ -355,7 +355,8 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
     ----------
     reports : pandas.DataFrame
         One row per report with ``report_id`` and ``agency``; optional ``year``,
-        ``division_code``, ``province``, ``city``, ``county``. Not modified.
+        ``division_code``, ``province``, ``city``, ``county``, and ``synthetic`` (real and
+        synthetic reports are matched apart). Not modified.
     settings : PanelSettings, optional
 
     Returns
