@@ -993,7 +993,8 @@ def _run_pool(
     window = max(2, 2 * jobs)
     run_batch = partial(_call_batch, call, store)
     call_alone = call if store is None else partial(call, store=store)
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+    new_pool = partial(cf.ProcessPoolExecutor, max_workers=jobs, initializer=_worker_init)
+    pool = new_pool()
     share = _WORKER_FILES * jobs  # files one pool takes before it is replaced
     taken = 0
     inflight: dict[cf.Future, tuple[_Task, ...]] = {}
@@ -1006,7 +1007,7 @@ def _run_pool(
                 taken += len(batch)
             if not inflight:  # this pool has had its share: a fresh one takes the rest
                 pool.shutdown(wait=True)
-                pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+                pool = new_pool()
                 taken = 0
                 continue
             done, _ = cf.wait(inflight, timeout=1.0, return_when=cf.FIRST_COMPLETED)
@@ -1050,7 +1051,7 @@ def _run_pool(
                 )
                 suspects.sort(key=lambda t: t.path)
                 yield from _run_suspects(call_alone, suspects, hard_limit)
-                pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+                pool = new_pool()
                 taken = 0
         pool.shutdown(wait=True)  # all done: let the workers exit (and be reaped) now
     finally:
@@ -1432,7 +1433,7 @@ def _panel_ids(reps: pd.DataFrame, cache_dir: Path | None) -> pd.DataFrame:
     """``match_agencies(reps)``'s report_id and panel_id, taken from the last build when the
     matching's inputs are the same (a build that changed no agency name, year or place: most
     incremental builds); about 2.3 s for 110,000 reports."""
-    from gkwork.panel import MATCH_INPUTS, match_agencies
+    from gkwork.panel import MATCH_INPUTS, panel_ids
 
     cols = [c for c in MATCH_INPUTS if c in reps.columns]
     path = cache_dir / PANEL_MATCH_NAME if cache_dir is not None else None
@@ -1444,7 +1445,7 @@ def _panel_ids(reps: pd.DataFrame, cache_dir: Path | None) -> pd.DataFrame:
                 return table.to_pandas()
         except (OSError, pa.ArrowException) as exc:  # a damaged file: match again
             log.warning("cached agency matching unreadable (%s); matching again", exc)
-    got = match_agencies(reps[cols])[["report_id", "panel_id"]]
+    got = panel_ids(reps)
     if path is not None:
         table = pa.Table.from_pandas(got, preserve_index=False)
         meta = {**(table.schema.metadata or {}), b"gkwork_key": key.encode()}

@@ -1078,16 +1078,16 @@ def _blank_rows(
                 continue
             pos = doc.ms.find(form.text, prev.e, nxt.s)
             end = pos + len(form.text)
-            # the label as a whole word: nothing CJK after it but its unit (17.企业信用件 of a
-            # legacy table printed with a unit column)
-            # or the next row's label right after it (行政处罚行政强制 0: 行政处罚 is blank)
-            whole = (
-                not (end < len(doc.ms) and _is_cjk(doc.ms[end]))
-                or doc.ms.startswith(_UNIT_TOKENS, end)
-                or end == nxt.s
-            )
             if last:  # nothing located after it: the next section must start right there
-                whole = pos != -1 and bool(_SECTION_HEAD_RE.match(doc.ms, end))
+                whole = _SECTION_HEAD_RE.match(doc.ms, end) is not None
+            else:  # the label as a whole word: nothing CJK after it but its unit (17.企业信用件
+                # of a legacy table printed with a unit column), or the next row's label
+                # right after it (行政处罚行政强制 0: 行政处罚 is blank)
+                whole = (
+                    not (end < len(doc.ms) and _is_cjk(doc.ms[end]))
+                    or doc.ms.startswith(_UNIT_TOKENS, end)
+                    or end == nxt.s
+                )
             if pos != -1 and whole:
                 out.append(_Located(key, pos, end))
                 if last:
