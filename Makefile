@@ -52,6 +52,10 @@ corpus: install
 notebooks: install
 	@$(PY) -m gkwork.demo --refresh-notebooks
 
+## Write docs/reference.md (every key, rule, flag, reason code and variable) from the declarations
+docs: install
+	@$(PY) -m gkwork.reference
+
 ## Run the benchmarks (prints one summary line each; see benchmarks/RESULTS.md)
 bench: install
 	@$(PY) benchmarks/run_all.py
@@ -86,4 +90,4 @@ distclean: clean
 help:
 	@awk '/^## /{sub(/^## /,"");d=$$0;next} /^[a-zA-Z_-]+:/{if(d){split($$1,t,":");printf "  \033[36m%-16s\033[0m %s\n",t[1],d};d=""}' $(MAKEFILE_LIST)
 
-.PHONY: install demo test test-unit test-notebooks corpus notebooks bench lint format clean distclean help
+.PHONY: install demo test test-unit test-notebooks corpus notebooks docs bench lint format clean distclean help

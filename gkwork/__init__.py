@@ -70,6 +70,7 @@ _LAZY = {
     "plots": ("gkwork.plots", None),
     "widgets": ("gkwork.widgets", None),
     "release": ("gkwork.release", None),
+    "reference": ("gkwork.reference", None),
     "demo": ("gkwork.demo", None),
     "recover": ("gkwork.recover", None),
     "evaluate": ("gkwork.evaluate", None),

@@ -28,6 +28,27 @@ class Reason(StrEnum):
     INTERNAL_ERROR = "internal_error"
 
 
+#: What each reason code means (the reference page and the codebook print these).
+REASONS: dict[Reason, str] = {
+    Reason.UNREADABLE: "listed, but the file cannot be read (a broken or looping link, no "
+    "permission, gone since it was listed)",
+    Reason.EMPTY_FILE: "the file has no bytes, or only white space",
+    Reason.NO_BODY: "text, but nothing of a report beyond its title and the page's metadata",
+    Reason.DECODE_FAILED: "the bytes are not text in any encoding tried",
+    Reason.BINARY_CONTENT: "a text suffix, but binary content (an image, an archive)",
+    Reason.UNSUPPORTED_FORMAT: "a file suffix gkwork does not read (it reads text, Markdown, "
+    "HTML, .docx and .pdf files)",
+    Reason.CORRUPT_FILE: "a Word or PDF file that its library cannot open",
+    Reason.NEEDS_OCR: "a scanned PDF without a text layer: run OCR and parse the text",
+    Reason.TOO_LARGE: "a Word file whose contents would decompress beyond the reader's limits "
+    "(a possible zip bomb)",
+    Reason.TIMEOUT: "parsing took longer than the time limit (--timeout)",
+    Reason.WORKER_CRASHED: "the process parsing the file died (out of memory, a crash in a "
+    "library); the run went on",
+    Reason.INTERNAL_ERROR: "a defect in gkwork: please report it with the file",
+}
+
+
 class GkworkError(ValueError):
     """Base class of every error gkwork raises on purpose."""
 

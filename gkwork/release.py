@@ -35,12 +35,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from gkwork import stats
 from gkwork.errors import GkworkError
 from gkwork.model import CELL_COLUMNS, CELL_FLAGS, CHECK_COLUMNS
+from gkwork.reference import markdown_table
 
 logger = logging.getLogger("gkwork")
 
@@ -257,20 +257,6 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
 
 
-def _md_cell(x: Any) -> str:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return ""
-    return str(x).replace("|", "\\|").replace("\n", " ")
-
-
-def _markdown(df: pd.DataFrame) -> str:
-    cols = [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    for rec in df.itertuples(index=False):
-        lines.append("| " + " | ".join(_md_cell(v) for v in rec) + " |")
-    return "\n".join(lines) + "\n"
-
-
 def write_codebook(path_stem: str | os.PathLike, cb: pd.DataFrame | None = None) -> list[Path]:
     """Write the codebook as ``<stem>.csv`` and ``<stem>.md``.
 
@@ -294,7 +280,7 @@ def write_codebook(path_stem: str | os.PathLike, cb: pd.DataFrame | None = None)
     ]
     for ds, sub in cb.groupby("dataset", sort=False):
         parts.append(f"\n## {ds}\n\n")
-        parts.append(_markdown(sub.drop(columns="dataset")))
+        parts.append(markdown_table(sub.drop(columns="dataset")))
     md.write_text("".join(parts), encoding="utf-8")
     return [csv, md]
 
