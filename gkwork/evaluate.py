@@ -16,8 +16,12 @@ cell printed blank or 无), and the defects injected into it with the rules that
   ``expected_failures``: a report written in the ``narrative`` layout has no statutory table,
   and ``table.incomplete`` says so), severity error or warning (on a clean synthetic report
   such a failure is a false alarm of the parser or the rules). Info-level notes (a unit printed in a cell, 无 for a number: the quirks the generator
-  writes on purpose) and the cross-year ``panel`` rules (synthetic reports are drawn one by
-  one, so no relation holds between two years of one agency) are not counted.
+  writes on purpose) are not counted, nor the cross-year ``panel`` rules unless the corpus
+  was drawn in panels (``gkwork synth --panel-years K``: otherwise reports are drawn one by
+  one and no relation holds between two years of one agency);
+* **panels** (a corpus drawn in panels): how many of the true consecutive-year pairs the
+  agency matching links (``panel_pairs_linked``), and how many reports it puts in a panel
+  with another agency's (``reports_mislinked``).
 
 It measures gkwork on data whose truth is known; it says nothing about real reports.
 
@@ -67,8 +71,9 @@ class Score:
     summary : DataFrame
         Index ``metric`` (files, files_read, template_accuracy, year_accuracy, agency_accuracy,
         signed_date_accuracy, true_cells, cell_accuracy, missing_cells, wrong_cells,
-        extra_cells, faults, faults_detected, fault_recall, unexplained_failures), column
-        ``value``.
+        extra_cells, faults, faults_detected, fault_recall, unexplained_failures; for a
+        corpus drawn in panels also panel_pairs, panel_pairs_linked, panel_pair_recall,
+        reports_mislinked), column ``value``.
     """
 
     files: pd.DataFrame
@@ -136,6 +141,30 @@ def _frames(corpus: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         ) from None
 
 
+def _panel_metrics(records: list[dict[str, Any]], reports: pd.DataFrame) -> dict[str, Any]:
+    """How the build's agency matching (``gkwork.panel.panel_ids``) reads the true panels."""
+    from gkwork.panel import panel_ids
+
+    ids = panel_ids(reports)
+    linked = dict(zip(ids["report_id"], ids["panel_id"], strict=True))
+    true = {rec["report_id"]: rec.get("panel") for rec in records}
+    pairs = [(rec["previous"], rec["report_id"]) for rec in records if rec.get("previous")]
+    n_linked = sum(
+        1 for a, b in pairs if linked.get(a) is not None and linked.get(a) == linked.get(b)
+    )
+    agencies: dict[Any, set] = {}
+    for rid, pid in linked.items():
+        if rid in true:
+            agencies.setdefault(pid, set()).add(true[rid])
+    mislinked = sum(1 for rid, pid in linked.items() if rid in true and len(agencies[pid]) > 1)
+    return {
+        "panel_pairs": len(pairs),
+        "panel_pairs_linked": n_linked,
+        "panel_pair_recall": n_linked / len(pairs) if pairs else math.nan,
+        "reports_mislinked": mislinked,
+    }
+
+
 def score(corpus: Any, truth: str | os.PathLike) -> Score:
     """Compare a parsed synthetic corpus with its ``truth.jsonl``.
 
@@ -192,8 +221,11 @@ def score(corpus: Any, truth: str | os.PathLike) -> Score:
     rep = reports.set_index("report_id")
     from gkwork.validate import rules
 
+    panels = any(rec.get("panel") for rec in records)
     counted = {
-        rid for rid, r in rules().items() if r["kind"] != "panel" and r["severity"] != "info"
+        rid
+        for rid, r in rules().items()
+        if (panels or r["kind"] != "panel") and r["severity"] != "info"
     }
     failed_checks = checks[(checks["status"] == "fail") & checks["rule"].isin(counted)]
     failing = {rid: set(rules) for rid, rules in failed_checks.groupby("report_id")["rule"]}
@@ -245,6 +277,8 @@ def score(corpus: Any, truth: str | os.PathLike) -> Score:
         "fault_recall": float(files["faults_detected"].sum() / n_faults) if n_faults else math.nan,
         "unexplained_failures": int((files["unexplained"] != "").sum()),
     }
+    if panels:
+        metrics.update(_panel_metrics(records, reports))
     summary = pd.DataFrame({"value": pd.Series(metrics, dtype=object)})
     summary.index.name = "metric"
     diffs = both[both["outcome"] != "correct"].reset_index(drop=True)

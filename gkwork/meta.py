@@ -194,8 +194,10 @@ _KIND_TOWN_RE = re.compile(r"(镇|乡)$")
 _KIND_DISPATCHED_RE = re.compile(r"(管委会|管理委员会|实验区|开发区|高新区|新区|片区管理局)$")
 _LEVEL_TOWNSHIP_RE = re.compile(r"(镇|乡|街道)(人民政府|政府)?(办公室)?$")
 _LEVEL_CORE_RE = re.compile(r"(人民政府|政府).*$")
-_LEVEL_COUNTY_CORE_RE = re.compile(r"(县|旗|区)$")
-_LEVEL_COUNTY_RE = re.compile(r"(县|区)(人民政府)")
+# 区 of a district, not of an 自治区 (an autonomous region: a province) nor of a 地区 (a
+# prefecture-level region such as 阿勒泰地区); 自治县 is a county
+_LEVEL_COUNTY_CORE_RE = re.compile(r"(县|旗|(?<!自治)(?<!地)区)$")
+_LEVEL_COUNTY_RE = re.compile(r"(县|(?<!自治)(?<!地)区)(人民政府)")
 
 
 # Memoised (bounded): a corpus names the same agencies again and again, and each call

@@ -161,6 +161,13 @@ class ReportSpec:
         Row key of ``applications`` after which Section 三 stops (seed 004).
     faults : list[dict]
         Injected defects (:mod:`gkwork.synth`), e.g. ``{'kind': 'broken_sum', ...}``.
+    panel : str
+        The synthetic agency's id when the report is one year of a panel ('' otherwise).
+    previous : str
+        report_id of the same agency's report of the year before ('' for none).
+    expected_failures : list[str]
+        Rules that fail on this report without a defect of its own (last year's report
+        broke the sum this year's carries over).
     """
 
     report_id: str
@@ -182,6 +189,9 @@ class ReportSpec:
     synthetic: bool = True
     truncate_applications_after: str | None = None
     faults: list[dict[str, Any]] = field(default_factory=list)
+    panel: str = ""
+    previous: str = ""
+    expected_failures: list[str] = field(default_factory=list)
 
     @property
     def full_title(self) -> str:

@@ -10,6 +10,14 @@ over the outcome rows so that every identity of the validator holds (``app.balan
 one recorded defect (``spec.faults``): a broken sum, a truncated Section 三, an outdated
 template for the year, or a narrative number that disagrees with the table.
 
+By default every report is drawn on its own, from a small gazetteer (a few hundred agencies).
+With ``panel_years=K`` (``gkwork synth --panel-years K``) agencies of every real province,
+prefecture and county (``gkwork/data/divisions.csv``) report K consecutive years, each year
+carrying over last year's unfinished requests, item counts and document stocks, so that the
+cross-year ``panel.*`` rules hold; a fault may then also break that carry-over
+(``panel_break``). The truth names each report's agency (``panel``) and its report of the
+year before (``previous``), and :func:`gkwork.evaluate.score` scores the agency matching.
+
 :func:`write_corpus` writes the reports (txt in a random text layout, md, and through
 :mod:`gkwork.writers` html/docx/pdf) plus ``truth.jsonl``. Every file says that it is synthetic:
 its first line (and HTML title) is :data:`~gkwork.render.SYNTHETIC_MARKER`.
@@ -24,6 +32,9 @@ Examples
 from __future__ import annotations
 
 import argparse
+import csv
+import functools
+import io
 import json
 import logging
 import math
@@ -31,6 +42,7 @@ import random
 import time
 from collections.abc import Sequence
 from datetime import date, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +65,7 @@ __all__ = [
     "FAULT_KINDS",
     "FORMATS",
     "GAZETTEER",
+    "PANEL_FAULT_KINDS",
     "TEXT_LAYOUTS",
     "generate",
     "main",
@@ -74,6 +87,9 @@ FAULT_KINDS: tuple[str, ...] = (
     "outdated_template",
     "text_table_mismatch",
 )
+
+#: Defects injected only into a report whose agency reported the year before (``panel_years``).
+PANEL_FAULT_KINDS: tuple[str, ...] = ("panel_break",)
 
 #: A small built-in gazetteer of real places (GB/T 2260 codes, from memory; used only to make
 #: synthetic names look real): province, code, city, code, county, code, townships.
@@ -214,6 +230,8 @@ _LEVELS = ("township", "county", "prefecture", "province")
 _LEVEL_P = (0.45, 0.33, 0.16, 0.06)
 _CATS = ("gov2019", "gov2021", "legacy", "none")
 _CAT_P = (0.27, 0.45, 0.16, 0.12)
+#: Share of narrative-only reports among the pre-2019 ones (as in the draw of _CAT_P).
+_NONE_BEFORE_2019 = _CAT_P[3] / (_CAT_P[2] + _CAT_P[3])
 
 #: (zero-inflation probability, lognormal mu, sigma) of new requests per (level, is_government).
 _DEMAND: dict[tuple[str, bool], tuple[float, float, float]] = {
@@ -294,6 +312,66 @@ def _agency(rng: np.random.Generator, level: str) -> dict[str, Any]:
     return meta
 
 
+#: Common township name stems (synthetic township names in panel corpora are a stem and 镇,
+#: 乡 or 街道 under a real county: plausible, not a claim that such a township exists).
+_TOWN_STEMS = (
+    "城关", "新城", "东城", "西城", "南关", "北关", "东关", "新华", "和平", "长安", "永安",
+    "太平", "安乐", "兴隆", "龙泉", "青山", "白马", "石桥", "清河", "河口", "黄土", "大坪",
+    "桥头", "新集", "双河", "三里", "五里", "高桥", "平安", "红旗", "马场", "柳林", "杨柳",
+    "金山", "凤凰", "梅花", "临江", "望江", "沙河", "古城",
+)  # fmt: skip
+_TOWN_KINDS = ("镇", "乡", "街道")
+
+
+@functools.cache
+def _divisions() -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(code -> name, province codes, prefecture codes, county codes) of the current list
+    (``gkwork/data/divisions.csv``)."""
+    text = resources.files("gkwork").joinpath("data", "divisions.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#"))
+    names = {r["code"]: r["name"] for r in rows}
+    codes = sorted(names)
+    return (
+        names,
+        tuple(c for c in codes if c.endswith("0000")),
+        tuple(c for c in codes if c.endswith("00") and not c.endswith("0000")),
+        tuple(c for c in codes if not c.endswith("00")),
+    )
+
+
+def _agency_wide(rng: np.random.Generator, level: str) -> dict[str, Any]:
+    """An agency of any real province, prefecture or county (panel corpora: thousands of
+    distinct agencies, where :data:`GAZETTEER` has a few hundred). A township's name always
+    carries its county, so that two townships of one name are told apart."""
+    names, provinces, prefectures, counties = _divisions()
+
+    def pick(codes: tuple[str, ...]) -> str:
+        return codes[int(rng.integers(len(codes)))]
+
+    code = pick({"province": provinces, "prefecture": prefectures}.get(level, counties))
+    prov = names[code[:2] + "0000"]
+    city = names.get(code[:4] + "00", "") if level != "province" else ""
+    county = names[code] if level in ("county", "township") else ""
+    meta: dict[str, Any] = {"province": prov, "city": city, "county": county,
+                            "admin_level": level, "division_code": code}  # fmt: skip
+    u = float(rng.random())
+    depts = _PROVINCE_DEPTS if level == "province" and not prov.endswith("市") else _LOCAL_DEPTS
+    if level == "township":
+        town = _TOWN_STEMS[int(rng.integers(len(_TOWN_STEMS)))] + _TOWN_KINDS[int(rng.integers(3))]
+        if town.endswith("街道"):
+            name, kind = f"{county}{town}办事处", "subdistrict_office"
+        else:
+            name, kind = f"{county}{town}人民政府", "government"
+    else:
+        place = {"province": prov, "prefecture": city}.get(level, county)
+        if u < {"province": 0.15, "prefecture": 0.2}.get(level, 0.3):
+            name, kind = f"{place}人民政府", "government"
+        else:
+            name, kind = place + depts[int(rng.integers(len(depts)))], "department"
+    meta.update(agency=name, agency_kind=kind)
+    return meta
+
+
 def _signed(rng: np.random.Generator, year: int, kind: str) -> str:
     # departments by 31 January, governments by 31 March (Art. 49); a few are late
     last = 30 if kind == "department" else 89
@@ -318,9 +396,13 @@ def _new_requests(rng: np.random.Generator, level: str, is_gov: bool) -> int:
     return min(int(round(rng.lognormal(mu, sigma))), 200_000)
 
 
-def _applications(rng: np.random.Generator, template: str, n_new: int) -> dict[str, dict[str, str]]:
+def _applications(
+    rng: np.random.Generator, template: str, n_new: int, carried: np.ndarray | None = None
+) -> dict[str, dict[str, str]]:
+    """Section 三; ``carried`` (six applicant columns) is last year's carried-forward in a panel."""
     new = rng.multinomial(n_new, _APPLICANT_P)
-    carried = rng.binomial(new + rng.poisson(0.3, 6) * (new > 0), 0.05)
+    if carried is None:
+        carried = rng.binomial(new + rng.poisson(0.3, 6) * (new > 0), 0.05)
     avail = new + carried
     forward = rng.binomial(avail, 0.06)
     processed = avail - forward
@@ -654,6 +736,115 @@ def _style(rng: np.random.Generator) -> dict[str, Any]:
 # Generation
 
 
+# ---------------------------------------------------------------------------------------------
+# Panels: the same agency in consecutive years
+
+#: Active-disclosure rows whose item count carries over (prev_count(N+1) = prev_count(N) +
+#: change(N), rule panel.item_carryover) and rows whose stock carries over (panel.in_force_stock,
+#: panel.published_stock).
+_ITEM_ROWS = ("licensing", "other_services", "penalty", "coercion", "fees")
+_STOCK_ROWS = ("regulations", "normative_documents")
+_GOV = ("gov2019", "gov2021")
+
+
+def _reported(spec: ReportSpec, table: str) -> dict[tuple[str, str], float]:
+    """(row, col) -> value as the report prints it (NaN for a blank or 无; cut rows absent)."""
+    return {(row, col): v for t, row, col, v, _r, _u in expected_records(spec) if t == table}
+
+
+def _carried_from(prev: ReportSpec | None, template: str) -> np.ndarray | None:
+    """Last year's carried-forward requests per applicant column, to carry over (or None).
+
+    A cell printed blank or 无 is a 0 (quirks blank only zeros); a row cut off (truncated
+    table) leaves nothing to carry.
+    """
+    if prev is None or prev.template not in _GOV or template not in _GOV:
+        return None
+    got = _reported(prev, "applications")
+    vals = [got.get(("carried_forward", c)) for c in _APP_COLS6]
+    if any(v is None for v in vals):
+        return None
+    return np.array([0 if v != v else int(v) for v in vals])
+
+
+def _carry_disclosure(t: dict[str, dict[str, str]], template: str, prev: ReportSpec) -> None:
+    """Make this year's active-disclosure counts follow from last year's (same template)."""
+    if prev.template != template or template not in _GOV:
+        return
+    got = _reported(prev, "active_disclosure")
+
+    def last(row: str, col: str) -> int | None:  # a blank or 无 is a 0 (as in _carried_from)
+        v = got.get((row, col))
+        return None if v is None else 0 if v != v else int(v)
+
+    if template == "gov2019":
+        for row in _ITEM_ROWS:
+            before, change = last(row, "prev_count"), last(row, "change")
+            if row in t and before is not None and change is not None:
+                count = before + change
+                t[row]["prev_count"] = _s(count)
+                t[row]["change"] = _s(max(int(t[row]["change"]), -count))
+        for row in _STOCK_ROWS:
+            stock = last(row, "total_published")
+            if stock is not None:
+                t[row]["total_published"] = _s(stock + int(t[row]["new_published"]))
+    else:
+        for row in _STOCK_ROWS:
+            stock = last(row, "in_force")
+            if stock is not None:
+                issued = int(t[row]["issued"])
+                repealed = min(int(t[row]["repealed"]), stock + issued)
+                t[row]["repealed"] = _s(repealed)
+                t[row]["in_force"] = _s(stock + issued - repealed)
+
+
+def _agency_key(meta: dict[str, Any]) -> tuple[str, str]:
+    """One synthetic agency whatever the form of its name (镇人民政府 with or without county)."""
+    name = meta["agency"]
+    for place in (meta["county"], meta["city"], meta["province"]):
+        if place:
+            name = name.removeprefix(place)
+    return meta["division_code"], name
+
+
+def _panels(
+    rng: np.random.Generator, seed: int, n: int, years: int, fault_rate: float
+) -> list[ReportSpec]:
+    """``n`` reports of agencies that each report ``years`` consecutive years (the last one
+    fewer when ``n`` runs out); each year's carried-over requests, item counts and stocks
+    follow from the year before, so that the cross-year rules hold unless a fault breaks
+    them."""
+    specs: list[ReportSpec] = []
+    used: set[tuple[str, str]] = set()
+    first, last = 2014, 2024
+    while len(specs) < n:
+        for _ in range(200):  # a level whose agencies are all taken (provinces) is drawn again
+            level = _LEVELS[int(rng.choice(len(_LEVELS), p=_LEVEL_P))]
+            meta = _agency_wide(rng, level)
+            if _agency_key(meta) not in used:
+                break
+        else:
+            raise InputError(
+                f"the synthetic gazetteer has too few distinct agencies for {n} reports in "
+                f"panels of {years} years; ask for fewer reports or more years per agency"
+            )
+        used.add(_agency_key(meta))
+        panel = f"syn{seed}-a{len(used):05d}"
+        start = int(rng.integers(first, last - years + 2))
+        prev: ReportSpec | None = None
+        for year in range(start, start + min(years, n - len(specs))):
+            cat = _template_for_year(year)  # narrative-only reports as in generate: pre-2019
+            if cat == "legacy" and rng.random() < _NONE_BEFORE_2019:
+                cat = "none"
+            spec = _one(rng, seed, len(specs), cat, level, fault_rate, year=year,
+                        meta=dict(meta), prev=prev)  # fmt: skip
+            spec.panel = panel
+            spec.previous = prev.report_id if prev is not None else ""
+            specs.append(spec)
+            prev = spec
+    return specs
+
+
 def _template_for_year(year: int) -> str:
     if year >= 2021:
         return "gov2021"
@@ -663,20 +854,34 @@ def _template_for_year(year: int) -> str:
 
 
 def _one(
-    rng: np.random.Generator, seed: int, i: int, cat: str, level: str, fault_rate: float
+    rng: np.random.Generator,
+    seed: int,
+    i: int,
+    cat: str,
+    level: str,
+    fault_rate: float,
+    *,
+    year: int | None = None,
+    meta: dict[str, Any] | None = None,
+    prev: ReportSpec | None = None,
 ) -> ReportSpec:
-    if cat == "gov2019":
-        year = int(rng.integers(2019, 2021))
-    elif cat == "gov2021":
-        year = int(rng.integers(2021, 2025))
-    else:
-        year = int(rng.integers(2014, 2019))
-    meta = _agency(rng, level)
+    """One report; in a panel (:func:`_panels`) its year, agency and last year's report given."""
+    if year is None:
+        if cat == "gov2019":
+            year = int(rng.integers(2019, 2021))
+        elif cat == "gov2021":
+            year = int(rng.integers(2021, 2025))
+        else:
+            year = int(rng.integers(2014, 2019))
+    if meta is None:
+        meta = _agency(rng, level)
     template = cat
     faults: list[dict[str, Any]] = []
     fault = None
     if cat != "none" and fault_rate > 0 and rng.random() < fault_rate:
         kinds = FAULT_KINDS if cat != "legacy" else ("broken_sum", "text_table_mismatch")
+        if _carried_from(prev, cat) is not None:
+            kinds = (*kinds, *PANEL_FAULT_KINDS)
         fault = kinds[int(rng.integers(len(kinds)))]
     if fault == "outdated_template":
         template = "gov2019" if cat == "gov2021" else "legacy"
@@ -699,12 +904,34 @@ def _one(
         index_no=f"{meta['division_code']}-{int(rng.integers(1, 999)):03d}/{year + 1}-{int(rng.integers(1, 99999)):05d}",
         **meta,
     )
+    carried = _carried_from(prev, template)
+    if fault == "panel_break":  # last year's carried-forward is not what this year carries over
+        carried = carried.copy()
+        carried[0] += 1 + int(rng.integers(0, 3))
+        faults.append(
+            {
+                "kind": "panel_break",
+                "table": "applications",
+                "row": "carried_over",
+                "col": _APP_COLS6[0],
+                "previous": prev.report_id,
+                "rules": ["panel.continuity"],
+            }
+        )
+    if carried is not None and any(
+        (f["kind"], f.get("table"), f.get("row"))
+        == ("broken_sum", "applications", "carried_forward")
+        for f in prev.faults
+    ):  # last year's carried-forward row does not add up: no carry-over can match all of it
+        spec.expected_failures.append("panel.continuity")
     if template in ("gov2019", "gov2021"):
         spec.tables = {
             "active_disclosure": _active_disclosure(rng, template, level, kind),
-            "applications": _applications(rng, template, n_new),
+            "applications": _applications(rng, template, n_new, carried),
             "review_litigation": _review_litigation(rng, n_new),
         }
+        if prev is not None:
+            _carry_disclosure(spec.tables["active_disclosure"], template, prev)
     elif template == "legacy":
         spec.tables = {"legacy_stats": _legacy_stats(rng, n_new, level)}
     stated = n_new
@@ -748,7 +975,13 @@ def _one(
                 *(["本年度未发出收费通知，未收取信息处理费。"] if template == "gov2021" else []),
             ]
     if fault == "broken_sum":
-        faults.append(_break_sum(spec, rng))
+        broken = _break_sum(spec, rng)
+        if carried is not None and (broken["table"], broken["row"]) == (
+            "applications",
+            "carried_over",
+        ):  # it no longer equals last year's carried-forward either
+            broken["rules"] = [*broken["rules"], "panel.continuity"]
+        faults.append(broken)
     elif fault == "truncated":
         after = _TRUNCATE_AT[int(rng.integers(len(_TRUNCATE_AT)))]
         spec.truncate_applications_after = after
@@ -777,6 +1010,7 @@ def generate(
     formats: Sequence[str] = ("txt",),
     faults: float = 0.0,
     layouts: Sequence[str] | None = None,
+    panel_years: int = 1,
 ) -> list[ReportSpec]:
     """Draw ``n`` synthetic report specifications.
 
@@ -790,17 +1024,31 @@ def generate(
         Accepted for symmetry with :func:`write_corpus` (where they take effect); validated here.
     faults : float
         Probability (0-1) that a report with tables carries one injected defect.
+    panel_years : int
+        1 (default): every report is drawn on its own (agency, year and counts unrelated to
+        any other report's). 2-11: agencies report ``panel_years`` consecutive years within
+        2014-2024, each year's carried-over requests, item counts and document stocks following
+        from the year before (so that the ``panel.*`` rules hold), with the template in force
+        for each year; faults may then also break that continuity (``panel_break``).
 
     Returns
     -------
     list[ReportSpec]
+        In a panel corpus, ``spec.panel`` names each report's agency and ``spec.previous``
+        its report of the year before.
     """
     if n < 0:
         raise InputError(f"n must be >= 0; got {n}")
     if not 0.0 <= faults <= 1.0:
         raise InputError(f"faults must be a rate between 0 and 1; got {faults}")
     _check_formats(formats, layouts)
+    if not 1 <= panel_years <= 11:
+        raise InputError(
+            f"panel_years must be between 1 and 11 (the years 2014-2024); got {panel_years}"
+        )
     rng = np.random.default_rng(seed)
+    if panel_years > 1:
+        return _panels(rng, seed, n, panel_years, faults)
     cats = rng.choice(len(_CATS), size=n, p=_CAT_P)
     levels = rng.choice(len(_LEVELS), size=n, p=_LEVEL_P)
     return [
@@ -859,10 +1107,12 @@ def truth_record(spec: ReportSpec, *, file: str, fmt: str, layout: str) -> dict[
         "format": fmt,
         "faults": spec.faults,
         # a table stated in sentences is no statutory table: its absence is reported, rightly
-        "expected_failures": ["table.incomplete"]
-        if layout == "narrative" and spec.template != "none"
-        else [],
+        "expected_failures": [
+            *(["table.incomplete"] if layout == "narrative" and spec.template != "none" else []),
+            *spec.expected_failures,
+        ],
         "synthetic": True,
+        **({"panel": spec.panel, "previous": spec.previous} if spec.panel else {}),
         "cells": cells,
     }
 
@@ -971,13 +1221,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--faults", type=float, default=0.0, help="rate of reports with an injected defect"
     )
+    ap.add_argument(
+        "--panel-years",
+        type=int,
+        default=1,
+        metavar="K",
+        help="agencies report K consecutive years (2-11), values carried from year to year "
+        "(default 1: every report drawn on its own)",
+    )
     args = ap.parse_args(list(argv) if argv is not None else None)
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     layouts = (
         tuple(x.strip() for x in args.layouts.split(",") if x.strip()) if args.layouts else None
     )
     t0 = time.perf_counter()
-    specs = generate(args.n, seed=args.seed, faults=args.faults, formats=formats, layouts=layouts)
+    specs = generate(
+        args.n,
+        seed=args.seed,
+        faults=args.faults,
+        formats=formats,
+        layouts=layouts,
+        panel_years=args.panel_years,
+    )
     out = write_corpus(specs, args.out, formats=formats, layouts=layouts)
     n_faults = sum(1 for s in specs if s.faults)
     print(

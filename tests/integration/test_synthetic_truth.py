@@ -139,3 +139,29 @@ def test_numbers_stated_in_sentences_are_scored(tmp_path):
     assert legacy["correct"].sum() > 50 * len(legacy)
     modern = files[files["template"].isin(["gov2019", "gov2021"])]
     assert (modern["missing"] > 0).all()  # what gkwork does not read yet, measured
+
+
+def test_panels_are_linked_and_their_cross_year_defects_found(tmp_path):
+    """Agencies reporting several consecutive years (gkwork synth --panel-years): the build
+    links every true pair of years of one agency and no report to another agency's, the
+    cross-year rules hold where the values were carried over, and every injected break of
+    the carry-over (panel_break, a broken carried-over row) makes panel.continuity fail."""
+    pytest.importorskip("gkwork.writers")
+    specs = generate(150, seed=4, faults=0.4, panel_years=5)
+    folder = write_corpus(specs, tmp_path, formats=("txt", "md", "html"))
+    corpus = gk.read_corpus(folder, jobs=1)
+    result = score(corpus, folder)
+    s = result.summary["value"]
+    assert s["panel_pairs"] == 120 and s["panel_pair_recall"] == 1.0
+    assert s["reports_mislinked"] == 0
+    assert s["fault_recall"] == 1.0 and s["cell_accuracy"] == 1.0
+    kinds = set(";".join(result.files["faults"]).split(";"))
+    assert "panel_break" in kinds
+    unexplained = result.files.loc[result.files["unexplained"] != "", ["file", "unexplained"]]
+    assert s["unexplained_failures"] == 0, unexplained
+    panel = corpus.checks[corpus.checks["rule"].str.startswith("panel.")]
+    outcome = panel.groupby("rule")["status"].value_counts().unstack(fill_value=0)
+    assert (outcome["pass"] > 20).all(), outcome  # every cross-year rule is exercised
+    broken = {f["previous"] for sp in specs for f in sp.faults if f["kind"] == "panel_break"}
+    fails = panel[(panel["status"] == "fail") & (panel["rule"] == "panel.continuity")]
+    assert broken <= {m.split("[", 1)[1].split(" ->")[0] for m in fails["message"]}

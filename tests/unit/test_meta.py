@@ -79,6 +79,17 @@ def test_kinds_and_levels():
     assert admin_level("城关街道办事处", none) == "township"
     assert admin_level("淮安市洪泽区人民政府", place_from_text("淮安市洪泽区")) == "county"
     assert admin_level("淮安市人民政府", place_from_text("淮安市")) == "prefecture"
+    # an autonomous region (自治区) is a province and a 地区 a prefecture, not districts (区)
+    for name, level in [
+        ("宁夏回族自治区人民政府", "province"),
+        ("内蒙古自治区人民政府", "province"),
+        ("西藏自治区人民政府办公厅", "province"),
+        ("长阳土家族自治县人民政府", "county"),
+        ("北京市朝阳区人民政府", "county"),
+        ("阿勒泰地区人民政府", "prefecture"),  # a 地区 is a prefecture-level region
+        ("神农架林区人民政府", "county"),
+    ]:
+        assert admin_level(name, place_from_text(name)) == level, name
     assert cn_number("二〇二一") == 2021 and cn_number("十八") == 18 and cn_number("三十一") == 31
 
 

@@ -242,3 +242,115 @@ def test_cli_main(tmp_path, capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "6 reports" in out[0]
     assert len((tmp_path / "truth.jsonl").read_text(encoding="utf-8").splitlines()) == 6
+
+
+# ---------------------------------------------------------------------------------------------
+# Panels: the same agency in consecutive years (generate(panel_years=K))
+
+
+@pytest.fixture(scope="module")
+def panel_specs():
+    return generate(300, seed=8, panel_years=5)
+
+
+def test_panels_are_consecutive_years_of_one_agency(panel_specs):
+    by_id = {s.report_id: s for s in panel_specs}
+    runs = Counter(s.panel for s in panel_specs)
+    assert len(panel_specs) == 300 and len(runs) == 60 and set(runs.values()) == {5}
+    for s in panel_specs:
+        if not s.previous:
+            continue
+        p = by_id[s.previous]
+        assert (p.panel, p.year + 1) == (s.panel, s.year)
+        assert (p.agency_kind, p.admin_level, p.division_code) == (
+            s.agency_kind,
+            s.admin_level,
+            s.division_code,
+        )
+    assert sum(not s.previous for s in panel_specs) == 60
+    # the template in force each year (narrative-only reports only before 2019)
+    for s in panel_specs:
+        expected = "gov2021" if s.year >= 2021 else "gov2019" if s.year >= 2019 else "legacy"
+        assert s.template == expected or (s.template == "none" and s.year < 2019)
+    assert not any(identity_failures(s) for s in panel_specs)
+
+
+def _v(spec, table, row, col):
+    return _values(spec)[table][row][col]
+
+
+def test_values_carry_over_from_year_to_year(panel_specs):
+    by_id = {s.report_id: s for s in panel_specs}
+    seen = Counter()
+    for s in panel_specs:
+        p = by_id.get(s.previous)
+        if p is None:
+            continue
+        if p.template in ("gov2019", "gov2021") and s.template in ("gov2019", "gov2021"):
+            for c in [*APP_PARTS, "total"]:
+                assert _v(s, "applications", "carried_over", c) == _v(
+                    p, "applications", "carried_forward", c
+                )
+            seen["continuity"] += 1
+        if p.template == s.template == "gov2019":
+            for row in ("licensing", "other_services", "penalty", "coercion", "fees"):
+                was = _v(p, "active_disclosure", row, "prev_count")
+                assert _v(s, "active_disclosure", row, "prev_count") == was + _v(
+                    p, "active_disclosure", row, "change"
+                )
+            for row in ("regulations", "normative_documents"):
+                stock = _v(s, "active_disclosure", row, "total_published")
+                assert stock >= _v(p, "active_disclosure", row, "total_published")
+            seen["gov2019"] += 1
+        if p.template == s.template == "gov2021":
+            for row in ("regulations", "normative_documents"):
+                assert _v(s, "active_disclosure", row, "in_force") == _v(
+                    p, "active_disclosure", row, "in_force"
+                ) + _v(s, "active_disclosure", row, "issued") - _v(
+                    s, "active_disclosure", row, "repealed"
+                )
+            seen["gov2021"] += 1
+    assert min(seen.values()) > 10, seen
+
+
+def test_panel_faults_break_the_carry_over_they_name():
+    specs = generate(1500, seed=9, panel_years=6, faults=0.8)
+    by_id = {s.report_id: s for s in specs}
+    breaks = [(s, f) for s in specs for f in s.faults if f["kind"] == "panel_break"]
+    assert len(breaks) > 5
+    for s, f in breaks:
+        assert f["previous"] == s.previous and f["rules"] == ["panel.continuity"]
+        assert _v(s, "applications", "carried_over", "natural_person") > _v(
+            by_id[s.previous], "applications", "carried_forward", "natural_person"
+        )
+        assert identity_failures(s) == []  # the report itself still adds up
+    # a broken carried-over row also breaks the carry-over; a broken carried-forward row
+    # makes next year's continuity fail with no defect of that report's own
+    for s in specs:
+        for f in s.faults:
+            if f["kind"] == "broken_sum" and f.get("row") == "carried_over" and s.previous:
+                p = by_id[s.previous]
+                if p.template in ("gov2019", "gov2021") and s.template in ("gov2019", "gov2021"):
+                    assert "panel.continuity" in f["rules"]
+    heirs = [s for s in specs if s.expected_failures]
+    assert heirs and all(s.expected_failures == ["panel.continuity"] for s in heirs)
+    assert all(
+        any(f.get("row") == "carried_forward" for f in by_id[s.previous].faults) for s in heirs
+    )
+
+
+def test_panel_years_and_truth(tmp_path):
+    assert [render_text(s, "pipe") for s in generate(30, seed=2, panel_years=3)] == [
+        render_text(s, "pipe") for s in generate(30, seed=2, panel_years=3)
+    ]
+    with pytest.raises(InputError, match="panel_years must be between 1 and 11"):
+        generate(10, panel_years=12)
+    specs = generate(7, seed=1, panel_years=3)
+    assert [bool(s.previous) for s in specs] == [False, True, True, False, True, True, False]
+    write_corpus(specs, tmp_path)
+    truth = [json.loads(x) for x in (tmp_path / "truth.jsonl").read_text().splitlines()]
+    assert [t["previous"] for t in truth] == [s.previous for s in specs]
+    assert all(t["panel"] for t in truth)
+    # without panels the truth has no panel keys (and the draw is unchanged)
+    plain = truth_record(generate(1, seed=1)[0], file="x.txt", fmt="txt", layout="pipe")
+    assert "panel" not in plain and "previous" not in plain
