@@ -9,7 +9,7 @@ sampled too, once a second (reading it costs about 7 ms per process: sampled as 
 would take a fifth of a core from the build); it is what the build takes from the machine.
 Prints one summary line.
 
-Usage: python benchmarks/bench_memory.py [--sizes 10000 100000] [--jobs N]
+Usage: python benchmarks/bench_memory.py [--sizes 10000 100000] [--jobs N] [--panel-years K]
 """
 
 from __future__ import annotations
@@ -84,6 +84,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--jobs", type=int, default=None, help="workers (default: all cores)")
+    ap.add_argument(
+        "--panel-years",
+        type=int,
+        default=1,
+        metavar="K",
+        help="distinct reports of agencies that report K consecutive years (the cross-year "
+        "checks then have a pair for most reports); default 1: 10,000 distinct reports "
+        "repeated, few pairs",
+    )
     args = ap.parse_args(argv)
     import os
 
@@ -92,15 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="gkwork-bench-") as tmp:
         for n in args.sizes:
             work = Path(tmp) / f"n{n}"
-            make_corpus(work / "corpus", n, "txt", base=BASE)
+            make_corpus(work / "corpus", n, "txt", base=BASE, panel_years=args.panel_years)
             peak_main, peak_tree, pss, line = _measure(
                 work / "corpus" / "files", work / "out", jobs
             )
             n_files, n_ok, elapsed = line.split()
             rate = int(n_files) / float(elapsed)
             shared = "" if pss is None else f" (PSS {pss:.0f} MiB: shared pages counted once)"
+            kind = f"panel ({args.panel_years} years) " if args.panel_years > 1 else ""
             parts.append(
-                f"{n} txt reports ({n_ok} ok, {rate:.0f} rep/s, jobs {jobs}): peak RSS "
+                f"{n} {kind}txt reports ({n_ok} ok, {rate:.0f} rep/s, jobs {jobs}): peak RSS "
                 f"build process {peak_main:.0f} MiB, with workers {peak_tree:.0f} MiB{shared}"
             )
     print("bench_memory: " + " | ".join(parts))

@@ -16,7 +16,13 @@ REPORT_SUFFIXES = (".txt", ".md", ".html", ".docx", ".pdf")
 
 
 def make_corpus(
-    out_dir: Path, n: int, fmt: str = "txt", *, base: int | None = None, seed: int = 0
+    out_dir: Path,
+    n: int,
+    fmt: str = "txt",
+    *,
+    base: int | None = None,
+    seed: int = 0,
+    panel_years: int = 1,
 ) -> list[Path]:
     """Write ``n`` synthetic reports of one format into ``out_dir``; return their paths.
 
@@ -25,7 +31,9 @@ def make_corpus(
     names (each copy is still parsed: cache keys include the name). Repeated reports parse
     faster than distinct ones (the parser's caches of row and cell texts hit on every line of
     a copy), so rates are measured on distinct reports; repeats serve the memory benchmark,
-    where generating 100k distinct reports would take minutes.
+    where generating 100k distinct reports would take minutes. With ``panel_years`` > 1
+    agencies report that many consecutive years (``gkwork synth --panel-years``), and every
+    report is distinct (``base`` is ignored: copies would repeat an agency's years).
     """
     from gkwork.synth import generate, write_corpus
 
@@ -33,7 +41,10 @@ def make_corpus(
     if out_dir.exists():
         shutil.rmtree(out_dir)
     src = out_dir / "_base"
-    write_corpus(generate(n if base is None else min(n, base), seed=seed), src, formats=(fmt,))
+    if panel_years > 1:
+        base = None
+    specs = generate(n if base is None else min(n, base), seed=seed, panel_years=panel_years)
+    write_corpus(specs, src, formats=(fmt,))
     originals = sorted(p for p in src.iterdir() if p.suffix in REPORT_SUFFIXES)
     paths = []
     for i in range(n):

@@ -1383,7 +1383,10 @@ def panel_checks(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     keep = cells["row"].isin(_panel_cell_rows())
     sub = cells.reset_index(drop=True) if keep.all() else cells[keep].reset_index(drop=True)
     del keep
-    return _panel_frame(reps, sub)
+    blocks = list(_panel_blocks(reps, sub))
+    if not blocks:
+        return _frame("checks", {c: [] for c in TABLES["checks"]})
+    return pd.concat(blocks, ignore_index=True) if len(blocks) > 1 else blocks[0]
 
 
 def _panel_reports(reports: pd.DataFrame) -> pd.DataFrame:
@@ -1394,15 +1397,20 @@ def _panel_reports(reports: pd.DataFrame) -> pd.DataFrame:
     return panel_members(reps).drop(columns="status").reset_index(drop=True)
 
 
-def _panel_frame(reps: pd.DataFrame, cells: Any) -> pd.DataFrame:
-    """check_panel over ``cells`` (a DataFrame or a prepared cell index), as dataset rows."""
-    from gkwork.panel import check_panel
+#: Later-year reports per block of panel checks: a block's rows (about 20 per report, 1.3 KB
+#: each while they are Python objects) are written before the next block is computed.
+PANEL_BLOCK = 5_000
 
-    got = check_panel(reps, cells)
-    if got.empty:
-        return _frame("checks", {c: [] for c in TABLES["checks"]})
-    got = got.sort_values(["report_id", "rule", "table", "row", "col"], kind="stable")
-    return _frame("checks", _columnize("checks", got.reset_index(drop=True)))
+
+def _panel_blocks(reps: pd.DataFrame, cells: Any) -> Iterator[pd.DataFrame]:
+    """The panel checks over ``cells`` (a DataFrame or a prepared cell index) as dataset rows,
+    block by block, sorted by report_id, rule, table, row and col (see
+    :func:`gkwork.panel.panel_check_blocks`)."""
+    from gkwork.panel import panel_check_blocks
+
+    for got in panel_check_blocks(reps, cells, block=PANEL_BLOCK):
+        if len(got):
+            yield _frame("checks", _columnize("checks", got.reset_index(drop=True)))
 
 
 #: The agency matching of a build's panel step, kept in the cache directory with the key of
@@ -1455,8 +1463,9 @@ def _panel_ids(reps: pd.DataFrame, cache_dir: Path | None) -> pd.DataFrame:
     return got
 
 
-def _staged_panel_checks(staging: Path, cache_dir: Path | None = None) -> pd.DataFrame:
-    """Panel checks over a staged dataset, reading only the columns and rows they need.
+def _staged_panel_checks(staging: Path, cache_dir: Path | None = None) -> Iterator[pd.DataFrame]:
+    """Panel checks over a staged dataset, block by block, reading only the columns and rows
+    they need.
 
     The cells the panel rules read (a few dozen per report) are read one part at a time,
     strings dictionary-encoded, and reduced to integer codes and float arrays before the
@@ -1476,7 +1485,7 @@ def _staged_panel_checks(staging: Path, cache_dir: Path | None = None) -> pd.Dat
     reps = _panel_reports(reports)
     del reports
     if reps.empty:
-        return _frame("checks", {c: [] for c in TABLES["checks"]})
+        return
     columns = ["report_id", "table", "row", "col", "value", "start", "end"]
     strings = ["report_id", "table", "row", "col"]
     keep = pa.array(_panel_cell_rows())
@@ -1496,7 +1505,7 @@ def _staged_panel_checks(staging: Path, cache_dir: Path | None = None) -> pd.Dat
         index = pa.concat_tables(plain).to_pandas(strings_to_categorical=True)
     # as check_panel would merge match_agencies' panel ids
     reps = reps.merge(_panel_ids(reps, cache_dir), on="report_id", how="left")
-    return _panel_frame(reps, index)
+    yield from _panel_blocks(reps, index)
 
 
 def _plain_strings(schema: pa.Schema) -> pa.Schema:
@@ -2500,12 +2509,15 @@ def _build_locked(
         elif check:
             # cross-year checks need every report: computed over the staged dataset, written as
             # one more part of checks.parquet
-            panel = _staged_panel_checks(staging, cache_dir if cache else None)
-            if len(panel):
-                pq.write_table(
-                    pa.Table.from_pandas(panel, preserve_index=False),
-                    staging / "checks.parquet" / "part-panel.parquet",
-                )
+            writer = None
+            for block in _staged_panel_checks(staging, cache_dir if cache else None):
+                table = pa.Table.from_pandas(block, preserve_index=False)
+                if writer is None:
+                    path = staging / "checks.parquet" / "part-panel.parquet"
+                    writer = pq.ParquetWriter(path, table.schema)
+                writer.write_table(table.cast(writer.schema))
+            if writer is not None:
+                writer.close()
         _ResultDB(spool).close()
         for f in staging.glob(RESULTS_DB + "*"):  # the spool and its WAL files
             f.unlink()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from gkwork.corpus import build_corpus, read_corpus
@@ -62,25 +63,37 @@ def test_build_corpus_writes_panel_checks(tmp_path: Path) -> None:
     assert (_panel(checks)["status"] == "fail").sum() == 2
 
 
-def test_build_panel_step_equals_panel_checks_over_the_dataset(tmp_path: Path) -> None:
+def test_build_panel_step_equals_panel_checks_over_the_dataset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The build computes the panel checks from the staged parts (cells read part by part
-    into arrays); over a corpus of many agencies and years, written in several parts, they
-    must be exactly what panel_checks gives on the published reports and cells."""
-    from gkwork.corpus import panel_checks
+    into arrays) and writes them block by block; over a corpus of many agencies and years,
+    written in several parts, they must be exactly what panel_checks gives on the published
+    reports and cells, and what check_panel gives in one piece, sorted."""
+    from gkwork import corpus
+    from gkwork.corpus import _columnize, _frame, panel_checks
+    from gkwork.panel import check_panel
     from gkwork.synth import generate, write_corpus
 
-    src = write_corpus(generate(120, seed=3), tmp_path / "in")
+    src = write_corpus(generate(120, seed=3, panel_years=4), tmp_path / "in")
     (src / "truth.jsonl").unlink()
+    monkeypatch.setattr(corpus, "PANEL_BLOCK", 7)  # about 13 blocks
     build_corpus(src, tmp_path / "out", engine="serial", chunk_size=16, progress=False)
     out = tmp_path / "out"
     assert len(list((out / "cells.parquet").glob("part-*.parquet"))) > 1
+    written = pq.ParquetFile(out / "checks.parquet" / "part-panel.parquet")
+    assert written.metadata.num_row_groups > 10  # one per block
     checks = pd.read_parquet(out / "checks.parquet")
     built = checks[checks["rule"].str.startswith("panel.")].reset_index(drop=True)
-    direct = panel_checks(
-        pd.read_parquet(out / "reports.parquet"), pd.read_parquet(out / "cells.parquet")
-    )
-    assert len(built) > 20  # the corpus has agencies with consecutive years
+    reports = pd.read_parquet(out / "reports.parquet")
+    cells = pd.read_parquet(out / "cells.parquet")
+    direct = panel_checks(reports, cells)
+    assert len(built) > 400  # 90 of the 120 reports follow a year of their agency
     pd.testing.assert_frame_equal(built, direct.reset_index(drop=True))
+    whole = check_panel(reports[reports["status"] == "ok"], cells)
+    whole = whole.sort_values(["report_id", "rule", "table", "row", "col"], kind="stable")
+    reference = _frame("checks", _columnize("checks", whole.reset_index(drop=True)))
+    pd.testing.assert_frame_equal(built, reference)
 
 
 def test_agency_matching_is_kept_while_no_agency_year_or_place_changes(

@@ -667,3 +667,24 @@ def test_synthetic_and_real_reports_of_one_name_are_never_one_agency():
     alone = match_agencies(reports[~reports["synthetic"]].drop(columns="synthetic"))
     assert alone.set_index("report_id")["panel_id"].to_dict() == got[["real20", "real21"]].to_dict()
     assert list(match_agencies(reports)["report_id"]) == list(reports["report_id"])  # order kept
+
+
+@pytest.mark.parametrize("block", [1, 2, 1000])
+def test_panel_check_blocks_are_check_panel_sorted_and_split(block: int) -> None:
+    """Blocks hold every row of their later-year reports, in report_id order: one after the
+    other they are check_panel's result sorted (what a build writes block by block)."""
+    from gkwork.panel import panel_check_blocks
+
+    cells = panel_cells(break_at="b21")
+    reports = REPORTS.assign(template=REPORTS["year"].map(TEMPLATE)).iloc[::-1]
+    keys = ["report_id", "rule", "table", "row", "col"]
+    whole = check_panel(reports, cells).sort_values(keys, kind="stable").reset_index(drop=True)
+    blocks = list(panel_check_blocks(reports, cells, block=block))
+    assert len(blocks) == -(-6 // block)  # six later-year reports: a20, a21, b20, ... c21
+    for b in blocks:
+        assert b[keys].equals(b[keys].sort_values(keys, kind="stable"))
+        assert b["report_id"].nunique() == min(block, 6)
+    got = pd.concat(blocks, ignore_index=True)
+    assert got.equals(whole) and (got["status"] == "fail").sum() == 1
+    with pytest.raises(GkworkError, match="block must be at least 1"):
+        next(panel_check_blocks(reports, cells, block=0))
