@@ -688,3 +688,33 @@ def test_panel_check_blocks_are_check_panel_sorted_and_split(block: int) -> None
     assert got.equals(whole) and (got["status"] == "fail").sum() == 1
     with pytest.raises(GkworkError, match="block must be at least 1"):
         next(panel_check_blocks(reports, cells, block=0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(
+        st.text(alphabet="城关镇人民政府东西南北新区局", min_size=1, max_size=8),
+        min_size=2,
+        max_size=30,
+        unique=True,
+    ),
+    cells=st.integers(min_value=1, max_value=200),
+)
+def test_fuzzy_hits_in_bands_are_the_whole_matrix(names: list[str], cells: int) -> None:
+    """Scoring a block's names a band of rows at a time (bounded memory) finds the same pairs
+    with the same scores as the whole matrix at once."""
+    import numpy as np
+    from rapidfuzz import fuzz
+    from rapidfuzz import process as rf_process
+
+    from gkwork import panel
+
+    whole = rf_process.cdist(names, names, scorer=fuzz.ratio, score_cutoff=60, dtype=np.float64)
+    rows, cols = np.nonzero(np.triu(whole, 1))
+    reference = [(int(a), int(b), float(whole[a, b])) for a, b in zip(rows, cols, strict=True)]
+    old = panel._FUZZY_CELLS
+    try:
+        panel._FUZZY_CELLS = cells
+        assert panel._fuzzy_hits(names, 60) == reference
+    finally:
+        panel._FUZZY_CELLS = old
