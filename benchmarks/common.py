@@ -35,7 +35,7 @@ def make_corpus(
     agencies report that many consecutive years (``gkwork synth --panel-years``), and every
     report is distinct (``base`` is ignored: copies would repeat an agency's years).
     """
-    from gkwork.synth import generate, write_corpus
+    from gkwork.synth import iter_specs, write_corpus
 
     out_dir = Path(out_dir)
     if out_dir.exists():
@@ -43,7 +43,7 @@ def make_corpus(
     src = out_dir / "_base"
     if panel_years > 1:
         base = None
-    specs = generate(n if base is None else min(n, base), seed=seed, panel_years=panel_years)
+    specs = iter_specs(n if base is None else min(n, base), seed=seed, panel_years=panel_years)
     write_corpus(specs, src, formats=(fmt,))
     originals = sorted(p for p in src.iterdir() if p.suffix in REPORT_SUFFIXES)
     paths = []

@@ -40,7 +40,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -68,6 +68,7 @@ __all__ = [
     "PANEL_FAULT_KINDS",
     "TEXT_LAYOUTS",
     "generate",
+    "iter_specs",
     "main",
     "render_file",
     "truth_record",
@@ -809,15 +810,15 @@ def _agency_key(meta: dict[str, Any]) -> tuple[str, str]:
 
 def _panels(
     rng: np.random.Generator, seed: int, n: int, years: int, fault_rate: float
-) -> list[ReportSpec]:
+) -> Iterator[ReportSpec]:
     """``n`` reports of agencies that each report ``years`` consecutive years (the last one
     fewer when ``n`` runs out); each year's carried-over requests, item counts and stocks
     follow from the year before, so that the cross-year rules hold unless a fault breaks
     them."""
-    specs: list[ReportSpec] = []
+    made = 0
     used: set[tuple[str, str]] = set()
     first, last = 2014, 2024
-    while len(specs) < n:
+    while made < n:
         for _ in range(200):  # a level whose agencies are all taken (provinces) is drawn again
             level = _LEVELS[int(rng.choice(len(_LEVELS), p=_LEVEL_P))]
             meta = _agency_wide(rng, level)
@@ -832,17 +833,17 @@ def _panels(
         panel = f"syn{seed}-a{len(used):05d}"
         start = int(rng.integers(first, last - years + 2))
         prev: ReportSpec | None = None
-        for year in range(start, start + min(years, n - len(specs))):
+        for year in range(start, start + min(years, n - made)):
             cat = _template_for_year(year)  # narrative-only reports as in generate: pre-2019
             if cat == "legacy" and rng.random() < _NONE_BEFORE_2019:
                 cat = "none"
-            spec = _one(rng, seed, len(specs), cat, level, fault_rate, year=year,
+            spec = _one(rng, seed, made, cat, level, fault_rate, year=year,
                         meta=dict(meta), prev=prev)  # fmt: skip
             spec.panel = panel
             spec.previous = prev.report_id if prev is not None else ""
-            specs.append(spec)
+            made += 1
+            yield spec
             prev = spec
-    return specs
 
 
 def _template_for_year(year: int) -> str:
@@ -1012,7 +1013,7 @@ def generate(
     layouts: Sequence[str] | None = None,
     panel_years: int = 1,
 ) -> list[ReportSpec]:
-    """Draw ``n`` synthetic report specifications.
+    """Draw ``n`` synthetic report specifications (:func:`iter_specs`, as a list).
 
     Parameters
     ----------
@@ -1037,6 +1038,27 @@ def generate(
         In a panel corpus, ``spec.panel`` names each report's agency and ``spec.previous``
         its report of the year before.
     """
+    return list(
+        iter_specs(
+            n, seed=seed, formats=formats, faults=faults, layouts=layouts, panel_years=panel_years
+        )
+    )
+
+
+def iter_specs(
+    n: int,
+    *,
+    seed: int = 0,
+    formats: Sequence[str] = ("txt",),
+    faults: float = 0.0,
+    layouts: Sequence[str] | None = None,
+    panel_years: int = 1,
+) -> Iterator[ReportSpec]:
+    """:func:`generate`'s specifications one at a time (a corpus of 100,000 held as a list
+    takes about 2 GB; :func:`write_corpus` and ``gkwork synth`` write them as they come).
+
+    The arguments are checked when the iterator is made.
+    """
     if n < 0:
         raise InputError(f"n must be >= 0; got {n}")
     if not 0.0 <= faults <= 1.0:
@@ -1051,10 +1073,10 @@ def generate(
         return _panels(rng, seed, n, panel_years, faults)
     cats = rng.choice(len(_CATS), size=n, p=_CAT_P)
     levels = rng.choice(len(_LEVELS), size=n, p=_LEVEL_P)
-    return [
+    return (
         _one(rng, seed, i, _CATS[c], _LEVELS[lv], faults)
         for i, (c, lv) in enumerate(zip(cats, levels, strict=True))
-    ]
+    )
 
 
 def _check_formats(formats: Sequence[str], layouts: Sequence[str] | None) -> None:
@@ -1167,7 +1189,7 @@ def render_file(
 
 
 def write_corpus(
-    specs: Sequence[ReportSpec],
+    specs: Iterable[ReportSpec],
     out_dir: str | Path,
     *,
     formats: Sequence[str] = ("txt",),
@@ -1177,7 +1199,8 @@ def write_corpus(
 
     Parameters
     ----------
-    specs : sequence of ReportSpec
+    specs : iterable of ReportSpec
+        Written as they come (a generator from :func:`iter_specs` is never held whole).
     out_dir : str or Path
         Created if missing.
     formats : sequence of str
@@ -1235,7 +1258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tuple(x.strip() for x in args.layouts.split(",") if x.strip()) if args.layouts else None
     )
     t0 = time.perf_counter()
-    specs = generate(
+    specs = iter_specs(
         args.n,
         seed=args.seed,
         faults=args.faults,
@@ -1243,11 +1266,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         layouts=layouts,
         panel_years=args.panel_years,
     )
-    out = write_corpus(specs, args.out, formats=formats, layouts=layouts)
-    n_faults = sum(1 for s in specs if s.faults)
+    counts = {"reports": 0, "faults": 0}
+
+    def counted(specs: Iterable[ReportSpec]) -> Iterator[ReportSpec]:
+        for spec in specs:
+            counts["reports"] += 1
+            counts["faults"] += bool(spec.faults)
+            yield spec
+
+    out = write_corpus(counted(specs), args.out, formats=formats, layouts=layouts)
     print(
-        f"synth: wrote {len(specs)} reports ({', '.join(formats)}; {n_faults} with faults) "
-        f"and truth.jsonl to {out} in {time.perf_counter() - t0:.1f}s"
+        f"synth: wrote {counts['reports']} reports ({', '.join(formats)}; {counts['faults']} "
+        f"with faults) and truth.jsonl to {out} in {time.perf_counter() - t0:.1f}s"
     )
     return 0
 
