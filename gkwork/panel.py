@@ -8,7 +8,8 @@ province, city, county) differ are never linked.
 
 :func:`check_panel` runs the ``panel.*`` rules of the catalog on consecutive years of each
 panel and returns check rows (:data:`gkwork.model.CHECK_COLUMNS`) attached to the later
-year's report.
+year's report; :func:`panel_check_blocks` gives the same rows sorted, a block of reports at a
+time (a corpus build writes them as they come).
 
 Examples
 --------
@@ -46,9 +47,9 @@ logger = logging.getLogger("gkwork")
 __all__ = [
     "PanelSettings",
     "check_panel",
-    "panel_check_blocks",
     "match_agencies",
     "normalize_agency",
+    "panel_check_blocks",
     "panel_ids",
     "panel_members",
 ]
