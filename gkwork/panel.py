@@ -39,7 +39,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz import process as rf_process
 
-from gkwork import validate
+from gkwork import templates, validate
 from gkwork.errors import GkworkError
 
 logger = logging.getLogger("gkwork")
@@ -872,13 +872,17 @@ def _row(
     }
 
 
+@functools.lru_cache(maxsize=4096)
 def _label(template: str, table: str, axis: str, key: str, variant: str = "") -> str:
+    """The official label of a key ('' when the form lacks it); memoised: a corpus' panel step
+    asks for the same few dozen labels hundreds of thousands of times."""
     try:
-        from gkwork import templates
-
         return templates.label(template, table, axis, key, variant=variant)
-    except (GkworkError, ImportError, IndexError):
+    except (GkworkError, IndexError):
         return ""
+
+
+templates._CACHES.append(_label)  # templates.clear_cache() forgets these labels too
 
 
 class _Term(NamedTuple):
@@ -958,8 +962,6 @@ def _pair_rows(r: Mapping[str, Any], early: _Rep, later: _Rep, lang: str) -> lis
     per_col = r["per"] == "col"
     keys = r.get("cols") if per_col else r.get("rows")
     if not keys:
-        from gkwork import templates
-
         keys = (
             templates.cols(later.template, table, variant=later.variant)
             if per_col
