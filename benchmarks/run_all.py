@@ -27,6 +27,11 @@ BENCHMARKS = [
     ("bench_rerun.py", ["--n", "300"], ["--n", "2000"]),
     ("bench_dask.py", ["--n", "100"], ["--n", "500"]),
     ("bench_memory.py", ["--sizes", "500", "2000"], ["--sizes", "10000", "100000"]),
+    (
+        "bench_memory.py",
+        ["--sizes", "500", "2000", "--panel-years", "6"],
+        ["--sizes", "10000", "100000", "--panel-years", "6"],
+    ),
     ("bench_real.py", [], []),
 ]
 

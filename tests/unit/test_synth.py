@@ -242,6 +242,11 @@ def test_cli_main(tmp_path, capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "6 reports" in out[0]
     assert len((tmp_path / "truth.jsonl").read_text(encoding="utf-8").splitlines()) == 6
+    panel = tmp_path / "panel"
+    assert main(["--n", "9", "--out", str(panel), "--seed", "2", "--panel-years", "3"]) == 0
+    assert "9 reports" in capsys.readouterr().out
+    truth = [json.loads(x) for x in (panel / "truth.jsonl").read_text().splitlines()]
+    assert [bool(t["previous"]) for t in truth] == [False, True, True] * 3
 
 
 # ---------------------------------------------------------------------------------------------
