@@ -165,11 +165,27 @@ def place_from_code(code: str) -> Place:
     return Place(prov, city, county, code)
 
 
+def _place_names(text: str) -> list[str]:
+    """The division names in ``text``, left to right, without those inside a longer one: 东区
+    (攀枝花) is no place of 铁东区金山乡 (铁东区: 四平's or 鞍山's)."""
+    if not text:
+        return []
+    _, _, automaton, _ = _gazetteer()
+    spans = [(end - len(name) + 1, end, name) for end, name in automaton.iter(text)]
+    if len(spans) < 2:
+        return [name for _, _, name in spans]
+    return [
+        name
+        for start, end, name in spans
+        if not any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
+    ]
+
+
 @functools.lru_cache(maxsize=20000)
 def place_from_text(text: str) -> Place:
     """Resolve place names in ``text`` (an agency name or title) with the gazetteer."""
-    _, name_to_code, automaton, shared = _gazetteer()
-    found = [name for _, name in automaton.iter(text)] if text else []
+    _, name_to_code, _, shared = _gazetteer()
+    found = _place_names(text)
     codes = [name_to_code[n] for n in found if name_to_code.get(n)]
     for n in found:  # a shared name (西湖区: 杭州 330106, 南昌 360103) is placed by a
         if n in shared:  # province or prefecture named beside it (杭州市西湖区)
@@ -222,8 +238,8 @@ def agency_kind(agency: str | None) -> str | None:
 def _names_a_county(name: str) -> bool:
     """Whether ``name`` names a county-level division, even one it cannot place (西湖区民政局:
     杭州's or 南昌's, a county-level body either way)."""
-    _, name_to_code, automaton, shared = _gazetteer()
-    for _, found in automaton.iter(name):
+    _, name_to_code, _, shared = _gazetteer()
+    for found in _place_names(name):
         codes = shared.get(found) or (name_to_code.get(found),)
         if all(c and c[4:] != "00" for c in codes):
             return True

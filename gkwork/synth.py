@@ -768,6 +768,14 @@ def _carried_from(prev: ReportSpec | None, template: str) -> np.ndarray | None:
     return np.array([0 if v != v else int(v) for v in vals])
 
 
+def _breakable(prev: ReportSpec) -> bool:
+    """Whether a break of the carry-over from ``prev`` would show: last year's carried-forward
+    natural_person and total are printed as numbers (not blank or 无)."""
+    got = _reported(prev, "applications")
+    values = [got.get(("carried_forward", c)) for c in (_APP_COLS6[0], "total")]
+    return all(v is not None and not math.isnan(v) for v in values)
+
+
 def _carry_disclosure(t: dict[str, dict[str, str]], template: str, prev: ReportSpec) -> None:
     """Make this year's active-disclosure counts follow from last year's (same template)."""
     if prev.template != template or template not in _GOV:
@@ -808,6 +816,18 @@ def _agency_key(meta: dict[str, Any]) -> tuple[str, str]:
     return meta["division_code"], name
 
 
+def _as_printed(rng: np.random.Generator, meta: dict[str, Any]) -> dict[str, Any]:
+    """The agency as one year's report names it: real agencies vary the form from year to year
+    (人民政府 or 政府; with or without the prefecture in front of a county's name), and the
+    matching must still link the years."""
+    name, u = meta["agency"], float(rng.random())
+    if u < 0.15 and name.endswith("人民政府"):
+        name = name.removesuffix("人民政府") + "政府"
+    elif u < 0.3 and meta["city"] and meta["county"] and not name.startswith(meta["city"]):
+        name = meta["city"] + name
+    return {**meta, "agency": name}
+
+
 def _panels(
     rng: np.random.Generator, seed: int, n: int, years: int, fault_rate: float
 ) -> Iterator[ReportSpec]:
@@ -838,7 +858,7 @@ def _panels(
             if cat == "legacy" and rng.random() < _NONE_BEFORE_2019:
                 cat = "none"
             spec = _one(rng, seed, made, cat, level, fault_rate, year=year,
-                        meta=dict(meta), prev=prev)  # fmt: skip
+                        meta=_as_printed(rng, meta), prev=prev)  # fmt: skip
             spec.panel = panel
             spec.previous = prev.report_id if prev is not None else ""
             made += 1
@@ -881,7 +901,7 @@ def _one(
     fault = None
     if cat != "none" and fault_rate > 0 and rng.random() < fault_rate:
         kinds = FAULT_KINDS if cat != "legacy" else ("broken_sum", "text_table_mismatch")
-        if _carried_from(prev, cat) is not None:
+        if _carried_from(prev, cat) is not None and _breakable(prev):
             kinds = (*kinds, *PANEL_FAULT_KINDS)
         fault = kinds[int(rng.integers(len(kinds)))]
     if fault == "outdated_template":

@@ -93,6 +93,16 @@ def test_kinds_and_levels():
     assert cn_number("二〇二一") == 2021 and cn_number("十八") == 18 and cn_number("三十一") == 31
 
 
+def test_a_name_inside_a_longer_place_name_is_no_place():
+    # 铁东区 is a district of 四平 and of 鞍山 (shared: not placed alone); 东区 inside it is
+    # 攀枝花's 东区, and must not place 铁东区金山乡 in Sichuan
+    assert place_from_text("铁东区金山乡人民政府").province is None
+    assert place_from_text("四平市铁东区金山乡人民政府").division_code == "220303"
+    assert place_from_text("铁西区杨柳街道办事处").province is None
+    assert place_from_text("攀枝花市东区人民政府").division_code == "510402"
+    assert admin_level("铁东区金山乡人民政府", place_from_text("")) == "township"
+
+
 def test_a_zone_that_governs_a_county_is_placed_in_it():
     # gkwork/data/place_aliases.csv: 平潭综合实验区 governs the territory of 平潭县 (350128)
     p = place_from_text("平潭综合实验区财政金融局")
