@@ -10,7 +10,8 @@ cell printed blank or 无), and the defects injected into it with the rules that
   number where the truth has none), ``wrong``; not read, or read without a value where the
   truth has one (a cell left missing because its digits could not be split, flag
   ``ambiguous``), ``missing``; a cell read that the truth does not have is ``extra``;
-* **metadata**: template, year, agency and signed date as recorded;
+* **metadata**: template, year, agency and signed date as recorded; a place (division code)
+  or administrative level read that contradicts the truth (not reading one is no error);
 * **faults**: an injected defect is ``detected`` when one of its rules fails on that report;
 * **unexplained failures**: failing checks of rules no injected defect names (nor the record's
   ``expected_failures``: a report written in the ``narrative`` layout has no statutory table,
@@ -62,7 +63,9 @@ class Score:
     ----------
     files : DataFrame
         One row per report of the truth file: report_id, file, format, layout, status,
-        template (true), template_read, year_ok, agency_ok, signed_date_ok, one column per
+        template (true), template_read, year_ok, agency_ok, signed_date_ok, place_wrong (a
+        division code read that is neither the true one nor its province or prefecture),
+        level_wrong (an administrative level read that is not the true one), one column per
         cell outcome (:data:`CELL_OUTCOMES`), faults (kinds, ``;``-joined), faults_detected,
         unexplained (rules failing that no injected defect names, ``;``-joined).
     cells : DataFrame
@@ -70,7 +73,8 @@ class Score:
         the cell read), outcome.
     summary : DataFrame
         Index ``metric`` (files, files_read, template_accuracy, year_accuracy, agency_accuracy,
-        signed_date_accuracy, true_cells, cell_accuracy, missing_cells, wrong_cells,
+        signed_date_accuracy, places_wrong, levels_wrong, true_cells, cell_accuracy,
+        missing_cells, wrong_cells,
         extra_cells, faults, faults_detected, fault_recall, unexplained_failures; for a
         corpus drawn in panels also panel_pairs, panel_pairs_linked, panel_pair_recall,
         reports_mislinked), column ``value``.
@@ -119,6 +123,20 @@ def _same_text(read: Any, true: Any) -> bool:
     if true is None or true == "":
         return missing_read
     return not missing_read and str(read) == str(true)
+
+
+def _known(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _place_wrong(read: Any, true: Any) -> bool:
+    """A division code read that is neither the true one nor one of its ancestors (province
+    or prefecture). Not reading a place is no error: a name such as 和平区 (Shenyang's or
+    Tianjin's) does not tell it."""
+    if not _known(read) or not _known(true):
+        return False
+    ancestors = {true, true[:2] + "0000", true[:4] + "00"}
+    return read not in ancestors
 
 
 def _same(a: float, b: float) -> bool:
@@ -250,6 +268,12 @@ def score(corpus: Any, truth: str | os.PathLike) -> Score:
                 "agency_ok": got is not None and _same_text(got["agency"], rec.get("agency")),
                 "signed_date_ok": got is not None
                 and _same_text(got["signed_date"], rec.get("signed_date")),
+                "place_wrong": got is not None
+                and _place_wrong(got.get("division_code"), rec.get("division_code")),
+                "level_wrong": got is not None
+                and _known(got.get("admin_level"))
+                and bool(rec.get("admin_level"))
+                and got.get("admin_level") != rec.get("admin_level"),
                 **{k: int(counts.at[rid, k]) for k in CELL_OUTCOMES},
                 "faults": ";".join(f["kind"] for f in rec.get("faults", [])),
                 "n_faults": len(rec.get("faults", [])),
@@ -267,6 +291,8 @@ def score(corpus: Any, truth: str | os.PathLike) -> Score:
         "year_accuracy": float(files["year_ok"].mean()),
         "agency_accuracy": float(files["agency_ok"].mean()),
         "signed_date_accuracy": float(files["signed_date_ok"].mean()),
+        "places_wrong": int(files["place_wrong"].sum()),
+        "levels_wrong": int(files["level_wrong"].sum()),
         "true_cells": n_true,
         "cell_accuracy": float(files["correct"].sum() / n_true) if n_true else math.nan,
         "missing_cells": int(files["missing"].sum()),

@@ -181,6 +181,13 @@ def _place_names(text: str) -> list[str]:
     ]
 
 
+def shared_place_name(text: str) -> bool:
+    """Whether ``text`` names a division that several places share (新华区: 石家庄 130105 and
+    沧州 130902) and nothing in it says which."""
+    shared = _gazetteer()[3]
+    return any(n in shared for n in _place_names(text)) and place_from_text(text).province is None
+
+
 @functools.lru_cache(maxsize=20000)
 def place_from_text(text: str) -> Place:
     """Resolve place names in ``text`` (an agency name or title) with the gazetteer."""
@@ -210,10 +217,10 @@ _KIND_TOWN_RE = re.compile(r"(镇|乡)$")
 _KIND_DISPATCHED_RE = re.compile(r"(管委会|管理委员会|实验区|开发区|高新区|新区|片区管理局)$")
 _LEVEL_TOWNSHIP_RE = re.compile(r"(镇|乡|街道)(人民政府|政府)?(办公室)?$")
 _LEVEL_CORE_RE = re.compile(r"(人民政府|政府).*$")
-# 区 of a district, not of an 自治区 (an autonomous region: a province) nor of a 地区 (a
-# prefecture-level region such as 阿勒泰地区); 自治县 is a county
-_LEVEL_COUNTY_CORE_RE = re.compile(r"(县|旗|(?<!自治)(?<!地)区)$")
-_LEVEL_COUNTY_RE = re.compile(r"(县|(?<!自治)(?<!地)区)(人民政府)")
+# 区 of a district, not of an 自治区 (an autonomous region: a province), a 特别行政区 nor a 地区
+# (a prefecture-level region such as 阿勒泰地区); 自治县 is a county
+_LEVEL_COUNTY_CORE_RE = re.compile(r"(县|旗|(?<!自治)(?<!地)(?<!行政)区)$")
+_LEVEL_COUNTY_RE = re.compile(r"(县|(?<!自治)(?<!地)(?<!行政)区)(人民政府)")
 
 
 # Memoised (bounded): a corpus names the same agencies again and again, and each call

@@ -379,6 +379,23 @@ def _fuzzy_hits(names: list[str], cutoff: float) -> list[tuple[int, int, float]]
     return out
 
 
+def _homonyms(norm: list[str], locs: list[dict[str, str]], years: list[int | None]) -> set[int]:
+    """Reports whose normalised name names a district several prefectures share, printed
+    without any place, with two reports of one year under it (see match_agencies)."""
+    from gkwork.meta import shared_place_name
+
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(norm):
+        if name and not any(locs[i].values()):
+            groups.setdefault(name, []).append(i)
+    held: set[int] = set()
+    for name, members in groups.items():
+        known = [years[i] for i in members if years[i] is not None]
+        if len(known) > len(set(known)) and shared_place_name(name):
+            held.update(members)
+    return held
+
+
 def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = None) -> pd.DataFrame:
     """Assign a panel (agency) ID to each report.
 
@@ -459,8 +476,19 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
             for j in members[1:]:
                 link(members[0], j, method, settings.conf(method), allow_same_year=allow_same_year)
 
-    by_key(raw, "exact", allow_same_year=True)
-    by_key(norm, "normalised", allow_same_year=True)
+    # Homonyms: a name of a district that several prefectures have (新华区: 石家庄's and
+    # 沧州's), printed without any place, by two different reports of one year, is two
+    # agencies as likely as one report posted twice; which years belong together cannot be
+    # told, so none of them is linked (a wrong link makes the cross-year checks compare two
+    # agencies' books). The same name with a place, or without a second report of a year,
+    # links as usual.
+    held = _homonyms(norm, locs, years)
+    if held:
+        logger.info("%d reports under ambiguous place names left unlinked", len(held))
+    by_key([k if i not in held else "" for i, k in enumerate(raw)], "exact", allow_same_year=True)
+    by_key(
+        [k if i not in held else "" for i, k in enumerate(norm)], "normalised", allow_same_year=True
+    )
 
     # Same division code: names equal after dropping place prefixes, or one ends with the other.
     by_code: dict[str, list[int]] = {}
@@ -536,7 +564,7 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
     # of reports costs one matrix of its distinct names, not a Python loop over report pairs.
     blocks: dict[str, dict[str, list[int]]] = {}
     for i in order:
-        if len(norm[i]) >= 2:
+        if len(norm[i]) >= 2 and i not in held:
             blocks.setdefault(norm[i][-2:], {}).setdefault(norm[i], []).append(i)
     for by_name in blocks.values():
         names = list(by_name)
@@ -582,12 +610,21 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
     agency_norms: list[str] = [""] * n
     methods: list[str] = [""] * n
     confidences: list[float] = [0.0] * n
-    for members in clusters.values():
+    named: dict[int, tuple[str, str]] = {}  # root -> (agency_norm, seed of its panel id)
+    for root, members in clusters.items():
         counts = Counter(norm[i] for i in members if norm[i])
         agency_norm = sorted(counts, key=lambda s: (-counts[s], -len(s), s))[0] if counts else ""
         where = [",".join(sorted({locs[i][k] for i in members} - {""})) for k in LOCATION_COLUMNS]
         seed = "|".join([agency_norm, *where])
         if not agency_norm:
+            seed += "|" + ",".join(sorted(str(report_ids[i]) for i in members))
+        named[root] = (agency_norm, seed)
+    # clusters the matching kept apart (homonyms; two reports of one year) keep apart ids
+    # where name and places agree
+    taken = Counter(seed for _, seed in named.values())
+    for root, members in clusters.items():
+        agency_norm, seed = named[root]
+        if taken[seed] > 1:
             seed += "|" + ",".join(sorted(str(report_ids[i]) for i in members))
         panel_id = "p" + hashlib.sha1(seed.encode("utf-8")).hexdigest()[:10]
         for i in members:

@@ -331,7 +331,8 @@ def _divisions() -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...], tupl
     text = resources.files("gkwork").joinpath("data", "divisions.csv").read_text("utf-8")
     rows = csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#"))
     names = {r["code"]: r["name"] for r in rows}
-    codes = sorted(names)
+    # the Regulations do not bind Taiwan, Hong Kong or Macao: no such report exists
+    codes = sorted(c for c in names if c[:2] not in ("71", "81", "82"))
     return (
         names,
         tuple(c for c in codes if c.endswith("0000")),

@@ -64,8 +64,18 @@ def test_score_counts_what_a_parse_got_wrong(parsed):
         [{"report_id": rid, "rule": "app.balance", "status": "fail", "severity": "error"}]
     )
     checks = pd.concat([corpus.checks, alarm], ignore_index=True)
-    broken = dataclasses.replace(corpus, cells=cells, checks=checks)
+    reports = corpus.reports.copy()
+    placed = reports["division_code"].notna() & (reports["report_id"] != rid)
+    other = reports.index[placed][0]
+    reports.loc[other, "division_code"] = "510402"  # 攀枝花's 东区: a place read wrong
+    reports.loc[other, "admin_level"] = "province"
+    ancestor = reports.index[placed][1]  # its province only: less said, nothing wrong
+    reports.loc[ancestor, "division_code"] = reports.loc[ancestor, "division_code"][:2] + "0000"
+    reports.loc[reports.index[placed][2], ["division_code", "admin_level"]] = None  # not read
+    broken = dataclasses.replace(corpus, cells=cells, checks=checks, reports=reports)
     result = score(broken, folder / "truth.jsonl")
+    assert result.files["place_wrong"].sum() == result.files["level_wrong"].sum() == 1
+    assert result.summary.loc["places_wrong", "value"] == 1
     row = result.files.set_index("report_id").loc[rid]
     assert (row["wrong"], row["missing"], row["extra"]) == (1, 1, 1)
     assert row["unexplained"] == "app.balance"

@@ -718,3 +718,31 @@ def test_fuzzy_hits_in_bands_are_the_whole_matrix(names: list[str], cells: int) 
         assert panel._fuzzy_hits(names, 60) == reference
     finally:
         panel._FUZZY_CELLS = old
+
+
+def test_placeless_homonyms_of_one_year_are_not_linked() -> None:
+    """新华区 is a district of 石家庄 and of 沧州: two different reports of one year under
+    that name, with no place, are two agencies as likely as one; none is linked (a wrong link
+    would compare two agencies' books). A repost of a name that says where it is, or a shared
+    name without a second report of any year, still links."""
+    reports = pd.DataFrame(
+        [
+            ("x19a", "新华区人民政府", 2019),
+            ("x19b", "新华区人民政府", 2019),
+            ("x20a", "新华区政府", 2020),
+            ("x20b", "新华区人民政府", 2020),
+            ("y19", "石家庄市新华区人民政府", 2019),
+            ("y20", "石家庄市新华区人民政府", 2020),
+            ("z19a", "五河县武桥镇人民政府", 2019),  # one report posted twice
+            ("z19b", "五河县武桥镇人民政府", 2019),
+            ("w19", "铁西区人民政府", 2019),  # a shared name, one report a year
+            ("w20", "铁西区人民政府", 2020),
+        ],
+        columns=["report_id", "agency", "year"],
+    )
+    got = match_agencies(reports).set_index("report_id")["panel_id"]
+    xs = [got[r] for r in ("x19a", "x19b", "x20a", "x20b")]
+    assert len(set(xs)) == 4  # each alone, each with its own id
+    assert got["y19"] == got["y20"] and got["y19"] not in xs
+    assert got["z19a"] == got["z19b"]
+    assert got["w19"] == got["w20"]
