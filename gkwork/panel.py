@@ -4,7 +4,8 @@
 no whitespace, no year or 报告 words, 人民政府 -> 政府, 管理委员会 -> 管委会), place prefixes
 are stripped when the reports share an administrative-division code, and remaining near
 matches are linked by a fuzzy score. Reports whose known locations (division_code,
-province, city, county) differ are never linked.
+province, city, county) differ are never linked, nor placeless reports under a district name
+that several prefectures share (新华区) when two of them are of one year.
 
 :func:`check_panel` runs the ``panel.*`` rules of the catalog on consecutive years of each
 panel and returns check rows (:data:`gkwork.model.CHECK_COLUMNS`) attached to the later
