@@ -166,19 +166,22 @@ def place_from_code(code: str) -> Place:
 
 
 def _place_names(text: str) -> list[str]:
-    """The division names in ``text``, left to right, without those inside a longer one: 东区
-    (攀枝花) is no place of 铁东区金山乡 (铁东区: 四平's or 鞍山's)."""
+    """The division names in ``text``, leftmost-longest and not overlapping: 东区 (攀枝花) is
+    no place of 铁东区金山乡 (铁东区: 四平's or 鞍山's), nor 津市市 (a city of Hunan) of
+    天津市市场监督管理局."""
     if not text:
         return []
     _, _, automaton, _ = _gazetteer()
     spans = [(end - len(name) + 1, end, name) for end, name in automaton.iter(text)]
     if len(spans) < 2:
         return [name for _, _, name in spans]
-    return [
-        name
-        for start, end, name in spans
-        if not any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
-    ]
+    spans.sort(key=lambda x: (x[0], x[0] - x[1]))  # by start, the longest first
+    names, reach = [], -1
+    for start, end, name in spans:
+        if start > reach:
+            names.append(name)
+            reach = end
+    return names
 
 
 def shared_place_name(text: str) -> bool:

@@ -101,6 +101,10 @@ def test_a_name_inside_a_longer_place_name_is_no_place():
     assert place_from_text("铁西区杨柳街道办事处").province is None
     assert place_from_text("攀枝花市东区人民政府").division_code == "510402"
     assert admin_level("铁东区金山乡人民政府", place_from_text("")) == "township"
+    # nor one that overlaps a name found further left: 津市市 (Hunan) in 天津市市场…
+    tianjin = place_from_text("天津市市场监督管理局")
+    assert tianjin.division_code == "120000"
+    assert admin_level("天津市市场监督管理局", tianjin) == "province"
 
 
 def test_a_zone_that_governs_a_county_is_placed_in_it():
