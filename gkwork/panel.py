@@ -3,9 +3,10 @@
 :func:`match_agencies` links reports of the same agency: agency names are normalised (NFKC,
 no whitespace, no year or 报告 words, 人民政府 -> 政府, 管理委员会 -> 管委会), place prefixes
 are stripped when the reports share an administrative-division code, and remaining near
-matches are linked by a fuzzy score. Reports whose known locations (division_code,
-province, city, county) differ are never linked, nor placeless reports under a district name
-that several prefectures share (新华区) when two of them are of one year.
+matches (one name the other with characters inserted: 产业开发区 / 产业园开发区) are linked by
+a fuzzy score. Reports whose known locations (division_code, province, city, county) differ
+are never linked, nor placeless reports under a district name that several prefectures share
+(新华区) when two of them are of one year.
 
 :func:`check_panel` runs the ``panel.*`` rules of the catalog on consecutive years of each
 panel and returns check rows (:data:`gkwork.model.CHECK_COLUMNS`) attached to the later
@@ -28,6 +29,7 @@ import functools
 import hashlib
 import logging
 import math
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -351,6 +353,17 @@ def panel_ids(reports: pd.DataFrame, *, settings: PanelSettings | None = None) -
     return match_agencies(members[cols], settings=settings)[["report_id", "panel_id"]]
 
 
+def _one_inside_other(x: str, y: str) -> bool:
+    """Whether one name is the other with characters inserted in one place (开发区 /
+    产业园开发区), not with characters replaced: names that share a long place prefix score
+    high however different their own part (安阳市文峰区杨柳街道办事处 / …柳林街道办事处: 92),
+    and a replaced character is as often another body (东城镇 / 西城镇) as a misprint."""
+    p = len(os.path.commonprefix([x, y]))
+    x, y = x[p:], y[p:]
+    q = len(os.path.commonprefix([x[::-1], y[::-1]]))
+    return not x[: len(x) - q] or not y[: len(y) - q]
+
+
 #: Scores computed at once by :func:`_fuzzy_hits` (float64: 32 MB).
 _FUZZY_CELLS = 1 << 22
 
@@ -574,6 +587,7 @@ def match_agencies(reports: pd.DataFrame, *, settings: PanelSettings | None = No
         hits = sorted(
             (min(by_name[names[a]][0], by_name[names[b]][0]), a, b, score)
             for a, b, score in _fuzzy_hits(names, settings.fuzzy_cutoff)
+            if _one_inside_other(names[a], names[b])
         )
         for _, a, b, score in hits:
             conf = settings.conf("fuzzy") * score / 100.0

@@ -746,3 +746,25 @@ def test_placeless_homonyms_of_one_year_are_not_linked() -> None:
     assert got["y19"] == got["y20"] and got["y19"] not in xs
     assert got["z19a"] == got["z19b"]
     assert got["w19"] == got["w20"]
+
+
+def test_fuzzy_links_an_inserted_word_not_a_replaced_one() -> None:
+    """A long shared place prefix makes two bodies' names score high (杨柳 / 柳林 街道: 92);
+    a replaced part is another body as often as a misprint (东城镇 / 西城镇), an inserted
+    one a variant of one name (产业开发区 / 产业园开发区)."""
+    reports = pd.DataFrame(
+        [
+            ("a", "安阳市文峰区杨柳街道办事处", 2019),
+            ("b", "安阳市文峰区柳林街道办事处", 2020),
+            ("c", "沧州市新华区东城镇人民政府", 2019),
+            ("d", "沧州市新华区西城镇人民政府", 2020),
+            ("e", "咸宁高新技术产业开发区管委会", 2019),
+            ("f", "咸宁高新技术产业园开发区管委会", 2020),
+        ],
+        columns=["report_id", "agency", "year"],
+    )
+    got = match_agencies(reports).set_index("report_id")
+    assert got.loc["a", "panel_id"] != got.loc["b", "panel_id"]
+    assert got.loc["c", "panel_id"] != got.loc["d", "panel_id"]
+    assert got.loc["e", "panel_id"] == got.loc["f", "panel_id"]
+    assert got.loc["f", "method"] == "fuzzy"
