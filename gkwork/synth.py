@@ -12,9 +12,10 @@ template for the year, or a narrative number that disagrees with the table.
 
 By default every report is drawn on its own, from a small gazetteer (a few hundred agencies).
 With ``panel_years=K`` (``gkwork synth --panel-years K``) agencies of every real province,
-prefecture and county (``gkwork/data/divisions.csv``) report K consecutive years, each year
-carrying over last year's unfinished requests, item counts and document stocks, so that the
-cross-year ``panel.*`` rules hold; a fault may then also break that carry-over
+prefecture and county (``gkwork/data/divisions.csv``) report K consecutive years, under a name
+whose form varies from year to year as real reports vary it (政府 for 人民政府, the prefecture
+in front), each year carrying over last year's unfinished requests, item counts and document
+stocks, so that the cross-year ``panel.*`` rules hold; a fault may then also break that carry-over
 (``panel_break``). The truth names each report's agency (``panel``) and its report of the
 year before (``previous``), and :func:`gkwork.evaluate.score` scores the agency matching.
 
