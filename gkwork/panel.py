@@ -302,10 +302,16 @@ class _Clusters:
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[Any]:
-    """A column as a list with None for missing values (as ``to_dict('records')`` gives)."""
+    """A column as a list with None for missing values (as ``to_dict('records')`` gives).
+
+    Equal values are one object (names and places repeat across reports: 100,000 separate
+    strings of a few dozen distinct names cost tens of megabytes)."""
     if name not in frame.columns:
         return [None] * len(frame)
-    return [None if v is pd.NA or v is pd.NaT else v for v in frame[name].tolist()]
+    codes, uniques = pd.factorize(frame[name])
+    values = [None if v is pd.NA or v is pd.NaT else v for v in uniques.tolist()]
+    values.append(None)  # code -1: missing
+    return [values[c] for c in codes.tolist()]
 
 
 def _match_apart(
@@ -364,8 +370,8 @@ def _one_inside_other(x: str, y: str) -> bool:
     return not x[: len(x) - q] or not y[: len(y) - q]
 
 
-#: Scores computed at once by :func:`_fuzzy_hits` (float64: 32 MB).
-_FUZZY_CELLS = 1 << 22
+#: Scores computed at once by :func:`_fuzzy_hits` (float64: 8 MB).
+_FUZZY_CELLS = 1 << 20
 
 
 def _fuzzy_hits(names: list[str], cutoff: float) -> list[tuple[int, int, float]]:
@@ -386,9 +392,11 @@ def _fuzzy_hits(names: list[str], cutoff: float) -> list[tuple[int, int, float]]
             score_cutoff=cutoff,
             dtype=np.float64,
         )
-        rows, cols = np.nonzero(np.triu(scores, 1))
+        rows, cols = np.nonzero(scores)  # (np.triu would copy the band)
         out.extend(
-            (a0 + int(r), a0 + int(c), float(scores[r, c])) for r, c in zip(rows, cols, strict=True)
+            (a0 + int(r), a0 + int(c), float(scores[r, c]))
+            for r, c in zip(rows, cols, strict=True)
+            if c > r
         )
     return out
 
