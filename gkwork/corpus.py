@@ -1508,6 +1508,21 @@ def _staged_panel_checks(staging: Path, cache_dir: Path | None = None) -> Iterat
     yield from _panel_blocks(reps, index)
 
 
+def _write_blocks(path: Path, blocks: Iterable[pd.DataFrame]) -> None:
+    """Write frames of one schema as the row groups of one Parquet file, as they come (no
+    file when there is none)."""
+    writer = None
+    try:
+        for block in blocks:
+            table = pa.Table.from_pandas(block, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table.cast(writer.schema))
+    finally:
+        if writer is not None:
+            writer.close()
+
+
 def _plain_strings(schema: pa.Schema) -> pa.Schema:
     """``schema`` with dictionary-encoded fields as their plain value type."""
     fields = [
@@ -2509,15 +2524,10 @@ def _build_locked(
         elif check:
             # cross-year checks need every report: computed over the staged dataset, written as
             # one more part of checks.parquet
-            writer = None
-            for block in _staged_panel_checks(staging, cache_dir if cache else None):
-                table = pa.Table.from_pandas(block, preserve_index=False)
-                if writer is None:
-                    path = staging / "checks.parquet" / "part-panel.parquet"
-                    writer = pq.ParquetWriter(path, table.schema)
-                writer.write_table(table.cast(writer.schema))
-            if writer is not None:
-                writer.close()
+            _write_blocks(
+                staging / "checks.parquet" / "part-panel.parquet",
+                _staged_panel_checks(staging, cache_dir if cache else None),
+            )
         _ResultDB(spool).close()
         for f in staging.glob(RESULTS_DB + "*"):  # the spool and its WAL files
             f.unlink()

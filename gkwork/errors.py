@@ -12,11 +12,11 @@ from enum import StrEnum
 
 
 class Reason(StrEnum):
-    """Stable reason codes written at the start of ``reports.error``."""
+    """Stable reason codes written at the start of ``reports.error`` (meanings: :data:`REASONS`)."""
 
-    UNREADABLE = "unreadable"  # listed, but cannot be read (a broken link, no permission)
+    UNREADABLE = "unreadable"
     EMPTY_FILE = "empty_file"
-    NO_BODY = "no_body"  # text, but none of a report beyond its title and page metadata
+    NO_BODY = "no_body"
     DECODE_FAILED = "decode_failed"
     BINARY_CONTENT = "binary_content"
     UNSUPPORTED_FORMAT = "unsupported_format"

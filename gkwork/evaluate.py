@@ -16,10 +16,11 @@ cell printed blank or 无), and the defects injected into it with the rules that
 * **unexplained failures**: failing checks of rules no injected defect names (nor the record's
   ``expected_failures``: a report written in the ``narrative`` layout has no statutory table,
   and ``table.incomplete`` says so), severity error or warning (on a clean synthetic report
-  such a failure is a false alarm of the parser or the rules). Info-level notes (a unit printed in a cell, 无 for a number: the quirks the generator
-  writes on purpose) are not counted, nor the cross-year ``panel`` rules unless the corpus
-  was drawn in panels (``gkwork synth --panel-years K``: otherwise reports are drawn one by
-  one and no relation holds between two years of one agency);
+  such a failure is a false alarm of the parser or the rules). Info-level notes (a unit
+  printed in a cell, 无 for a number: the quirks the generator writes on purpose) are not
+  counted, nor the cross-year ``panel`` rules unless the corpus was drawn in panels
+  (``gkwork synth --panel-years K``: otherwise reports are drawn one by one and no relation
+  holds between two years of one agency);
 * **panels** (a corpus drawn in panels): how many of the true consecutive-year pairs the
   agency matching links (``panel_pairs_linked``), and how many reports it puts in a panel
   with another agency's (``reports_mislinked``).
@@ -74,8 +75,8 @@ class Score:
     summary : DataFrame
         Index ``metric`` (files, files_read, template_accuracy, year_accuracy, agency_accuracy,
         signed_date_accuracy, places_wrong, levels_wrong, true_cells, cell_accuracy,
-        missing_cells, wrong_cells,
-        extra_cells, faults, faults_detected, fault_recall, unexplained_failures; for a
+        missing_cells, wrong_cells, extra_cells, faults, faults_detected, fault_recall,
+        unexplained_failures; for a
         corpus drawn in panels also panel_pairs, panel_pairs_linked, panel_pair_recall,
         reports_mislinked), column ``value``.
     """
@@ -137,6 +138,11 @@ def _place_wrong(read: Any, true: Any) -> bool:
         return False
     ancestors = {true, true[:2] + "0000", true[:4] + "00"}
     return read not in ancestors
+
+
+def _level_wrong(read: Any, true: Any) -> bool:
+    """An administrative level read that is not the true one (not reading one is no error)."""
+    return _known(read) and _known(true) and read != true
 
 
 def _same(a: float, b: float) -> bool:
@@ -271,9 +277,7 @@ def score(corpus: Any, truth: str | os.PathLike) -> Score:
                 "place_wrong": got is not None
                 and _place_wrong(got.get("division_code"), rec.get("division_code")),
                 "level_wrong": got is not None
-                and _known(got.get("admin_level"))
-                and bool(rec.get("admin_level"))
-                and got.get("admin_level") != rec.get("admin_level"),
+                and _level_wrong(got.get("admin_level"), rec.get("admin_level")),
                 **{k: int(counts.at[rid, k]) for k in CELL_OUTCOMES},
                 "faults": ";".join(f["kind"] for f in rec.get("faults", [])),
                 "n_faults": len(rec.get("faults", [])),

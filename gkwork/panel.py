@@ -932,17 +932,12 @@ def _row(
     }
 
 
-@functools.lru_cache(maxsize=4096)
 def _label(template: str, table: str, axis: str, key: str, variant: str = "") -> str:
-    """The official label of a key ('' when the form lacks it); memoised: a corpus' panel step
-    asks for the same few dozen labels hundreds of thousands of times."""
+    """The official label of a key ('' when the form lacks it)."""
     try:
         return templates.label(template, table, axis, key, variant=variant)
     except (GkworkError, IndexError):
         return ""
-
-
-templates._CACHES.append(_label)  # templates.clear_cache() forgets these labels too
 
 
 class _Term(NamedTuple):

@@ -79,9 +79,15 @@ CODEBOOK_COLUMNS = [
     "note",
 ]
 
+#: The report identifier as the harmonised dataset documents it (a unit of its own: none).
+_REPORT_ID: tuple[str, str, str, str, str] = (
+    *next(v for v in stats.META_VARIABLES if v[0] == "report_id"),
+    "",
+)
+
 #: The long cells table, column by column (schema.md "Long cell format").
 CELL_CODEBOOK: tuple[tuple[str, str, str, str, str], ...] = (
-    ("report_id", "报告编号", "Report identifier (file stem)", "string", ""),
+    _REPORT_ID,
     ("table", "表格", "Canonical table (applications, review_litigation, ...)", "string", ""),
     ("row", "行", "Row key of the template (see the template registry)", "string", ""),
     ("col", "列", "Column key of the template", "string", ""),
@@ -96,7 +102,7 @@ CELL_CODEBOOK: tuple[tuple[str, str, str, str, str], ...] = (
 
 #: The checks table, column by column (schema.md "Check results").
 CHECK_CODEBOOK: tuple[tuple[str, str, str, str, str], ...] = (
-    ("report_id", "报告编号", "Report identifier (file stem)", "string", ""),
+    _REPORT_ID,
     ("rule", "规则", "Rule ID of the catalog (gkwork rules)", "string", ""),
     ("status", "结果", "pass, fail or not_assessable (inputs missing or not applicable)", "string", ""),
     ("severity", "严重程度", "Severity of a failure of the rule: error, warning, info", "string", ""),
