@@ -1383,7 +1383,7 @@ def panel_checks(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     keep = cells["row"].isin(_panel_cell_rows())
     sub = cells.reset_index(drop=True) if keep.all() else cells[keep].reset_index(drop=True)
     del keep
-    blocks = list(_panel_blocks(reps, sub))
+    blocks = [_frame("checks", got) for got in _panel_blocks(reps, sub)]
     if not blocks:
         return _frame("checks", {c: [] for c in TABLES["checks"]})
     return pd.concat(blocks, ignore_index=True) if len(blocks) > 1 else blocks[0]
@@ -1402,15 +1402,15 @@ def _panel_reports(reports: pd.DataFrame) -> pd.DataFrame:
 PANEL_BLOCK = 5_000
 
 
-def _panel_blocks(reps: pd.DataFrame, cells: Any) -> Iterator[pd.DataFrame]:
-    """The panel checks over ``cells`` (a DataFrame or a prepared cell index) as dataset rows,
-    block by block, sorted by report_id, rule, table, row and col (see
-    :func:`gkwork.panel.panel_check_blocks`)."""
-    from gkwork.panel import panel_check_blocks
+def _panel_blocks(reps: pd.DataFrame, cells: Any) -> Iterator[dict[str, list]]:
+    """The panel checks over ``cells`` (a DataFrame or a prepared cell index) as column lists
+    of the dataset's checks table, block by block, sorted by report_id, rule, table, row and
+    col (see :func:`gkwork.panel.panel_check_blocks`)."""
+    from gkwork.panel import _check_column_blocks
 
-    for got in panel_check_blocks(reps, cells, block=PANEL_BLOCK):
-        if len(got):
-            yield _frame("checks", _columnize("checks", got.reset_index(drop=True)))
+    for got in _check_column_blocks(reps, cells, block=PANEL_BLOCK):
+        if got["report_id"]:
+            yield _columnize("checks", got)
 
 
 #: The agency matching of a build's panel step, kept in the cache directory with the key of
@@ -1463,7 +1463,7 @@ def _panel_ids(reps: pd.DataFrame, cache_dir: Path | None) -> pd.DataFrame:
     return got
 
 
-def _staged_panel_checks(staging: Path, cache_dir: Path | None = None) -> Iterator[pd.DataFrame]:
+def _staged_panel_checks(staging: Path, cache_dir: Path | None = None) -> Iterator[dict[str, list]]:
     """Panel checks over a staged dataset, block by block, reading only the columns and rows
     they need.
 
@@ -1508,16 +1508,16 @@ def _staged_panel_checks(staging: Path, cache_dir: Path | None = None) -> Iterat
     yield from _panel_blocks(reps, index)
 
 
-def _write_blocks(path: Path, blocks: Iterable[pd.DataFrame]) -> None:
-    """Write frames of one schema as the row groups of one Parquet file, as they come (no
-    file when there is none)."""
+def _write_blocks(path: Path, table: str, blocks: Iterable[dict[str, list]]) -> None:
+    """Write column lists of dataset table ``table`` as the row groups of one Parquet file,
+    as they come (no file when there is none)."""
     writer = None
     try:
         for block in blocks:
-            table = pa.Table.from_pandas(block, preserve_index=False)
+            got = _arrow_table(table, block)
             if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table.cast(writer.schema))
+                writer = pq.ParquetWriter(path, got.schema)
+            writer.write_table(got)
     finally:
         if writer is not None:
             writer.close()
@@ -2526,6 +2526,7 @@ def _build_locked(
             # one more part of checks.parquet
             _write_blocks(
                 staging / "checks.parquet" / "part-panel.parquet",
+                "checks",
                 _staged_panel_checks(staging, cache_dir if cache else None),
             )
         _ResultDB(spool).close()

@@ -29,6 +29,7 @@ import functools
 import hashlib
 import logging
 import math
+import operator
 import os
 import re
 import unicodedata
@@ -690,12 +691,17 @@ class _Rep:
         self.cells = cells
         self.variant = variant
 
-    @property
+    @functools.cached_property
     def form(self) -> str:
         """``template`` or ``template__variant``, as rules name forms (``forms``)."""
         from gkwork.templates import form_name
 
         return form_name(self.template, self.variant)
+
+    @functools.cached_property
+    def tables(self) -> frozenset[str]:
+        """The tables the report has cells of."""
+        return frozenset(k[0] for k in self.cells)
 
     @classmethod
     def from_frame(cls, report_id: str, year: int, template: str, cells: pd.DataFrame) -> _Rep:
@@ -719,7 +725,7 @@ class _Rep:
         return (c[1], c[2]) if c else (None, None)
 
     def has_table(self, table: str) -> bool:
-        return any(k[0] == table for k in self.cells)
+        return table in self.tables
 
 
 def _small_codes(codes: np.ndarray, labels: list[str]) -> np.ndarray:
@@ -901,6 +907,13 @@ class _CellIndex:
         return got
 
 
+#: A check row as the panel step builds it: a tuple in :data:`gkwork.model.CHECK_COLUMNS` order
+#: (report_id, rule, status, severity, table, row, col, expected, observed, delta, start, end,
+#: message); the columns are made once per block (a dict per row cost about 1 KB and its own
+#: conversion).
+_CheckRow = tuple
+
+
 def _row(
     r: Mapping[str, Any],
     later: _Rep,
@@ -913,23 +926,23 @@ def _row(
     observed: float | None = None,
     message: str,
     span: tuple[int | None, int | None] = (None, None),
-) -> dict[str, Any]:
+) -> _CheckRow:
     delta = None if expected is None or observed is None else observed - expected
-    return {
-        "report_id": later.report_id,
-        "rule": r["id"],
-        "status": status,
-        "severity": r["severity"],
-        "table": table,
-        "row": row,
-        "col": col,
-        "expected": math.nan if expected is None else expected,
-        "observed": math.nan if observed is None else observed,
-        "delta": math.nan if delta is None else delta,
-        "start": span[0],
-        "end": span[1],
-        "message": message,
-    }
+    return (
+        later.report_id,
+        r["id"],
+        status,
+        r["severity"],
+        table,
+        row,
+        col,
+        math.nan if expected is None else expected,
+        math.nan if observed is None else observed,
+        math.nan if delta is None else delta,
+        span[0],
+        span[1],
+        message,
+    )
 
 
 def _label(template: str, table: str, axis: str, key: str, variant: str = "") -> str:
@@ -985,15 +998,79 @@ def _rule_op(r: Mapping[str, Any]) -> Callable[[float, float], bool]:
     return _HOLDS[op]
 
 
-def _not_assessable(r: Mapping[str, Any], later: _Rep, message: str) -> list[dict[str, Any]]:
+def _not_assessable(r: Mapping[str, Any], later: _Rep, message: str) -> list[_CheckRow]:
     return [_row(r, later, validate.NA, table=r["table"], message=f"{r['id']}: {message}")]
 
 
-def _pair_rows(r: Mapping[str, Any], early: _Rep, later: _Rep, lang: str) -> list[dict[str, Any]]:
+#: A cell key, (table, row, col).
+_Key = tuple[str, str, str]
+
+
+class _KeyPlan(NamedTuple):
+    """What a panel rule reads and writes for one key of its axis on one form: the same for
+    every pair whose later report has that form, so worked out once per form."""
+
+    row: str  # the check row's row and col
+    col: str
+    fields: dict[str, str]  # message fields that do not depend on the values
+    left: _Key  # the later year's cell compared
+    terms: tuple[tuple[int, bool, _Key], ...]  # (sign, read in the later year, cell)
+    term_names: tuple[str, ...]  # str() of each term, then of the left term
+    parts: tuple[tuple[str, bool], ...]  # per term: '+ name ' prefix, read in the later year
+
+
+def _key_plans(r: Mapping[str, Any], template: str, variant: str) -> tuple[_KeyPlan, ...]:
+    """The keys of rule ``r`` on a later report of ``template``/``variant``, planned."""
+    table = r["table"]
+    terms = _expect_terms(r["id"], r["expect"])
+    names = r.get("names", {})
+    per_col = r["per"] == "col"
+    keys = r.get("cols") if per_col else r.get("rows")
+    if not keys:
+        keys = (
+            templates.cols(template, table, variant=variant)
+            if per_col
+            else templates.rows(template, table, variant=variant)
+        )
+    axis = "column" if per_col else "row"
+    later_term = _Term(1, r["left"][0], True)
+    parts = tuple(
+        (f"{'- ' if t.sign < 0 else '+ ' if i else ''}{names.get(t.name, t.name)} ", t.later)
+        for i, t in enumerate(terms)
+    )
+    plans = []
+    for key in keys:
+        label = _label(template, table, "col" if per_col else "row", key, variant)
+
+        def at(term: str, key: str = key) -> _Key:
+            return (table, term, key) if per_col else (table, key, term)
+
+        plans.append(
+            _KeyPlan(
+                row="" if per_col else key,
+                col=key if per_col else "",
+                fields={"rule": r["id"], "axis": axis, "key": key, "label": label},
+                left=at(later_term.name),
+                terms=tuple((t.sign, t.later, at(t.name)) for t in terms),
+                term_names=(*map(str, terms), str(later_term)),
+                parts=parts,
+            )
+        )
+    return tuple(plans)
+
+
+def _pair_rows(
+    r: Mapping[str, Any],
+    early: _Rep,
+    later: _Rep,
+    lang: str,
+    plans: dict[tuple[str, str], tuple[_KeyPlan, ...]] | None = None,
+) -> list[_CheckRow]:
     """Evaluate one panel rule on one pair of consecutive years.
 
     The later year's ``left`` term is compared with the rule's ``expect`` (terms of either
-    year, summed with their signs) by its ``op``, for every key of its axis.
+    year, summed with their signs) by its ``op``, for every key of its axis. ``plans`` keeps
+    the rule's :func:`_key_plans` per form between calls (one dict per rule).
     """
     rid, table, tol = r["id"], r["table"], float(r.get("tolerance", 0))
     fmt = validate._num
@@ -1005,91 +1082,76 @@ def _pair_rows(r: Mapping[str, Any], early: _Rep, later: _Rep, lang: str) -> lis
             r, later, f"not assessable: the {early.year} report ({early.report_id}) uses "
             f"{early.form}, which has no {'/'.join(sorted(set(r['right'])))}",
         )  # fmt: skip
-    if not early.has_table(table) or not later.has_table(table):
-        which = early if not early.has_table(table) else later
+    if table not in early.tables or table not in later.tables:
+        which = early if table not in early.tables else later
         return _not_assessable(
             r, later, f"not assessable: no {table} table in the {which.year} report "
             f"({which.report_id})",
         )  # fmt: skip
-    terms = _expect_terms(rid, r["expect"])
+    form = (later.template, later.variant)
+    got_plans = None if plans is None else plans.get(form)
+    if got_plans is None:
+        got_plans = _key_plans(r, *form)
+        if plans is not None:
+            plans[form] = got_plans
     holds = _rule_op(r)
-    names = r.get("names", {})
-    per_col = r["per"] == "col"
-    keys = r.get("cols") if per_col else r.get("rows")
-    if not keys:
-        keys = (
-            templates.cols(later.template, table, variant=later.variant)
-            if per_col
-            else templates.rows(later.template, table, variant=later.variant)
-        )
-    axis = "column" if per_col else "row"
-    later_term = _Term(1, r["left"][0], True)
-    out: list[dict[str, Any]] = []
-    for key in keys:
-        label = _label(later.template, table, "col" if per_col else "row", key, later.variant)
-        where = f"{axis} {key} ({label})" if label else f"{axis} {key}"
-
-        def at(term: str, key: str = key) -> tuple[str, str, str]:  # (table, row, col)
-            return (table, term, key) if per_col else (table, key, term)
-
-        observed = later.value(*at(later_term.name))
-        sp = later.span(*at(later_term.name))
-        got = [(t, (later if t.later else early).value(*at(t.name))) for t in terms]
-        missing = [str(t) for t, v in [*got, (later_term, observed)] if v is None]
-        row_key, col_key = ("", key) if per_col else (key, "")
-        if missing:
+    template = r[f"message_{lang}"]
+    severity = r["severity"]
+    lid, eid, lyear = later.report_id, early.report_id, later.year
+    pair = f" [{eid} -> {lid}]"
+    in_early = f" in {early.year}"
+    now, before = later.cells, early.cells
+    nan = math.nan
+    out: list[_CheckRow] = []
+    for plan in got_plans:
+        c = now.get(plan.left)
+        observed = None if c is None or c[0] != c[0] else c[0]
+        start, end = (c[1], c[2]) if c else (None, None)
+        values = []
+        for _sign, is_later, key in plan.terms:
+            v = (now if is_later else before).get(key)
+            values.append(None if v is None or v[0] != v[0] else v[0])
+        if observed is None or None in values:
+            missing = [
+                n for n, v in zip(plan.term_names, (*values, observed), strict=True) if v is None
+            ]
             out.append(
-                _row(
-                    r,
-                    later,
-                    validate.NA,
-                    table=table,
-                    row=row_key,
-                    col=col_key,
-                    span=sp,
-                    message=f"{rid}, {where}: not assessable: inputs missing: "
-                    f"{', '.join(missing)} ({early.report_id} -> {later.report_id})",
-                )  # fmt: skip
-            )
+                (lid, rid, validate.NA, severity, table, plan.row, plan.col, nan, nan, nan,
+                 start, end,
+                 f"{rid}, {_where(plan)}: not assessable: inputs missing: "
+                 f"{', '.join(missing)} ({eid} -> {lid})")
+            )  # fmt: skip
             continue
-        expected = sum(t.sign * v for t, v in got)
-        parts = [  # terms of the later year are read in the year the detail starts with
-            f"{'- ' if t.sign < 0 else '+ ' if i else ''}{names.get(t.name, t.name)} {fmt(v)}"
-            + ("" if t.later else f" in {early.year}")
-            for i, (t, v) in enumerate(got)
+        expected = sum(t[0] * v for t, v in zip(plan.terms, values, strict=True))
+        parts = [
+            f"{prefix}{fmt(v)}" if is_later else f"{prefix}{fmt(v)}{in_early}"
+            for (prefix, is_later), v in zip(plan.parts, values, strict=True)
         ]
         detail = (
-            f"{later.year}, {parts[0]}"
+            f"{lyear}, {parts[0]}"
             if len(parts) == 1
-            else f"{later.year}; {' '.join(parts)} = {fmt(expected)}"
+            else f"{lyear}; {' '.join(parts)} = {fmt(expected)}"
         )
         delta = observed - expected
         fields = {
-            "rule": rid,
-            "axis": axis,
-            "key": key,
-            "label": label,
+            **plan.fields,
             "observed": fmt(observed),
             "expected": fmt(expected),
             "delta": validate._signed(delta),
             "detail": detail,
         }
-        msg = validate._format(r[f"message_{lang}"], fields)
         out.append(
-            _row(
-                r,
-                later,
-                validate.PASS if holds(delta, tol) else validate.FAIL,
-                table=table,
-                row=row_key,
-                col=col_key,
-                expected=expected,
-                observed=observed,
-                span=sp,
-                message=f"{msg} [{early.report_id} -> {later.report_id}]",
-            )
-        )
+            (lid, rid, validate.PASS if holds(delta, tol) else validate.FAIL, severity, table,
+             plan.row, plan.col, expected, observed, delta, start, end,
+             validate._format(template, fields) + pair)
+        )  # fmt: skip
     return out
+
+
+def _where(plan: _KeyPlan) -> str:
+    """'row xyz (label)' or 'column xyz' as messages name a key."""
+    f = plan.fields
+    return f"{f['axis']} {f['key']} ({f['label']})" if f["label"] else f"{f['axis']} {f['key']}"
 
 
 def check_panel(
@@ -1122,7 +1184,7 @@ def check_panel(
         one year, the first by report_id is used.
     """
     reps, index = _panel_inputs(reports, cells, settings, lang)
-    return validate._to_frame(_pair_checks(_consecutive_pairs(reps), index, lang))
+    return validate._tuples_frame(_pair_checks(_consecutive_pairs(reps), index, lang))
 
 
 def _panel_inputs(
@@ -1185,25 +1247,70 @@ def _consecutive_pairs(reps: pd.DataFrame) -> list[tuple[_Rec, _Rec]]:
 
 
 def _pair_checks(
-    pairs: Iterable[tuple[_Rec, _Rec]], index: _CellIndex, lang: str
-) -> list[dict[str, Any]]:
-    """Check rows of the panel rules on ``pairs`` (rows belong to the later report)."""
+    pairs: Iterable[tuple[_Rec, _Rec]],
+    index: _CellIndex,
+    lang: str,
+    plans: dict[int, dict[tuple[str, str], tuple[_KeyPlan, ...]]] | None = None,
+) -> list[_CheckRow]:
+    """Check rows of the panel rules on ``pairs`` (rows belong to the later report).
+    ``plans`` keeps each rule's key plans (by its position among the panel rules) from one
+    call to the next."""
     panel_rules = [r for r in validate.rules().values() if r["kind"] == "panel"]
+    plans = {} if plans is None else plans
+    rule_plans = [plans.setdefault(k, {}) for k in range(len(panel_rules))]
 
     def rep_of(rec: _Rec) -> _Rep:
         year, report_id, template, variant = rec
         tpl = _text(template) or index.template(report_id)
         return _Rep(str(report_id), int(year), tpl, index.cells(report_id), _text(variant))
 
-    out: list[dict[str, Any]] = []
+    out: list[_CheckRow] = []
     b: _Rep | None = None
     for early, later in pairs:
         # in panel order the later report of one pair is the earlier one of the next
         a = b if b is not None and b.report_id == str(early[1]) else rep_of(early)
         b = rep_of(later)
-        for r in panel_rules:
-            out.extend(_pair_rows(r, a, b, lang))
+        for r, known in zip(panel_rules, rule_plans, strict=True):
+            out.extend(_pair_rows(r, a, b, lang, known))
     return out
+
+
+#: The order of :func:`panel_check_blocks`' rows: report_id, rule, table, row, col.
+_ROW_ORDER = operator.itemgetter(0, 1, 4, 5, 6)
+
+
+def _sorted_blocks(
+    reports: pd.DataFrame,
+    cells: pd.DataFrame | _CellIndex,
+    block: int,
+    settings: PanelSettings | None,
+    lang: str,
+) -> Iterator[list[_CheckRow]]:
+    """:func:`panel_check_blocks`' blocks as rows (tuples), each sorted."""
+    if block < 1:
+        raise GkworkError(f"block must be at least 1; got {block}")
+    reps, index = _panel_inputs(reports, cells, settings, lang)
+    pairs = sorted(_consecutive_pairs(reps), key=lambda p: str(p[1][1]))
+    del reps
+    plans: dict[int, dict[tuple[str, str], tuple[_KeyPlan, ...]]] = {}
+    for k in range(0, len(pairs), block):
+        rows = _pair_checks(pairs[k : k + block], index, lang, plans)
+        rows.sort(key=_ROW_ORDER)  # stable, as sort_values(kind="stable")
+        yield rows
+
+
+def _check_column_blocks(
+    reports: pd.DataFrame,
+    cells: pd.DataFrame | _CellIndex,
+    *,
+    block: int = 10_000,
+    settings: PanelSettings | None = None,
+    lang: str = "en",
+) -> Iterator[dict[str, list]]:
+    """:func:`panel_check_blocks`' blocks as column lists (``{column: values}``, with None
+    for a missing span), the form a corpus build writes them in."""
+    for rows in _sorted_blocks(reports, cells, block, settings, lang):
+        yield validate._columns(rows)
 
 
 def panel_check_blocks(
@@ -1234,11 +1341,5 @@ def panel_check_blocks(
         Check rows (:data:`gkwork.model.CHECK_COLUMNS`); none when no two reports of a panel
         are a year apart.
     """
-    if block < 1:
-        raise GkworkError(f"block must be at least 1; got {block}")
-    reps, index = _panel_inputs(reports, cells, settings, lang)
-    pairs = sorted(_consecutive_pairs(reps), key=lambda p: str(p[1][1]))
-    del reps
-    for k in range(0, len(pairs), block):
-        got = validate._to_frame(_pair_checks(pairs[k : k + block], index, lang))
-        yield got.sort_values(["report_id", "rule", "table", "row", "col"], kind="stable")
+    for rows in _sorted_blocks(reports, cells, block, settings, lang):
+        yield validate._tuples_frame(rows)
