@@ -716,17 +716,6 @@ class _Rep:
             got[key] = (v, validate._opt_int(rec.get("start")), validate._opt_int(rec.get("end")))
         return cls(report_id, year, template, got)
 
-    def value(self, table: str, row: str, col: str) -> float | None:
-        c = self.cells.get((table, row, col))
-        return None if c is None or math.isnan(c[0]) else c[0]
-
-    def span(self, table: str, row: str, col: str) -> tuple[int | None, int | None]:
-        c = self.cells.get((table, row, col))
-        return (c[1], c[2]) if c else (None, None)
-
-    def has_table(self, table: str) -> bool:
-        return table in self.tables
-
 
 def _small_codes(codes: np.ndarray, labels: list[str]) -> np.ndarray:
     """Codes in the smallest integer type that holds them and -1 (int8 for a few dozen)."""
