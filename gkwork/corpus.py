@@ -24,6 +24,8 @@ Layout of an output directory::
       _cache/results-<version>.sqlite          per-file results keyed by content hash, and
                                                file hashes (one file per gkwork version)
       _cache/panel_match.parquet               the last panel step's agency matching
+      _cache/panel_blocks/<key>.parquet        its check rows, block by block (see
+                                               _staged_panel_checks)
 
 Parts hold consecutive report_ids in sorted order (about ``chunk_size`` reports per part,
 boundaries set by the report ids), so the dataset is identical whatever the engine or the
@@ -1463,29 +1465,136 @@ def _panel_ids(reps: pd.DataFrame, cache_dir: Path | None) -> pd.DataFrame:
     return got
 
 
-def _staged_panel_checks(staging: Path, cache_dir: Path | None = None) -> Iterator[dict[str, list]]:
-    """Panel checks over a staged dataset, block by block, reading only the columns and rows
-    they need.
+#: Where a build keeps each block of panel check rows for the next build (see
+#: :func:`_staged_panel_checks`), one Parquet file per block named by its key.
+PANEL_BLOCKS_DIRNAME = "panel_blocks"
+
+
+def _panel_code_key() -> str:
+    """What every panel block's rows depend on besides its reports: gkwork's parser and check
+    code, panel.py (outside :func:`code_fingerprint`) and the dataset's checks schema."""
+    from gkwork import panel
+
+    h = hashlib.sha256(_key_prefix(True).encode())
+    h.update(Path(panel.__file__).read_bytes())
+    h.update(_schema("checks").to_string().encode())
+    return h.hexdigest()
+
+
+def _block_key(code_key: str, pairs: Sequence[tuple[Any, Any]], content: dict[str, int]) -> str:
+    """A key of one panel block: the code, and each pair's reports (year, id, template,
+    variant) with the content hashes of their files (file hash and path)."""
+    h = hashlib.sha256(code_key.encode())
+    for early, later in pairs:
+        h.update(repr((early, later, content[str(early[1])], content[str(later[1])])).encode())
+    return h.hexdigest()[:32]
+
+
+def _report_content(reports: pd.DataFrame) -> dict[str, int]:
+    """report_id -> a 64-bit hash of its file's sha256 and path (what its cells come from)."""
+    frame = reports[["sha256", "path"]].astype("string").fillna("")
+    hashes = pd.util.hash_pandas_object(frame, index=False).tolist()
+    return dict(zip(reports["report_id"].astype(str).tolist(), hashes, strict=True))
+
+
+def _cached_block(path: Path) -> pa.Table | None:
+    """A panel block kept by an earlier build, in the dataset schema; None when unreadable."""
+    try:
+        table = pq.ParquetFile(path).read()
+    except (OSError, pa.ArrowException) as exc:
+        log.warning("cached panel block %s unreadable (%s); computing it again", path.name, exc)
+        return None
+    schema = _schema("checks")
+    if table.schema.remove_metadata() != schema.remove_metadata():
+        return None
+    return table.replace_schema_metadata(schema.metadata)
+
+
+def _keep_block(path: Path, table: pa.Table) -> None:
+    """Keep a panel block for the next build (a cache: a failure to write it is logged)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("cannot keep panel block %s for the next build (%s)", path.name, exc)
+        tmp.unlink(missing_ok=True)
+
+
+def _staged_panel_checks(
+    staging: Path, cache_dir: Path | None = None
+) -> Iterator[dict[str, list] | pa.Table]:
+    """Panel checks over a staged dataset, block by block (column lists, or Arrow tables
+    kept from the last build), reading only the columns and rows they need.
 
     The cells the panel rules read (a few dozen per report) are read one part at a time,
     strings dictionary-encoded, and reduced to integer codes and float arrays before the
     next part is read (:meth:`gkwork.panel._CellIndex.from_arrow`): about 20 bytes per cell,
-    so that the step stays small even for a million reports. With ``cache_dir`` the agency
-    matching is kept there for the next build (:func:`_panel_ids`).
+    so that the step stays small even for a million reports.
+
+    With ``cache_dir`` the agency matching is kept there for the next build
+    (:func:`_panel_ids`), and so is each block's rows, under a key of the code and the
+    block's pairs of reports with their files' hashes: a build in which a few files changed
+    computes only their blocks (block ends are set by the report ids,
+    :func:`gkwork.panel._content_bounds`, so a file added or removed moves no other block)
+    and reads no cell when no block changed. Blocks no longer used are deleted at the end.
     """
     import pyarrow.dataset as ds
 
-    from gkwork.panel import _CellIndex
+    from gkwork import panel, validate
 
     reports = (
         ds.dataset(staging / "reports.parquet", format="parquet")
-        .to_table(columns=_PANEL_REPORT_COLUMNS)
+        .to_table(columns=[*_PANEL_REPORT_COLUMNS, "sha256", "path"])
         .to_pandas()
     )
     reps = _panel_reports(reports)
+    content = _report_content(reports) if cache_dir is not None else {}
     del reports
     if reps.empty:
         return
+    # as check_panel would merge match_agencies' panel ids
+    reps = reps.merge(_panel_ids(reps, cache_dir), on="report_id", how="left")
+    pairs = panel._pairs_by_later(reps)
+    del reps
+    index: Any = None
+    plans: dict = {}
+    kept_dir = cache_dir / PANEL_BLOCKS_DIRNAME if cache_dir is not None else None
+    if kept_dir is not None:
+        kept_dir.mkdir(parents=True, exist_ok=True)
+        code_key = _panel_code_key()
+    used: set[str] = set()
+    for lo, hi in panel._content_bounds(pairs, PANEL_BLOCK):
+        block = pairs[lo:hi]
+        path = None
+        if kept_dir is not None:
+            key = _block_key(code_key, block, content)
+            path = kept_dir / f"{key}.parquet"
+            used.add(path.name)
+            table = _cached_block(path) if path.is_file() else None
+            if table is not None:
+                if table.num_rows:
+                    yield table
+                continue
+        if index is None:
+            index = _staged_cell_index(staging)
+        rows = panel._block_rows(block, index, "en", plans)
+        got = _columnize("checks", validate._columns(rows))
+        if path is not None:
+            _keep_block(path, _arrow_table("checks", got))
+        if got["report_id"]:
+            yield got
+    if kept_dir is not None:
+        for old in kept_dir.iterdir():
+            if old.name not in used:
+                old.unlink(missing_ok=True)
+
+
+def _staged_cell_index(staging: Path) -> Any:
+    """The cells the panel rules read, of every staged report, as a cell index (a
+    DataFrame when a key is missing)."""
+    from gkwork.panel import _CellIndex
+
     columns = ["report_id", "table", "row", "col", "value", "start", "end"]
     strings = ["report_id", "table", "row", "col"]
     keep = pa.array(_panel_cell_rows())
@@ -1503,18 +1612,17 @@ def _staged_panel_checks(staging: Path, cache_dir: Path | None = None) -> Iterat
     if index is None:  # a missing key (not in a gkwork dataset): the DataFrame path spells it
         plain = [t.cast(_plain_strings(t.schema)) for t in parts()]
         index = pa.concat_tables(plain).to_pandas(strings_to_categorical=True)
-    # as check_panel would merge match_agencies' panel ids
-    reps = reps.merge(_panel_ids(reps, cache_dir), on="report_id", how="left")
-    yield from _panel_blocks(reps, index)
+        index = _CellIndex.from_frame(index)
+    return index
 
 
-def _write_blocks(path: Path, table: str, blocks: Iterable[dict[str, list]]) -> None:
-    """Write column lists of dataset table ``table`` as the row groups of one Parquet file,
-    as they come (no file when there is none)."""
+def _write_blocks(path: Path, table: str, blocks: Iterable[dict[str, list] | pa.Table]) -> None:
+    """Write blocks of dataset table ``table`` (column lists, or Arrow tables in its schema)
+    as the row groups of one Parquet file, as they come (no file when there is none)."""
     writer = None
     try:
         for block in blocks:
-            got = _arrow_table(table, block)
+            got = block if isinstance(block, pa.Table) else _arrow_table(table, block)
             if writer is None:
                 writer = pq.ParquetWriter(path, got.schema)
             writer.write_table(got)

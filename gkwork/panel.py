@@ -33,6 +33,7 @@ import operator
 import os
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -1268,6 +1269,48 @@ def _pair_checks(
 _ROW_ORDER = operator.itemgetter(0, 1, 4, 5, 6)
 
 
+def _pairs_by_later(reps: pd.DataFrame) -> list[tuple[_Rec, _Rec]]:
+    """:func:`_consecutive_pairs` in the order of the later report's id (the order of the
+    rows)."""
+    return sorted(_consecutive_pairs(reps), key=lambda p: str(p[1][1]))
+
+
+def _fixed_bounds(n: int, block: int) -> list[tuple[int, int]]:
+    """Blocks of ``block`` pairs (the last shorter)."""
+    return [(k, min(k + block, n)) for k in range(0, n, block)]
+
+
+def _content_bounds(pairs: Sequence[tuple[_Rec, _Rec]], block: int) -> list[tuple[int, int]]:
+    """Blocks of at most ``block`` pairs whose ends depend on the later reports' ids, not on
+    their positions: a block ends after a report whose id hashes to a cut (about one in
+    ``block // 2``) or at ``block`` pairs. A pair added or removed changes its own block
+    (and the next ones only up to a cut, where a block was full), so that a build can keep
+    the other blocks' rows from the last build (content-defined chunking, as in rsync)."""
+    every = max(1, block // 2)
+    bounds, lo = [], 0
+    for k, (_, later) in enumerate(pairs):
+        rid = str(later[1]).encode("utf-8", "surrogatepass")
+        if k + 1 - lo >= block or zlib.crc32(rid) % every == 0:
+            bounds.append((lo, k + 1))
+            lo = k + 1
+    if lo < len(pairs):
+        bounds.append((lo, len(pairs)))
+    return bounds
+
+
+def _block_rows(
+    pairs: Sequence[tuple[_Rec, _Rec]],
+    index: _CellIndex,
+    lang: str,
+    plans: dict[int, dict[tuple[str, str], tuple[_KeyPlan, ...]]],
+) -> list[_CheckRow]:
+    """The check rows of ``pairs`` (in later-report order), sorted by report_id, rule,
+    table, row, col."""
+    rows = _pair_checks(pairs, index, lang, plans)
+    rows.sort(key=_ROW_ORDER)  # stable, as sort_values(kind="stable")
+    return rows
+
+
 def _sorted_blocks(
     reports: pd.DataFrame,
     cells: pd.DataFrame | _CellIndex,
@@ -1279,13 +1322,11 @@ def _sorted_blocks(
     if block < 1:
         raise GkworkError(f"block must be at least 1; got {block}")
     reps, index = _panel_inputs(reports, cells, settings, lang)
-    pairs = sorted(_consecutive_pairs(reps), key=lambda p: str(p[1][1]))
+    pairs = _pairs_by_later(reps)
     del reps
     plans: dict[int, dict[tuple[str, str], tuple[_KeyPlan, ...]]] = {}
-    for k in range(0, len(pairs), block):
-        rows = _pair_checks(pairs[k : k + block], index, lang, plans)
-        rows.sort(key=_ROW_ORDER)  # stable, as sort_values(kind="stable")
-        yield rows
+    for lo, hi in _fixed_bounds(len(pairs), block):
+        yield _block_rows(pairs[lo:hi], index, lang, plans)
 
 
 def _check_column_blocks(

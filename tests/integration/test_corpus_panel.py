@@ -169,3 +169,65 @@ def test_build_checks_the_cumulative_column_across_years(tmp_path: Path) -> None
     memory = read_corpus(src).checks
     mem = memory[memory["rule"] == "panel.cumulative_continuity"].set_index("row")
     assert mem["status"].to_dict() == got["status"].to_dict()
+
+
+def test_a_changed_file_recomputes_only_its_panel_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The panel step keeps each block's rows for the next build (keyed by the code and the
+    block's reports with their files' hashes). A changed number recomputes the blocks whose
+    pairs hold that report; the panel part comes out byte for byte as a build without the
+    cache writes it; an unreadable kept block is computed again; blocks no longer used go."""
+    from gkwork import corpus, panel
+    from gkwork.synth import generate, write_corpus
+
+    src = write_corpus(generate(120, seed=3, panel_years=4), tmp_path / "in")
+    (src / "truth.jsonl").unlink()
+    monkeypatch.setattr(corpus, "PANEL_BLOCK", 8)
+    computed: list[list[str]] = []
+    real = panel._block_rows
+
+    def counted(pairs, *args, **kw):  # the later reports of each block computed
+        computed.append([str(later[1]) for _, later in pairs])
+        return real(pairs, *args, **kw)
+
+    monkeypatch.setattr(panel, "_block_rows", counted)
+    out = tmp_path / "out"
+
+    def build(dest: Path, **kw) -> bytes:
+        build_corpus(src, dest, engine="serial", progress=False, **kw)
+        return (dest / "checks.parquet" / "part-panel.parquet").read_bytes()
+
+    build(out)
+    kept = out / "_cache" / corpus.PANEL_BLOCKS_DIRNAME
+    first = {p.name for p in kept.iterdir()}
+    n_blocks = len(computed)
+    assert n_blocks > 5 and len(first) == n_blocks
+    # a number of a report that is the later one of a pair
+    reports = pd.read_parquet(out / "reports.parquet").set_index("report_id")
+    checks = pd.read_parquet(out / "checks.parquet")
+    cells = pd.read_parquet(out / "cells.parquet")
+    rid = sorted(set(checks.loc[checks["rule"].str.startswith("panel."), "report_id"]))[20]
+    path = Path(reports.loc[rid, "path"])
+    cell = cells[(cells["report_id"] == rid) & cells["value"].notna()].iloc[0]
+    text = path.read_text(encoding="utf-8")
+    start, end = int(cell["start"]), int(cell["end"])
+    path.write_text(text[:start] + str(int(text[start:end]) + 1) + text[end:], encoding="utf-8")
+
+    computed.clear()
+    incremental = build(out)
+    assert 1 <= len(computed) < n_blocks
+    assert any(rid in block for block in computed)
+    assert incremental == build(tmp_path / "fresh", cache=False)
+    # the number back as it was, and a kept block that is needed again damaged: it is
+    # computed again (with a warning), the rest read; the first build's blocks are kept
+    path.write_text(text, encoding="utf-8")
+    unchanged = sorted(first & {p.name for p in kept.iterdir()})
+    (kept / unchanged[0]).write_bytes(b"not parquet")
+    computed.clear()
+    with caplog.at_level("WARNING", logger="gkwork"):
+        restored = build(out)
+    assert f"cached panel block {unchanged[0]} unreadable" in caplog.text
+    assert 2 <= len(computed) < n_blocks  # the damaged block and the changed report's again
+    assert restored == build(tmp_path / "fresh2", cache=False)
+    assert {p.name for p in kept.iterdir()} == first  # blocks no longer used are gone

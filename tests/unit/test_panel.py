@@ -768,3 +768,38 @@ def test_fuzzy_links_an_inserted_word_not_a_replaced_one() -> None:
     assert got.loc["c", "panel_id"] != got.loc["d", "panel_id"]
     assert got.loc["e", "panel_id"] == got.loc["f", "panel_id"]
     assert got.loc["f", "method"] == "fuzzy"
+
+
+def test_content_bounds_move_only_the_blocks_around_a_change() -> None:
+    """Block ends set by the later reports' ids: blocks are at most ``block`` pairs, cover
+    the pairs in order, and a pair removed changes no block before its own, nor any block
+    after the next id that ends a block by its hash (what lets a build keep those blocks)."""
+    import zlib
+
+    from gkwork.panel import _content_bounds
+
+    def pairs_of(ids: list[str]) -> list[tuple[tuple, tuple]]:
+        return [((2020, f"e{i}", "gov2021", ""), (2021, i, "gov2021", "")) for i in ids]
+
+    def blocks(ids: list[str], block: int) -> list[tuple[str, ...]]:
+        return [tuple(ids[lo:hi]) for lo, hi in _content_bounds(pairs_of(ids), block)]
+
+    ids = [f"r{k:04d}" for k in range(400)]
+    for block in (1, 2, 8, 50):
+        every = max(1, block // 2)
+        got = blocks(ids, block)
+        assert [i for b in got for i in b] == ids and max(map(len, got)) <= block
+        if block > 1:  # hash cuts as well as full blocks
+            assert len(got) > len(ids) / block
+        for k in (0, 7, 123, 250, 399):
+            fewer = ids[:k] + ids[k + 1 :]
+            after = blocks(fewer, block)
+            before_k = [b for b in got if ids.index(b[-1]) < k]
+            assert after[: len(before_k)] == before_k
+            cut = next(
+                (j for j in range(k + 1, len(ids)) if zlib.crc32(ids[j].encode()) % every == 0),
+                None,
+            )
+            if cut is not None:
+                tail = [b for b in got if ids.index(b[0]) > cut]
+                assert tail and after[-len(tail) :] == tail
