@@ -1591,8 +1591,8 @@ def _staged_panel_checks(
 
 
 def _staged_cell_index(staging: Path) -> Any:
-    """The cells the panel rules read, of every staged report, as a cell index (a
-    DataFrame when a key is missing)."""
+    """The cells the panel rules read, of every staged report, as a
+    :class:`gkwork.panel._CellIndex`."""
     from gkwork.panel import _CellIndex
 
     columns = ["report_id", "table", "row", "col", "value", "start", "end"]
