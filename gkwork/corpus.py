@@ -1063,7 +1063,16 @@ def _run_pool(
 def _run_dask(
     tasks: Sequence[_Task], call: Callable[[_Task], _Result], scheduler: Any
 ) -> Iterator[_Result]:
-    """dask.distributed engine: the same per-file call, with a bounded window of futures."""
+    """dask.distributed engine: the same per-file call, in batches, with a bounded window of
+    futures.
+
+    Files go in batches as to the process pool (:func:`_batches`: a task per file cost the
+    scheduler's round trip per file, and two local workers ran at a third of the process
+    engine's rate). A batch that fails (a worker killed: ``KilledWorker``, after dask's
+    ``distributed.scheduler.allowed-failures`` retries; or an error outside the parse) is run
+    again file by file, one file at a time with nothing else running, so that only the file
+    causing it is recorded.
+    """
     from dask.distributed import Client, LocalCluster, as_completed
 
     own: list[Any] = []
@@ -1088,35 +1097,53 @@ def _run_dask(
     try:
         n_threads = sum(client.nthreads().values()) or 1
         window = max(4, 2 * n_threads)
-        it = iter(tasks)
-        by_key: dict[str, _Task] = {}
+        batches = deque(_batches(tasks, n_threads))
+        alone: deque[_Task] = deque()  # the files of a failed batch, each run by itself
+        run_batch = partial(_call_batch, call, None)
+        submitted: dict[str, tuple[tuple[_Task, ...], bool]] = {}
         queue = as_completed()
 
-        def _submit(t: _Task) -> None:
-            fut = client.submit(call, t, pure=False)
-            by_key[fut.key] = t
+        def submit() -> bool:
+            single = bool(alone)
+            if single and submitted:  # a suspect runs by itself on a quiet cluster, so that
+                return False  # a worker it kills was running it and nothing else
+            if single:
+                work: tuple[_Task, ...] = (alone.popleft(),)
+                fut = client.submit(call, work[0], pure=False)
+            elif batches:
+                work = batches.popleft()
+                fut = client.submit(run_batch, work, pure=False)
+            else:
+                return False
+            submitted[fut.key] = (work, single)
             queue.add(fut)
+            return True
 
-        for t in islice(it, window):
-            _submit(t)
+        for _ in range(window):
+            if not submit():
+                break
         for fut in queue:
-            t = by_key.pop(fut.key)
+            work, single = submitted.pop(fut.key)
             if fut.status == "finished":
-                yield fut.result()
+                got = fut.result()
+                yield from ([got] if single else got)
+            elif not single:
+                alone.extend(work)  # run again file by file
             else:
                 try:
                     exc = fut.exception()
                 except BaseException as err:  # noqa: BLE001 - e.g. CancelledError
                     exc = err
                 if type(exc).__name__ == "KilledWorker":
-                    yield _crash_result(t, f"dask worker died while parsing this file ({exc})")
+                    yield _crash_result(
+                        work[0], f"dask worker died while parsing this file ({exc})"
+                    )
                 else:
                     msg = f"{type(exc).__name__}: {exc}"
-                    yield _crash_result(t, msg, Reason.INTERNAL_ERROR)
+                    yield _crash_result(work[0], msg, Reason.INTERNAL_ERROR)
             fut.release()
-            nxt = next(it, None)
-            if nxt is not None:
-                _submit(nxt)
+            while len(submitted) < window and submit():
+                pass
     finally:
         for obj in own:
             obj.close()

@@ -85,3 +85,41 @@ def test_dask_default_local_cluster_real_parser(tmp_path: Path) -> None:
             pd.read_parquet(tmp_path / "out" / f"{t}.parquet"),
             pd.read_parquet(tmp_path / "ser" / f"{t}.parquet"),
         )
+
+
+@pytest.mark.slow
+def test_dask_worker_crash_is_pinned_on_its_file(
+    twenty: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files go to dask workers in batches; a batch whose worker dies is run again file by
+    file, so that only the file that kills its worker is recorded (worker_crashed) and the
+    rest of its batch is parsed as usual."""
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    from gkwork import corpus
+
+    for i in range(20, 40):  # 41 files: batches of two
+        (twenty / "g2" / f"r{i:02d}.txt").write_text(f"new_received,total,{i}\n", encoding="utf-8")
+    (twenty / "g1" / "crash_me.txt").write_text("new_received,total,1\n", encoding="utf-8")
+    monkeypatch.setenv(corpus.CRASH_HOOK_ENV, "crash_me")
+    common = dict(check=False, parse_fn=tiny_parse, progress=False, chunk_size=6)
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        got = build_corpus(twenty, tmp_path / "dask", engine="dask", scheduler=client, **common)
+    assert got.n_files == 42 and got.n_ok == 40
+    rep = pd.read_parquet(tmp_path / "dask" / "reports.parquet").set_index("report_id")
+    crashed = rep.index[rep["error"].fillna("").str.startswith("worker_crashed:")]
+    assert list(crashed) == ["crash_me"]
+    assert len(corpus._batches(list(range(41)), 2)) == 21  # the files did go in batches
+    monkeypatch.delenv(corpus.CRASH_HOOK_ENV)
+    alone = build_corpus(twenty, tmp_path / "proc", engine="process", jobs=2, **common)
+    assert alone.n_ok == 41
+    a = pd.read_parquet(tmp_path / "proc" / "cells.parquet")
+    b = pd.read_parquet(tmp_path / "dask" / "cells.parquet")
+    pd.testing.assert_frame_equal(a[a["report_id"] != "crash_me"].reset_index(drop=True), b)
