@@ -41,6 +41,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import marshal
 import multiprocessing
 import os
 import pickle
@@ -1241,9 +1242,54 @@ def code_fingerprint() -> str:
     return _fingerprint_cache
 
 
-def _key_prefix(check: bool) -> str:
-    """What every cache key of a build shares: parser version, code fingerprint, checks."""
-    return f"{PARSER_VERSION}|{code_fingerprint()}|{int(check)}|"
+def _callable_fingerprint(fn: Callable[..., Any] | None) -> str:
+    """An identity of a caller's ``parse_fn`` or ``check_fn`` for cache keys ('' for gkwork's
+    own): its qualified name and code (bytecode, constants, defaults and the values it closes
+    over; a ``functools.partial``'s function and arguments), so that the results of one
+    function are never taken for another's. A change inside a helper the function calls is
+    not seen: build with ``cache=False`` (or into a new directory) after changing one."""
+    if fn is None or fn is _default_parse or fn is _default_check:
+        return ""
+    h = hashlib.sha256()
+
+    def text(x: Any) -> bytes:
+        try:
+            return repr(x).encode("utf-8", "surrogatepass")
+        except Exception:  # noqa: BLE001 - a repr that fails: its type alone
+            return type(x).__qualname__.encode()
+
+    def feed(f: Any) -> None:
+        if isinstance(f, partial):
+            feed(f.func)
+            h.update(text((f.args, sorted(f.keywords.items()))))
+            return
+        qualname = getattr(f, "__qualname__", type(f).__qualname__)
+        h.update(f"{getattr(f, '__module__', '')}.{qualname}".encode())
+        code = getattr(f, "__code__", None)
+        if code is None:  # a callable object: what its repr says of it
+            h.update(text(f))
+            return
+        h.update(marshal.dumps(code))
+        h.update(text((f.__defaults__, f.__kwdefaults__)))
+        for cell in f.__closure__ or ():
+            try:
+                h.update(text(cell.cell_contents))
+            except ValueError:  # an empty cell
+                h.update(b"<empty>")
+
+    feed(fn)
+    return h.hexdigest()[:16]
+
+
+def _key_prefix(
+    check: bool, parse_fn: ParseFn | None = None, check_fn: CheckFn | None = None
+) -> str:
+    """What every cache key of a build shares: parser version, code fingerprint, checks, and
+    the caller's parse and check functions when given (:func:`_callable_fingerprint`)."""
+    custom = f"{_callable_fingerprint(parse_fn)}|{_callable_fingerprint(check_fn)}|"
+    return f"{PARSER_VERSION}|{code_fingerprint()}|{int(check)}|" + (
+        custom if custom != "||" else ""
+    )
 
 
 def _cache_key(sha256: str | None, path: str, prefix: str) -> str:
@@ -1326,10 +1372,13 @@ def _hash_with_stats(entries: Sequence[_Entry], db: _ResultDB) -> list[str | Non
     return shas
 
 
-def _make_tasks(entries: Sequence[_Entry], check: bool, db: _ResultDB | None = None) -> list[_Task]:
-    """One task per file with its sha256 and cache key (hashes recorded in ``db`` reused)."""
+def _make_tasks(
+    entries: Sequence[_Entry], check: bool, db: _ResultDB | None = None, prefix: str | None = None
+) -> list[_Task]:
+    """One task per file with its sha256 and cache key under ``prefix`` (default
+    ``_key_prefix(check)``; hashes recorded in ``db`` reused)."""
     shas = _hash_entries(entries) if db is None else _hash_with_stats(entries, db)
-    prefix = _key_prefix(check)
+    prefix = _key_prefix(check) if prefix is None else prefix
     return [
         _Task(e.path, e.report_id, sha, _cache_key(sha, e.path, prefix))
         for e, sha in zip(entries, shas, strict=True)
@@ -1497,12 +1546,13 @@ def _panel_ids(reps: pd.DataFrame, cache_dir: Path | None) -> pd.DataFrame:
 PANEL_BLOCKS_DIRNAME = "panel_blocks"
 
 
-def _panel_code_key() -> str:
-    """What every panel block's rows depend on besides its reports: gkwork's parser and check
-    code, panel.py (outside :func:`code_fingerprint`) and the dataset's checks schema."""
+def _panel_code_key(prefix: str) -> str:
+    """What every panel block's rows depend on besides its reports: the build's key prefix
+    (parser and check code, :func:`_key_prefix`), panel.py (outside
+    :func:`code_fingerprint`) and the dataset's checks schema."""
     from gkwork import panel
 
-    h = hashlib.sha256(_key_prefix(True).encode())
+    h = hashlib.sha256(prefix.encode())
     h.update(Path(panel.__file__).read_bytes())
     h.update(_schema("checks").to_string().encode())
     return h.hexdigest()
@@ -1549,7 +1599,7 @@ def _keep_block(path: Path, table: pa.Table) -> None:
 
 
 def _staged_panel_checks(
-    staging: Path, cache_dir: Path | None = None
+    staging: Path, cache_dir: Path | None = None, prefix: str | None = None
 ) -> Iterator[dict[str, list] | pa.Table]:
     """Panel checks over a staged dataset, block by block (column lists, or Arrow tables
     kept from the last build), reading only the columns and rows they need.
@@ -1565,6 +1615,8 @@ def _staged_panel_checks(
     computes only their blocks (block ends are set by the report ids,
     :func:`gkwork.panel._content_bounds`, so a file added or removed moves no other block)
     and reads no cell when no block changed. Blocks no longer used are deleted at the end.
+    ``prefix`` is the build's :func:`_key_prefix` (the caller's parse and check functions in
+    it); default gkwork's own.
     """
     import pyarrow.dataset as ds
 
@@ -1589,7 +1641,7 @@ def _staged_panel_checks(
     kept_dir = cache_dir / PANEL_BLOCKS_DIRNAME if cache_dir is not None else None
     if kept_dir is not None:
         kept_dir.mkdir(parents=True, exist_ok=True)
-        code_key = _panel_code_key()
+        code_key = _panel_code_key(_key_prefix(True) if prefix is None else prefix)
     used: set[str] = set()
     for lo, hi in panel._content_bounds(pairs, PANEL_BLOCK):
         block = pairs[lo:hi]
@@ -2407,14 +2459,17 @@ def build_corpus(
         the published dataset as they are.
     cache : bool
         Reuse and update the per-file cache in ``out_dir/_cache`` (keyed by the sha256 of the
-        file bytes, its name, the parser version and the gkwork code; one database per gkwork
-        version, an older version's deleted by the next build). The cache also records
+        file bytes, its name, the parser version, the gkwork code and the ``parse_fn`` and
+        ``check_fn`` given; one database per gkwork version, an older version's deleted by the
+        next build). The cache also records
         each file's status (size, modification and status-change times, inode) when it was
         hashed: a file whose status is unchanged is not read again. False: every file is read,
         hashed and parsed.
     parse_fn, check_fn : callable, optional
         Replace the parser (``path -> Report``) or the checks (``Report -> DataFrame``); must be
-        picklable (module-level functions) for the process and dask engines.
+        picklable (module-level functions) for the process and dask engines. The cache knows
+        them by name and code: a change inside a helper they call is not seen, so build with
+        ``cache=False`` after changing one.
 
     Returns
     -------
@@ -2559,13 +2614,14 @@ def _build_locked(
     store = _Store(str(_cache_db(cache_dir)) if cache else None, str(spool))
     try:
         cached: set[str] = set()
+        prefix = _key_prefix(check, parse_fn, check_fn)
         if cache:
             db = _ResultDB(_cache_db(cache_dir)).create()
-            tasks = _make_tasks(entries, check, db)
+            tasks = _make_tasks(entries, check, db, prefix)
             cached = db.present(t.key for t in tasks)
             db.close()  # before forking workers
         else:
-            tasks = _make_tasks(entries, check)
+            tasks = _make_tasks(entries, check, prefix=prefix)
         entries.clear()  # the tasks say it all; about 500 bytes per file (the caller's list)
         _ResultDB(spool).create().close()
         todo: dict[str, _Task] = {}
@@ -2662,7 +2718,7 @@ def _build_locked(
             _write_blocks(
                 staging / "checks.parquet" / "part-panel.parquet",
                 "checks",
-                _staged_panel_checks(staging, cache_dir if cache else None),
+                _staged_panel_checks(staging, cache_dir if cache else None, prefix),
             )
         _ResultDB(spool).close()
         for f in staging.glob(RESULTS_DB + "*"):  # the spool and its WAL files

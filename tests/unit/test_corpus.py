@@ -631,6 +631,46 @@ def test_an_interrupted_build_keeps_what_it_parsed(
     assert cells.groupby("report_id")["value"].first().tolist() == [k + 100.0 for k in range(60)]
 
 
+def other_parse(path: Path) -> Report:
+    """fake_parse with every value doubled: another parser of the same files."""
+    report = fake_parse(path)
+    if len(report.cells):
+        report.cells["value"] = report.cells["value"] * 2
+    return report
+
+
+def test_results_of_one_parser_are_never_taken_for_another(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    """Cache keys hold the caller's parse and check functions (name and code): a build with
+    another parser or other checks into the same directory parses every file again, and the
+    same functions again parse nothing. (A build with a test parser, then with gkwork's own,
+    used to publish the test parser's results.)"""
+    out = tmp_path / "out"
+    first = _build(corpus_dir, out)
+    assert first.n_parsed == 7
+    assert _build(corpus_dir, out).n_parsed == 0
+    other = _build(corpus_dir, out, parse_fn=other_parse)
+    assert other.n_parsed == 7 and other.n_cached == 0
+
+    def new_received() -> list[float]:
+        cells = _dataset(out)["cells"]
+        return cells.loc[cells["row"] == "new_received", "value"].tolist()
+
+    assert sorted(new_received()) == [6, 10]  # 3 and 5 doubled: not the first build's rows
+    assert _build(corpus_dir, out, check_fn=lambda r: fake_check(r)).n_parsed == 7
+    assert _build(corpus_dir, out, parse_fn=functools.partial(other_parse)).n_parsed == 7
+    assert _build(corpus_dir, out, parse_fn=functools.partial(other_parse)).n_parsed == 0
+    again = _build(corpus_dir, out)  # the first functions: their results, parsed again
+    assert again.n_parsed == 7
+    assert sorted(new_received()) == [3, 5]
+    # gkwork's own parser and checks keep the keys they always had
+    assert corpus._key_prefix(True) == corpus._key_prefix(
+        True, corpus._default_parse, corpus._default_check
+    )
+    assert corpus._callable_fingerprint(fake_parse) != corpus._callable_fingerprint(other_parse)
+
+
 def test_no_cache_parses_everything_and_writes_no_cache(
     corpus_dir: Path, tmp_path: Path, parse_log: Path
 ) -> None:
