@@ -1484,11 +1484,11 @@ def _panel_blocks(reps: pd.DataFrame, cells: Any) -> Iterator[dict[str, list]]:
     """The panel checks over ``cells`` (a DataFrame or a prepared cell index) as column lists
     of the dataset's checks table, block by block, sorted by report_id, rule, table, row and
     col (see :func:`gkwork.panel.panel_check_blocks`)."""
-    from gkwork.panel import _check_column_blocks
+    from gkwork import panel, validate
 
-    for got in _check_column_blocks(reps, cells, block=PANEL_BLOCK):
-        if got["report_id"]:
-            yield _columnize("checks", got)
+    for rows in panel._sorted_blocks(reps, cells, PANEL_BLOCK, None, "en"):
+        if rows:
+            yield _columnize("checks", validate._columns(rows))
 
 
 #: The agency matching of a build's panel step, kept in the cache directory with the key of

@@ -1329,20 +1329,6 @@ def _sorted_blocks(
         yield _block_rows(pairs[lo:hi], index, lang, plans)
 
 
-def _check_column_blocks(
-    reports: pd.DataFrame,
-    cells: pd.DataFrame | _CellIndex,
-    *,
-    block: int = 10_000,
-    settings: PanelSettings | None = None,
-    lang: str = "en",
-) -> Iterator[dict[str, list]]:
-    """:func:`panel_check_blocks`' blocks as column lists (``{column: values}``, with None
-    for a missing span), the form a corpus build writes them in."""
-    for rows in _sorted_blocks(reports, cells, block, settings, lang):
-        yield validate._columns(rows)
-
-
 def panel_check_blocks(
     reports: pd.DataFrame,
     cells: pd.DataFrame | _CellIndex,
