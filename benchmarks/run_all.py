@@ -25,6 +25,11 @@ BENCHMARKS = [
         ["--n", "8000", "--n-html", "2000", "--n-slow", "200"],
     ),
     ("bench_rerun.py", ["--n", "300"], ["--n", "2000"]),
+    (
+        "bench_rerun.py",
+        ["--n", "600", "--panel-years", "6"],
+        ["--n", "20000", "--panel-years", "6"],
+    ),
     ("bench_dask.py", ["--n", "100"], ["--n", "500"]),
     ("bench_memory.py", ["--sizes", "500", "2000"], ["--sizes", "10000", "100000"]),
     (
