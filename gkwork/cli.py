@@ -115,6 +115,12 @@ def format_build_summary(res: BuildResult) -> str:
             f"dataset parts: {res.n_parts} ({res.n_parts - res.n_parts_kept} written, "
             f"{res.n_parts_kept} kept from the previous build)"
         )
+    if res.n_panel_blocks:
+        lines.append(
+            f"cross-year check blocks: {res.n_panel_blocks} "
+            f"({res.n_panel_blocks - res.n_panel_blocks_kept} computed, "
+            f"{res.n_panel_blocks_kept} kept from the previous build)"
+        )
     if res.by_template:
         lines.append("templates: " + ", ".join(f"{k} {v}" for k, v in res.by_template.items()))
     if res.failures:

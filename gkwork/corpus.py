@@ -240,6 +240,10 @@ class BuildResult:
     n_parts, n_parts_kept : int
         Parts of the dataset (per table), and how many of them were taken from the published
         dataset as they were (none of their files changed; all of them for an unchanged corpus).
+    n_panel_blocks, n_panel_blocks_kept : int
+        Blocks of cross-year check rows the build's panel step went through, and how many of
+        them it took from the last build (none of their reports changed); both 0 when the
+        step did not run (no checks, or an unchanged corpus).
     """
 
     n_files: int
@@ -254,6 +258,8 @@ class BuildResult:
     failures: list[tuple[str, str, str]] = field(default_factory=list)
     n_parts: int = 0
     n_parts_kept: int = 0
+    n_panel_blocks: int = 0
+    n_panel_blocks_kept: int = 0
 
     def table_dir(self, table: str) -> Path:
         """Directory of one dataset table (e.g. ``'cells'``)."""
@@ -1599,7 +1605,10 @@ def _keep_block(path: Path, table: pa.Table) -> None:
 
 
 def _staged_panel_checks(
-    staging: Path, cache_dir: Path | None = None, prefix: str | None = None
+    staging: Path,
+    cache_dir: Path | None = None,
+    prefix: str | None = None,
+    counts: Counter[str] | None = None,
 ) -> Iterator[dict[str, list] | pa.Table]:
     """Panel checks over a staged dataset, block by block (column lists, or Arrow tables
     kept from the last build), reading only the columns and rows they need.
@@ -1616,8 +1625,10 @@ def _staged_panel_checks(
     :func:`gkwork.panel._content_bounds`, so a file added or removed moves no other block)
     and reads no cell when no block changed. Blocks no longer used are deleted at the end.
     ``prefix`` is the build's :func:`_key_prefix` (the caller's parse and check functions in
-    it); default gkwork's own.
+    it); default gkwork's own. ``counts`` (when given) counts the ``blocks`` and those
+    ``kept`` from the last build.
     """
+    counts = Counter() if counts is None else counts
     import pyarrow.dataset as ds
 
     from gkwork import panel, validate
@@ -1645,6 +1656,7 @@ def _staged_panel_checks(
     used: set[str] = set()
     for lo, hi in panel._content_bounds(pairs, PANEL_BLOCK):
         block = pairs[lo:hi]
+        counts["blocks"] += 1
         path = None
         if kept_dir is not None:
             key = _block_key(code_key, block, content)
@@ -1652,6 +1664,7 @@ def _staged_panel_checks(
             used.add(path.name)
             table = _cached_block(path) if path.is_file() else None
             if table is not None:
+                counts["kept"] += 1
                 if table.num_rows:
                     yield table
                 continue
@@ -2680,6 +2693,7 @@ def _build_locked(
             make_job(k, tasks[a:b]) for k, (a, b) in enumerate(_part_bounds(tasks, chunk_size))
         )
         n_parts = n_kept = 0
+        panel_counts: Counter[str] = Counter()
         with (
             open(staging / MANIFEST_NAME, "w", encoding="utf-8") as manifest,
             _progress_bar(len(tasks), _show_progress(progress), "gkwork write") as bar,
@@ -2718,7 +2732,7 @@ def _build_locked(
             _write_blocks(
                 staging / "checks.parquet" / "part-panel.parquet",
                 "checks",
-                _staged_panel_checks(staging, cache_dir if cache else None, prefix),
+                _staged_panel_checks(staging, cache_dir if cache else None, prefix, panel_counts),
             )
         _ResultDB(spool).close()
         for f in staging.glob(RESULTS_DB + "*"):  # the spool and its WAL files
@@ -2743,6 +2757,8 @@ def _build_locked(
         failures=failures,
         n_parts=n_parts,
         n_parts_kept=n_kept,
+        n_panel_blocks=panel_counts["blocks"],
+        n_panel_blocks_kept=panel_counts["kept"],
     )
     log.info(
         "built %s: %d files, %d ok, %d failed (%d parsed, %d cached) in %.1f s",

@@ -179,6 +179,7 @@ def test_a_changed_file_recomputes_only_its_panel_blocks(
     pairs hold that report; the panel part comes out byte for byte as a build without the
     cache writes it; an unreadable kept block is computed again; blocks no longer used go."""
     from gkwork import corpus, panel
+    from gkwork.cli import format_build_summary
     from gkwork.synth import generate, write_corpus
 
     src = write_corpus(generate(120, seed=3, panel_years=4), tmp_path / "in")
@@ -194,8 +195,10 @@ def test_a_changed_file_recomputes_only_its_panel_blocks(
     monkeypatch.setattr(panel, "_block_rows", counted)
     out = tmp_path / "out"
 
+    results = []
+
     def build(dest: Path, **kw) -> bytes:
-        build_corpus(src, dest, engine="serial", progress=False, **kw)
+        results.append(build_corpus(src, dest, engine="serial", progress=False, **kw))
         return (dest / "checks.parquet" / "part-panel.parquet").read_bytes()
 
     build(out)
@@ -214,9 +217,13 @@ def test_a_changed_file_recomputes_only_its_panel_blocks(
     start, end = int(cell["start"]), int(cell["end"])
     path.write_text(text[:start] + str(int(text[start:end]) + 1) + text[end:], encoding="utf-8")
 
+    assert (results[-1].n_panel_blocks, results[-1].n_panel_blocks_kept) == (n_blocks, 0)
     computed.clear()
     incremental = build(out)
     assert 1 <= len(computed) < n_blocks
+    got = results[-1]
+    assert got.n_panel_blocks == n_blocks and got.n_panel_blocks_kept == n_blocks - len(computed)
+    assert f"{len(computed)} computed" in format_build_summary(got)
     assert any(rid in block for block in computed)
     assert incremental == build(tmp_path / "fresh", cache=False)
     # the number back as it was, and a kept block that is needed again damaged: it is
