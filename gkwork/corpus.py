@@ -1628,11 +1628,11 @@ def _staged_panel_checks(
     it); default gkwork's own. ``counts`` (when given) counts the ``blocks`` and those
     ``kept`` from the last build.
     """
-    counts = Counter() if counts is None else counts
     import pyarrow.dataset as ds
 
     from gkwork import panel, validate
 
+    counts = Counter() if counts is None else counts
     reports = (
         ds.dataset(staging / "reports.parquet", format="parquet")
         .to_table(columns=[*_PANEL_REPORT_COLUMNS, "sha256", "path"])
@@ -1641,11 +1641,11 @@ def _staged_panel_checks(
     reps = _panel_reports(reports)
     content = _report_content(reports) if cache_dir is not None else {}
     del reports
-    if reps.empty:
-        return
-    # as check_panel would merge match_agencies' panel ids
-    reps = reps.merge(_panel_ids(reps, cache_dir), on="report_id", how="left")
-    pairs = panel._pairs_by_later(reps)
+    pairs: list = []
+    if not reps.empty:
+        # as check_panel would merge match_agencies' panel ids
+        reps = reps.merge(_panel_ids(reps, cache_dir), on="report_id", how="left")
+        pairs = panel._pairs_by_later(reps)
     del reps
     index: Any = None
     plans: dict = {}

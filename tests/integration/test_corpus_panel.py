@@ -238,3 +238,10 @@ def test_a_changed_file_recomputes_only_its_panel_blocks(
     assert 2 <= len(computed) < n_blocks  # the damaged block and the changed report's again
     assert restored == build(tmp_path / "fresh2", cache=False)
     assert {p.name for p in kept.iterdir()} == first  # blocks no longer used are gone
+    # no report left that takes part in panels: no pair, no block; the kept blocks go
+    for f in sorted(src.iterdir())[1:]:
+        f.unlink()
+    next(src.iterdir()).write_text("", encoding="utf-8")  # an empty file: status empty
+    build_corpus(src, out, engine="serial", progress=False)
+    assert not (out / "checks.parquet" / "part-panel.parquet").exists()
+    assert list(kept.iterdir()) == []
