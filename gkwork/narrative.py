@@ -160,6 +160,9 @@ _PART_INSIDE = re.compile(r"[：:]|依申请")
 _PART_AFTER = re.compile(r"\s*(?:[，,]?\s*(?:占|约占)|[，,]\s*(?:其他|其它|其余))")
 _PART_BEFORE = ("其他", "其它")
 _PART_QUALIFIER = re.compile(r"全文电子化的?$")
+# A negation about some of the requests only: 没有收到申请公开的信息涉及"不予公开"的 (none of
+# the requests received concerned information withheld; pingtan/142, which received 2).
+_NEGATED_SUBSET = re.compile(r"[^。；;，,！!？?\n]{0,12}?涉及")
 
 
 def _in_parenthesis(text: str, a: int, b: int) -> bool:
@@ -373,11 +376,15 @@ def _find_records(text: str, *, exclude: Iterable[tuple[int, int]] = ()) -> list
             before = text[s0 : m.start()] + whole
             is_approx = bool(not is_negation and m.groupdict().get("approx"))
             is_cumulative = _CUMULATIVE.search(before) is not None
-            is_part = not is_negation and (
-                _PART_INSIDE.search(whole) is not None
-                or _PART_AFTER.match(text, m.end()) is not None
-                or text[max(0, m.start() - 3) : m.start()].rstrip("应").endswith(_PART_BEFORE)
-                or _PART_QUALIFIER.search(text, max(0, m.start() - 6), m.start()) is not None
+            is_part = (
+                (_NEGATED_SUBSET.match(text, m.end()) is not None)
+                if is_negation
+                else (
+                    _PART_INSIDE.search(whole) is not None
+                    or _PART_AFTER.match(text, m.end()) is not None
+                    or text[max(0, m.start() - 3) : m.start()].rstrip("应").endswith(_PART_BEFORE)
+                    or _PART_QUALIFIER.search(text, max(0, m.start() - 6), m.start()) is not None
+                )
             )
             targets = ("review", "litigation") if quantity == "review+litigation" else (quantity,)
             if quantity in ("review", "litigation") and _is_combined(text, s0, m.start(), start):

@@ -186,6 +186,9 @@ class RecoveryResult:
         Template variant used ('' = base).
     notes : list of str
         Human-readable remarks (identities violated by the data, column mapping by position).
+    columns_left_out : list of str
+        Tables read with their first value column alone (one number printed per row where
+        the form has more columns, see ``_one_printed_column``).
     """
 
     cells: list[dict] = field(default_factory=list)
@@ -195,6 +198,7 @@ class RecoveryResult:
     tables: dict[str, str] = field(default_factory=dict)
     variant: str = ""
     notes: list[str] = field(default_factory=list)
+    columns_left_out: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1300,6 +1304,34 @@ def _solve_table_rows(
         )
 
 
+def _one_printed_column(work: _TableWork, settings, notes: list[str]) -> _TableWork:
+    """A form of two value columns (本年度 | 历年累计) printed with one number per row.
+
+    Some agencies print their province's form and fill in only the year's column
+    (pingtan/142: 政府公报公开数条0, 受理…总数条2: one digit cannot be two cells). When most
+    rows with digits cannot split into the form's cells and every one reads as one number,
+    the table is read as printed: the first value column alone, the others left out (not
+    printed, so not zeros). Otherwise the form stays as it is.
+    """
+    rows = [r for r, run in work.runs.items() if run.chunks and len(work.specs[r]) > 1]
+    two = [r for r in rows if work.sol[r].status in ("given", "unique", "ambiguous")]
+    if not rows or len(two) * 2 >= len(rows):
+        return work
+    first = {r: work.specs[r][:1] for r in work.rows}
+    one = _TableWork(
+        work.table, work.rows, first, work.runs, work.label_end, {}, work.units, work.nil,
+        work.start, work.end,
+    )  # fmt: skip
+    _solve_table_rows(one, [], settings)
+    if any(one.sol[r].status not in ("given", "unique") for r in rows):
+        return work
+    notes.append(
+        f"{work.table}: one number per row where the form has "
+        f"{'/'.join(sp.col for sp in work.specs[rows[0]])}: read as the first column alone"
+    )
+    return one
+
+
 def _row_rule(work: _TableWork, rule_id: str, notes: list[str]) -> None:
     """Narrow ambiguous rows with a catalog rule over a row's own cells (本年度 <= 历年累计).
 
@@ -1810,9 +1842,14 @@ def extract_flattened(
             _extract_flat(text, template, v, offset, settings, layout)
             for v in T.variants_in("legacy", text)
         ]
+        # most values first; of forms reading as many, one whose columns are all printed
         return max(
             results,
-            key=lambda r: (sum(not math.isnan(c["value"]) for c in r.cells), len(r.cells)),
+            key=lambda r: (
+                sum(not math.isnan(c["value"]) for c in r.cells),
+                not r.columns_left_out,
+                len(r.cells),
+            ),
         )
     return _extract_flat(text, template, variant, offset, settings, layout)
 
@@ -1847,6 +1884,10 @@ def _extract_flat(
             _joint(work, _apps_identities(template, variant, work.rows), result.notes, settings)
         elif table == "legacy_stats":
             _solve_table_rows(work, [], settings)
+            one = _one_printed_column(work, settings, result.notes)
+            if one is not work:
+                result.columns_left_out.append(table)
+                work = one
             _row_rule(work, RULE_YEAR_LE_CUMULATIVE, result.notes)
             ids = _legacy_identities(template, variant, work.rows)
             _joint(work, ids, result.notes, settings)

@@ -178,3 +178,16 @@ def test_the_applicant_and_three_year_counts_are_not_this_years_requests() -> No
     # pingtan/121: a three-year count is marked cumulative (not compared with the year's)
     df = find_numbers("近3年共受理信息公开申请2件，均按时答复。")
     assert df.quantity.tolist() == ["applications_received"] and bool(df.iloc[0].is_cumulative)
+
+
+def test_a_negation_about_some_requests_only_is_a_part() -> None:
+    """ "No request received concerned withheld information" says nothing of how many
+    requests came in (pingtan/142 received 2): the negation is a part, not compared; a
+    plain negation, and one whose clause ends before 涉及, stays a whole count of 0."""
+    got = find_numbers("2017年我局没有收到申请公开的信息涉及“不予公开”的。")
+    assert got[["quantity", "value", "is_negation", "is_part"]].values.tolist() == [
+        ["applications_received", 0.0, True, True]
+    ]
+    for text in ("本年度未收到政府信息公开申请，涉及的工作均正常开展。", "今年未收到公开申请。"):
+        got = find_numbers(text)
+        assert got["is_part"].tolist() == [False] and got["value"].tolist() == [0.0]
