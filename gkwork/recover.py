@@ -1899,6 +1899,8 @@ def _extract_flat(
             lo = max(lo, doc.compact_at(work.end))
         works.append(work)
         result.tables[table] = _table_status(work)
+        if table in result.columns_left_out and result.tables[table] == "full":
+            result.tables[table] = "partial"  # a column of the form is not printed
         _emit(doc, work, result, offset, settings)
     result.notes = list(dict.fromkeys(result.notes))
     return result

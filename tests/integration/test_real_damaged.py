@@ -370,6 +370,8 @@ def test_fujian_form_printed_with_one_number_per_row():
         pytest.skip(f"{f} not found")
     report = gk.read_report(f)
     assert (report.meta["template"], report.meta["template_variant"]) == ("legacy", "fujian")
+    assert report.meta["recovery"]["tables"]["legacy_stats"] == "partial"
+    assert "read as the first column alone" in report.meta["recovery"]["notes"][-1]
     cells = report.cells
     assert set(cells["col"]) == {"value"} and set(cells["flag"]) == {""}
     got = dict(zip(cells["row"], cells["raw"], strict=True))
