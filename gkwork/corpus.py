@@ -1112,9 +1112,9 @@ def _run_dask(
 
         def submit() -> bool:
             single = bool(alone)
-            if single and submitted:  # a suspect runs by itself on a quiet cluster, so that
-                return False  # a worker it kills was running it and nothing else
             if single:
+                if submitted:  # a suspect runs by itself on a quiet cluster, so that a
+                    return False  # worker it kills was running it and nothing else
                 work: tuple[_Task, ...] = (alone.popleft(),)
                 fut = client.submit(call, work[0], pure=False)
             elif batches:
@@ -1490,11 +1490,18 @@ def _panel_blocks(reps: pd.DataFrame, cells: Any) -> Iterator[dict[str, list]]:
     """The panel checks over ``cells`` (a DataFrame or a prepared cell index) as column lists
     of the dataset's checks table, block by block, sorted by report_id, rule, table, row and
     col (see :func:`gkwork.panel.panel_check_blocks`)."""
-    from gkwork import panel, validate
+    from gkwork import panel
 
     for rows in panel._sorted_blocks(reps, cells, PANEL_BLOCK, None, "en"):
         if rows:
-            yield _columnize("checks", validate._columns(rows))
+            yield _panel_columns(rows)
+
+
+def _panel_columns(rows: list[tuple]) -> dict[str, list]:
+    """Panel check rows (tuples in CHECK_COLUMNS order) as the dataset's checks columns."""
+    from gkwork import validate
+
+    return _columnize("checks", validate._columns(rows))
 
 
 #: The agency matching of a build's panel step, kept in the cache directory with the key of
@@ -1630,7 +1637,7 @@ def _staged_panel_checks(
     """
     import pyarrow.dataset as ds
 
-    from gkwork import panel, validate
+    from gkwork import panel
 
     counts = Counter() if counts is None else counts
     reports = (
@@ -1670,8 +1677,7 @@ def _staged_panel_checks(
                 continue
         if index is None:
             index = _staged_cell_index(staging)
-        rows = panel._block_rows(block, index, "en", plans)
-        got = _columnize("checks", validate._columns(rows))
+        got = _panel_columns(panel._block_rows(block, index, "en", plans))
         if path is not None:
             _keep_block(path, _arrow_table("checks", got))
         if got["report_id"]:

@@ -904,37 +904,6 @@ class _CellIndex:
 _CheckRow = tuple
 
 
-def _row(
-    r: Mapping[str, Any],
-    later: _Rep,
-    status: str,
-    *,
-    table: str,
-    row: str = "",
-    col: str = "",
-    expected: float | None = None,
-    observed: float | None = None,
-    message: str,
-    span: tuple[int | None, int | None] = (None, None),
-) -> _CheckRow:
-    delta = None if expected is None or observed is None else observed - expected
-    return (
-        later.report_id,
-        r["id"],
-        status,
-        r["severity"],
-        table,
-        row,
-        col,
-        math.nan if expected is None else expected,
-        math.nan if observed is None else observed,
-        math.nan if delta is None else delta,
-        span[0],
-        span[1],
-        message,
-    )
-
-
 def _label(template: str, table: str, axis: str, key: str, variant: str = "") -> str:
     """The official label of a key ('' when the form lacks it)."""
     try:
@@ -989,7 +958,13 @@ def _rule_op(r: Mapping[str, Any]) -> Callable[[float, float], bool]:
 
 
 def _not_assessable(r: Mapping[str, Any], later: _Rep, message: str) -> list[_CheckRow]:
-    return [_row(r, later, validate.NA, table=r["table"], message=f"{r['id']}: {message}")]
+    """The one row of a rule that cannot be assessed on a pair at all (its table or form
+    missing in one of the years)."""
+    nan = math.nan
+    return [
+        (later.report_id, r["id"], validate.NA, r["severity"], r["table"], "", "",
+         nan, nan, nan, None, None, f"{r['id']}: {message}")
+    ]  # fmt: skip
 
 
 #: A cell key, (table, row, col).

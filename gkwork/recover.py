@@ -1257,6 +1257,7 @@ class _TableWork:
     nil: dict[str, tuple[int, int]] = field(default_factory=dict)  # span of a printed 无 / —
     start: int | None = None  # orig offset of the first label
     end: int | None = None
+    left_out: bool = False  # read with the form's first value column alone (not all printed)
 
 
 def _cells_and_runs(
@@ -1320,7 +1321,7 @@ def _one_printed_column(work: _TableWork, settings, notes: list[str]) -> _TableW
     first = {r: work.specs[r][:1] for r in work.rows}
     one = _TableWork(
         work.table, work.rows, first, work.runs, work.label_end, {}, work.units, work.nil,
-        work.start, work.end,
+        work.start, work.end, left_out=True,
     )  # fmt: skip
     _solve_table_rows(one, [], settings)
     if any(one.sol[r].status not in ("given", "unique") for r in rows):
@@ -1659,7 +1660,7 @@ def _table_status(work: _TableWork) -> str:
         return "partial"
     if any(s.status == "ambiguous" for s in work.sol.values()):
         return "ambiguous"
-    return "full"
+    return "partial" if work.left_out else "full"  # a column of the form not printed
 
 
 #: The other gov template, whose Section 三 rows a report may print instead of its own (a
@@ -1884,10 +1885,9 @@ def _extract_flat(
             _joint(work, _apps_identities(template, variant, work.rows), result.notes, settings)
         elif table == "legacy_stats":
             _solve_table_rows(work, [], settings)
-            one = _one_printed_column(work, settings, result.notes)
-            if one is not work:
+            work = _one_printed_column(work, settings, result.notes)
+            if work.left_out:
                 result.columns_left_out.append(table)
-                work = one
             _row_rule(work, RULE_YEAR_LE_CUMULATIVE, result.notes)
             ids = _legacy_identities(template, variant, work.rows)
             _joint(work, ids, result.notes, settings)
@@ -1899,8 +1899,6 @@ def _extract_flat(
             lo = max(lo, doc.compact_at(work.end))
         works.append(work)
         result.tables[table] = _table_status(work)
-        if table in result.columns_left_out and result.tables[table] == "full":
-            result.tables[table] = "partial"  # a column of the form is not printed
         _emit(doc, work, result, offset, settings)
     result.notes = list(dict.fromkeys(result.notes))
     return result
