@@ -70,6 +70,7 @@ import pyarrow.parquet as pq
 
 from gkwork.errors import FileFormatError, InputError, Reason
 from gkwork.model import CELL_COLUMNS, CHECK_COLUMNS, REPORT_COLUMNS, SECTION_COLUMNS, Report
+from gkwork.readers import recorded_path
 
 log = logging.getLogger("gkwork")
 
@@ -272,9 +273,10 @@ class BuildResult:
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    path: str  # as str(Path(...)) gives it
+    path: str  # as str(Path(...)) gives it, shown as in the dataset (see recorded_path)
     rel: str  # path relative to the input directory (or the file name for a file input)
     report_id: str
+    fs: str | None = None  # the path to open, when the name is not UTF-8 (path shows it)
 
 
 def _as_list(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
@@ -384,6 +386,16 @@ def _discover(
                 seen.add(key)
                 found.append((f, rel))
     del seen
+    found = [(f, recorded_path(rel)) for f, rel in found]
+    odd = [f for f, _ in found if recorded_path(f) != f]
+    if odd:
+        log.warning(
+            "%d file name(s) are not UTF-8 (e.g. %s): recorded with \\x escapes; rename them "
+            "(e.g. convmv -f gbk -t utf-8 -r --notest DIR) so that the paths in the dataset "
+            "name the files as they are shown",
+            len(odd),
+            recorded_path(odd[0]),
+        )
     rel_count = Counter(rel for _, rel in found)
     stems = [_stem(rel.rpartition("/")[2]) for _, rel in found]  # rel uses "/" throughout
     stem_count = Counter(stems)
@@ -392,7 +404,9 @@ def _discover(
         if stem_count[stem] == 1:
             rid = stem
         else:
-            ident = rel if rel_count[rel] == 1 else Path(os.path.realpath(f)).as_posix()
+            ident = rel
+            if rel_count[rel] > 1:
+                ident = recorded_path(Path(os.path.realpath(f)).as_posix())
             rid = f"{stem}-{hashlib.sha1(ident.encode('utf-8')).hexdigest()[:8]}"
         out.append((f, rel, rid))
     out.sort(key=lambda t: (t[2], t[0]))  # report ids are unique: the path never decides
@@ -400,7 +414,11 @@ def _discover(
 
 
 def _entries(inputs: Any, exclude: Path | None = None) -> list[_Entry]:
-    return [_Entry(p, rel, rid) for p, rel, rid in _discover(inputs, exclude)]
+    out = []
+    for p, rel, rid in _discover(inputs, exclude):
+        shown = recorded_path(p)
+        out.append(_Entry(shown, rel, rid, None if shown == p else p))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -635,10 +653,11 @@ def _failure_columns(
 
 @dataclass(frozen=True, slots=True)
 class _Task:
-    path: str
+    path: str  # as the dataset shows it (see recorded_path)
     report_id: str
     sha256: str | None
     key: str
+    fs: str | None = None  # the path to open, when it differs from ``path``
 
 
 @dataclass(slots=True)
@@ -726,7 +745,7 @@ def _call_with_timeout(fn: Callable[[], Any], timeout: float | None) -> Any:
 def _parse_columns(
     task: _Task, parse_fn: ParseFn, check_fn: CheckFn | None
 ) -> dict[str, dict[str, list]]:
-    path = Path(task.path)
+    path = Path(task.fs or task.path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         allowed = ", ".join(sorted(set(SUPPORTED_SUFFIXES)))
         return _failure_columns(
@@ -1309,7 +1328,7 @@ def _cache_key(sha256: str | None, path: str, prefix: str) -> str:
 def _hash_entries(entries: Sequence[_Entry], threads: int = 8) -> list[str | None]:
     def _one(e: _Entry) -> str | None:
         try:
-            return _sha256_file(e.path)
+            return _sha256_file(e.fs or e.path)
         except OSError as exc:
             log.warning("cannot read %s: %s", e.path, exc)
             return None
@@ -1356,7 +1375,7 @@ def _hash_with_stats(entries: Sequence[_Entry], db: _ResultDB) -> list[str | Non
     """
     started = time.time_ns()
     known = db.known_hashes()
-    stats = [_stat_key(e.path) for e in entries]
+    stats = [_stat_key(e.fs or e.path) for e in entries]
     shas: list[str | None] = [None] * len(entries)
     todo: list[int] = []
     for i, (e, st) in enumerate(zip(entries, stats, strict=True)):
@@ -1386,7 +1405,7 @@ def _make_tasks(
     shas = _hash_entries(entries) if db is None else _hash_with_stats(entries, db)
     prefix = _key_prefix(check) if prefix is None else prefix
     return [
-        _Task(e.path, e.report_id, sha, _cache_key(sha, e.path, prefix))
+        _Task(e.path, e.report_id, sha, _cache_key(sha, e.path, prefix), e.fs)
         for e, sha in zip(entries, shas, strict=True)
     ]
 

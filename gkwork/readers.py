@@ -264,9 +264,49 @@ def _read_document(data: bytes, path: str, fmt: str | None, suffix: str) -> Docu
     return doc
 
 
+def recorded_path(path: str) -> str:
+    """``path`` as datasets record it: unchanged unless the file name is not UTF-8.
+
+    Such a name (bytes of a GBK zip archive unpacked on Linux, say) reaches Python with
+    surrogate escapes, which neither Parquet nor JSON can store; its bytes that are not UTF-8
+    are then written as ``\\xNN``, as ``ls -b`` shows them.
+
+    Examples
+    --------
+    >>> recorded_path("平潭/2019.txt")
+    '平潭/2019.txt'
+    >>> recorded_path(os.fsdecode(b"2019-\\xff.txt"))
+    '2019-\\\\xff.txt'
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
+
+
+_ESCAPED_BYTE = re.compile(rb"\\x([0-9a-f]{2})")
+
+
+def source_path(recorded: str) -> str:
+    """The file a dataset's ``path`` names: :func:`recorded_path` undone when the recorded
+    spelling does not exist but its ``\\xNN`` bytes put back do (a name that is not UTF-8).
+
+    Examples
+    --------
+    >>> source_path("no/such/file.txt")
+    'no/such/file.txt'
+    """
+    if "\\x" not in recorded or os.path.lexists(recorded):
+        return recorded
+    raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m[1], 16)]), recorded.encode("utf-8"))
+    fs = os.fsdecode(raw)
+    return fs if os.path.lexists(fs) else recorded
+
+
 def report_id_for(path: str | os.PathLike[str]) -> str:
-    """Default report id: the file name without extension."""
-    return Path(path).stem or str(path)
+    """Default report id: the file name without extension (:func:`recorded_path` of it)."""
+    return recorded_path(Path(path).stem or str(path))
 
 
 def read_report(path: str | os.PathLike[str], *, report_id: str | None = None) -> Report:
@@ -316,7 +356,7 @@ def read_report(path: str | os.PathLike[str], *, report_id: str | None = None) -
 
     return build_report(
         doc,
-        report_id=report_id or p.stem or str(p),  # report_id_for(p)
+        report_id=report_id or report_id_for(p),
         sha256=hashlib.sha256(data).hexdigest(),
     )
 

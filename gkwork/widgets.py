@@ -247,9 +247,9 @@ class _Source:
 
     def report(self, rid: str) -> Report:
         if rid not in self._reports:
-            from gkwork.readers import read_report
+            from gkwork.readers import read_report, source_path
 
-            path = Path(self._paths[rid])
+            path = Path(source_path(self._paths[rid]))
             if not path.is_absolute() and not path.exists():
                 from gkwork import paths  # a repo-relative path (gkwork.demo.load_bundled)
 

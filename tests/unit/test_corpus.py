@@ -248,6 +248,55 @@ def test_broken_and_looping_links_are_rows_not_crashes(corpus_dir: Path, tmp_pat
     assert reports.loc["gone", "status"] == "ok"  # the repaired link is read
 
 
+def test_a_file_name_that_is_not_utf8_is_parsed_and_recorded_escaped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A GBK file name unpacked on Linux is not UTF-8: Python sees surrogate escapes, which
+    Parquet and JSON refuse. The build used to stop with a UnicodeEncodeError; the file is now
+    parsed (read through its real name) and recorded with its odd bytes as ``\\xNN``."""
+    from gkwork.paths import SEEDS_DIR
+    from gkwork.readers import read_report, source_path
+    from gkwork.validate import check_report
+
+    src = tmp_path / "in"
+    src.mkdir()
+    seed = sorted(SEEDS_DIR.glob("002_*.txt"))[0].read_bytes()
+    name = "年报".encode("gbk") + b".txt"  # b"\xc4\xea\xb1\xa8.txt": not UTF-8
+    try:
+        with open(os.path.join(os.fsencode(src), name), "wb") as fh:
+            fh.write(seed)
+    except OSError:  # pragma: no cover - a file system that only takes UTF-8 names
+        pytest.skip("this file system does not take file names that are not UTF-8")
+    (src / "plain.txt").write_bytes(seed)
+    shown = name.decode("utf-8", "backslashreplace")
+    assert shown.startswith("\\xc4")
+    out = tmp_path / "out"
+    with caplog.at_level("WARNING", logger="gkwork"):
+        res = build_corpus(src, out, jobs=1, progress=False)
+    assert "not UTF-8" in caplog.text and "convmv" in caplog.text
+    assert (res.n_files, res.n_ok) == (2, 2)
+    data = _dataset(out)
+    reports = data["reports"].set_index("report_id")
+    odd_id = shown.removesuffix(".txt")
+    assert reports.loc[odd_id, "path"] == str(src / shown)
+    assert reports.loc[odd_id, "sha256"] == reports.loc["plain", "sha256"]
+    # the recorded path leads back to the file
+    assert Path(source_path(reports.loc[odd_id, "path"])).read_bytes() == seed
+    assert source_path(reports.loc["plain", "path"]) == str(src / "plain.txt")
+    cells = data["cells"]
+    assert (cells["report_id"] == odd_id).sum() == (cells["report_id"] == "plain").sum() > 0
+    assert {e["path"] for e in _manifest(out)["files"]} == {
+        str(src / shown),
+        str(src / "plain.txt"),
+    }
+    again = build_corpus(src, out, jobs=1, progress=False)
+    assert (again.n_parsed, again.n_cached) == (0, 2)
+    # one file alone: the same id, and its checks run
+    report = read_report(os.fsdecode(os.path.join(os.fsencode(src), name)))
+    assert report.report_id == odd_id
+    assert len(check_report(report)) > 0
+
+
 @pytest.mark.parametrize("spelling", [".", "./", "sub/..", "./sub/../"])
 def test_discovered_paths_read_as_pathlib_spells_them(
     corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
