@@ -70,7 +70,7 @@ import pyarrow.parquet as pq
 
 from gkwork.errors import FileFormatError, InputError, Reason
 from gkwork.model import CELL_COLUMNS, CHECK_COLUMNS, REPORT_COLUMNS, SECTION_COLUMNS, Report
-from gkwork.readers import recorded_path
+from gkwork.readers import FORMATS, recorded_path, unsupported_message
 
 log = logging.getLogger("gkwork")
 
@@ -79,14 +79,7 @@ log = logging.getLogger("gkwork")
 PARSER_VERSION = "1"
 
 #: File suffixes that are parsed; any other file gets status ``error`` (unsupported_format).
-SUPPORTED_SUFFIXES: dict[str, str] = {
-    ".txt": "txt",
-    ".md": "md",
-    ".html": "html",
-    ".htm": "html",
-    ".docx": "docx",
-    ".pdf": "pdf",
-}
+SUPPORTED_SUFFIXES: dict[str, str] = FORMATS
 
 #: Dataset tables, their columns (in order) and pandas dtypes (columns not listed are "string").
 TABLES: dict[str, list[str]] = {
@@ -747,14 +740,12 @@ def _parse_columns(
 ) -> dict[str, dict[str, list]]:
     path = Path(task.fs or task.path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        allowed = ", ".join(sorted(set(SUPPORTED_SUFFIXES)))
         return _failure_columns(
             report_id=task.report_id,
             path=task.path,
             sha256=task.sha256,
             status="error",
-            error=f"{Reason.UNSUPPORTED_FORMAT}: file suffix {path.suffix or '(none)'!r} is not "
-            f"one of {allowed}; convert the file or remove it from the input",
+            error=unsupported_message(path.suffix),
         )
     try:
         report = parse_fn(path)

@@ -26,11 +26,55 @@ from gkwork.model import Document, Report
 
 log = logging.getLogger("gkwork")
 
+#: The format gkwork reads a file as, by its (lower-case) suffix: the one list of what it reads
+#: (``read_report`` and corpus builds alike; ``.shtml`` is common on government portals).
+FORMATS: dict[str, str] = {
+    ".txt": "txt", ".md": "md", ".markdown": "md", ".text": "txt",
+    ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html",
+    ".docx": "docx", ".pdf": "pdf",
+}  # fmt: skip
 #: Extensions read as plain text.
-TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
-HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+TEXT_SUFFIXES = tuple(s for s, f in FORMATS.items() if f in ("txt", "md"))
+HTML_SUFFIXES = tuple(s for s, f in FORMATS.items() if f == "html")
 #: Every extension gkwork reads.
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + (".docx", ".pdf")
+SUPPORTED_SUFFIXES = tuple(FORMATS)
+#: What to do with files agencies also publish that gkwork does not read.
+CONVERT: dict[str, str] = {
+    ".doc": "an old binary Word file: convert it to .docx "
+    "(libreoffice --headless --convert-to docx FILE)",
+    ".wps": "a WPS Office document: save it as .docx in WPS, or "
+    "libreoffice --headless --convert-to docx FILE",
+    ".rtf": "rich text: convert it to .docx (libreoffice --headless --convert-to docx FILE)",
+    ".ofd": "an OFD document (GB/T 33190, China's fixed-layout format): export it to PDF with an "
+    "OFD reader",
+    ".mht": "a saved web archive: open it in a browser and save the page as .html",
+    ".mhtml": "a saved web archive: open it in a browser and save the page as .html",
+    ".xls": "a spreadsheet: gkwork reads reports; save the report itself as .docx, .pdf or .html",
+    ".xlsx": "a spreadsheet: gkwork reads reports; save the report itself as .docx, .pdf or .html",
+    ".et": "a WPS spreadsheet: gkwork reads reports; save the report itself as .docx, .pdf or .html",
+    **dict.fromkeys(
+        (".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".bmp"),
+        "an image: run OCR on it and give gkwork the text (or a PDF with a text layer)",
+    ),
+}
+
+
+def unsupported_message(suffix: str) -> str:
+    """The error for a file gkwork does not read, reason code first, with what to do.
+
+    Examples
+    --------
+    >>> unsupported_message(".wps")[:60]
+    "unsupported_format: file suffix '.wps' is not one gkwork rea"
+    """
+    suffix = suffix.lower()
+    allowed = ", ".join(sorted(FORMATS))
+    what = CONVERT.get(suffix, "convert the file or remove it from the input")
+    return (
+        f"{Reason.UNSUPPORTED_FORMAT.value}: file suffix {suffix or '(none)'!r} is not one gkwork "
+        f"reads ({allowed}); {what}"
+    )
+
 
 #: Conversion artefacts removed from decoded text (Word bookmarks, pandoc anchors).
 ARTEFACT_RE = re.compile(r"\[bookmark: ?[^\]\n]{0,80}\]|\{#_[A-Za-z0-9_]+\}")
@@ -182,7 +226,7 @@ def _sniff_format(data: bytes, suffix: str) -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return "docx" if suffix in ("", ".docx") or suffix not in SUPPORTED_SUFFIXES else suffix[1:]
+        return "docx" if suffix in ("", ".docx") or suffix not in FORMATS else FORMATS[suffix]
     if suffix in HTML_SUFFIXES:
         return "html"
     if suffix == ".docx":
@@ -242,8 +286,7 @@ def _read_document(data: bytes, path: str, fmt: str | None, suffix: str) -> Docu
             format=suffix.lstrip(".") or "unknown",
             text="",
             status="error",
-            error=f"{Reason.UNSUPPORTED_FORMAT.value}: {suffix or 'no extension'} is not a report "
-            f"format gkwork reads (supported: {', '.join(SUPPORTED_SUFFIXES)})",
+            error=unsupported_message(suffix),
         )
     if len(data.strip()) == 0:
         return Document(

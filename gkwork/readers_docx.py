@@ -33,6 +33,10 @@ MAX_RATIO = 200.0
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+#: The first bytes of an OLE2 compound file: the binary .doc of Word 97-2003 and WPS files.
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def check_zip(data: bytes, path: str, what: str = "Word .docx") -> zipfile.ZipFile:
     """Open a zip container after checking it is not corrupt and not a zip bomb.
 
@@ -46,6 +50,12 @@ def check_zip(data: bytes, path: str, what: str = "Word .docx") -> zipfile.ZipFi
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        if data.startswith(OLE2_MAGIC):
+            raise FileFormatError(
+                Reason.CORRUPT_FILE,
+                f"not a {what} file but an old binary Word .doc (or WPS) file under its name: "
+                f"convert it to .docx (libreoffice --headless --convert-to docx FILE); file {path}",
+            ) from exc
         raise FileFormatError(
             Reason.CORRUPT_FILE, f"not a valid {what} file (bad zip): {exc}; file {path}"
         ) from exc

@@ -8,7 +8,15 @@ from helpers import assert_spans
 
 import gkwork
 from gkwork.errors import FileFormatError, GkworkError, InputError
-from gkwork.readers import clean_text, decode_bytes, read_document
+from gkwork.readers import (
+    FORMATS,
+    SUPPORTED_SUFFIXES,
+    clean_text,
+    decode_bytes,
+    read_document,
+    unsupported_message,
+)
+from gkwork.readers_docx import OLE2_MAGIC
 
 ENCODINGS = {
     "gb18030": lambda t: t.encode("gb18030"),
@@ -87,6 +95,44 @@ def test_api_mistakes_name_what_to_do_instead(tmp_path):
 def test_unsupported_format_message():
     doc = read_document(b"abc", "report.xyz")
     assert doc.status == "error" and "unsupported_format" in doc.error and ".pdf" in doc.error
+
+
+@pytest.mark.parametrize(
+    ("suffix", "advice"),
+    [(".doc", "convert-to docx"), (".wps", "WPS"), (".ofd", "OFD"), (".jpg", "OCR")],
+)
+def test_formats_agencies_also_publish_say_how_to_convert_them(suffix, advice):
+    # the same words from read_report and from a corpus build (one message for both)
+    doc = read_document(b"\xd0\xcf\x11\xe0 binary", f"report{suffix}")
+    assert doc.status == "error" and doc.error.startswith("unsupported_format:")
+    assert advice in doc.error and repr(suffix) in doc.error
+    assert doc.error == unsupported_message(suffix.upper())
+
+
+def test_an_old_word_file_under_a_docx_name_is_named_as_such():
+    doc = read_document(OLE2_MAGIC + b"\x00" * 600, "report.docx")
+    assert doc.status == "error" and doc.error.startswith("corrupt_file:")
+    assert "old binary Word .doc" in doc.error and "convert-to docx" in doc.error
+    other = read_document(b"PK\x05\x06 not a zip", "report.docx")
+    assert "bad zip" in other.error and "old binary" not in other.error
+
+
+def test_one_suffix_table_for_single_reports_and_corpus_builds(tmp_path):
+    # read_report and build_corpus read the same suffixes (.shtml pages were read alone but
+    # refused by corpus builds)
+    from gkwork import corpus
+
+    assert corpus.SUPPORTED_SUFFIXES == FORMATS
+    assert set(SUPPORTED_SUFFIXES) == set(FORMATS) >= {".shtml", ".htm", ".markdown"}
+    page = "<html><body><p>本机关2020年主动公开政府信息12条。</p></body></html>"
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "index.shtml").write_text(page, encoding="utf-8")
+    (src / "notes.markdown").write_text("本机关2020年主动公开政府信息12条。\n", encoding="utf-8")
+    built = corpus.read_corpus(src, progress=False)
+    reports = built.reports.set_index("report_id")
+    assert reports.loc["index", "format"] == "html" and reports.loc["notes", "format"] == "md"
+    assert reports["error"].fillna("").str.startswith("unsupported_format").sum() == 0
 
 
 def test_binary_raises_reasoned_error():
