@@ -2740,7 +2740,16 @@ def _build_locked(
                     manifest.write(sep + json.dumps(f, ensure_ascii=False, sort_keys=True))
                     sep = ",\n  "
             manifest.write("\n ]\n}\n")
-        if not tasks:  # an empty corpus still gets readable (empty) tables
+        n_files = len(tasks)
+        if cache:
+            # Results no file of this build uses go now rather than after publishing, so that
+            # the task records (about 450 bytes per file) are not held through the panel step:
+            # a run killed before publishing leaves the previous dataset, which reads its parts,
+            # not the cache, and the next run finds its own files' results kept.
+            _prune_cache(cache_dir, {t.key for t in tasks})
+        for held in (tasks, parsed, published.files, published.parts):
+            held.clear()
+        if not n_files:  # an empty corpus still gets readable (empty) tables
             _PartWriter(staging, "part-00000.parquet").close()
         elif check:
             # cross-year checks need every report: computed over the staged dataset, written as
@@ -2757,14 +2766,12 @@ def _build_locked(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    if cache:
-        _prune_cache(cache_dir, {t.key for t in tasks})
     n_ok = by_status.get("ok", 0)
     result = BuildResult(
-        n_files=len(tasks),
+        n_files=n_files,
         n_ok=n_ok,
-        n_failed=len(tasks) - n_ok,
-        n_parsed=len(tasks) - n_cached,
+        n_failed=n_files - n_ok,
+        n_parsed=n_files - n_cached,
         n_cached=n_cached,
         by_template=dict(sorted(by_template.items())),
         elapsed=time.perf_counter() - t0,
