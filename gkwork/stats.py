@@ -126,12 +126,38 @@ META_VARIABLES: tuple[tuple[str, str, str, str], ...] = (
     ("title", "标题", "Title of the report as printed", "string"),
     ("n_chars", "字数", "Length of the report's decoded text", "Int64"),
     ("sha256", "文件哈希", "SHA-256 of the source file: names the exact file a value came from", "string"),
+    ("copy_of", "重复文件", "The first report (by report_id) whose file has the same bytes (sha256), when this file is a copy of it (the same report saved twice, or posted under two addresses); the statistics of this module leave copies out; empty for a file with no earlier copy", "string"),
     ("synthetic", "合成数据", "True for synthetic (generated) reports", "boolean"),
 )  # fmt: skip
 
 
 #: Metadata variables worked out from the reports table rather than copied: their source.
-_META_DERIVED: dict[str, str] = {"panel_id": "gkwork.panel.panel_ids(reports)"}
+_META_DERIVED: dict[str, str] = {
+    "panel_id": "gkwork.panel.panel_ids(reports)",
+    "copy_of": "reports/report_id of the first report with the same reports/sha256",
+}
+
+
+def _copy_of(meta: pd.DataFrame) -> pd.Series:
+    """For each report, the first report_id (in id order) with the same ``sha256`` when that is
+    another report; NA otherwise (and for a file without a hash)."""
+    ids = meta["report_id"].astype(str)
+    sha = meta["sha256"].astype("string")
+    first = ids.groupby(sha.to_numpy(dtype=object, na_value=None), dropna=True).transform("min")
+    first = first.reindex(ids.index)
+    return first.where(first.notna() & (first != ids)).astype("string")
+
+
+def _originals(harmonised: pd.DataFrame) -> pd.DataFrame:
+    """``harmonised`` without the copies of other reports' files (``copy_of`` set), which would
+    count one report twice; unchanged when it has no ``copy_of`` column."""
+    if "copy_of" not in harmonised.columns:
+        return harmonised
+    copies = harmonised["copy_of"].notna()
+    if copies.any():
+        logger.info("%d copies of other reports' files left out (copy_of)", int(copies.sum()))
+        return harmonised[~copies]
+    return harmonised
 
 
 @dataclass(frozen=True)
@@ -473,6 +499,8 @@ def harmonise(cells: pd.DataFrame, reports: pd.DataFrame | None = None) -> pd.Da
     if reports is not None:
         meta = reports.copy()
         meta["report_id"] = meta["report_id"].astype(str)
+        if "copy_of" not in meta.columns and "sha256" in meta.columns:
+            meta["copy_of"] = _copy_of(meta)
         if "panel_id" not in meta.columns and {"agency", "year"} <= set(meta.columns):
             from gkwork.panel import panel_ids  # the agencies the cross-year checks link
 
@@ -793,6 +821,7 @@ def _groups(df: pd.DataFrame, by: str) -> list[tuple[str, pd.DataFrame]]:
             f"by must be a column of the harmonised table; got {by!r}; "
             f"columns are {', '.join(map(str, df.columns))}"
         )
+    df = _originals(df)
     key = df[by].astype(object).where(df[by].notna(), "(missing)").astype(str)
     return [(str(g), df[key == g]) for g in sorted(key.unique())]
 
@@ -1071,6 +1100,7 @@ def compare_groups(
     """
     if variable not in harmonised.columns:
         raise GkworkError(f"variable {variable!r} is not a column of the harmonised table")
+    harmonised = _originals(harmonised)
     key = harmonised[by].astype(object).astype(str)
     x = harmonised.loc[key == str(a), variable].dropna().astype("float64")
     y = harmonised.loc[key == str(b), variable].dropna().astype("float64")

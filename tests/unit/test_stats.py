@@ -306,3 +306,35 @@ def test_harmonised_reports_carry_the_panel_id_the_cross_year_checks_use():
     # the ids are those the panel checks pair reports by
     paired = check_panel(reports, cells.assign(start=0, end=1, raw="1", flag="", unit=""))
     assert set(paired["report_id"]) == {"a20"}  # a19 -> a20 is the one pair
+
+
+def test_a_file_posted_twice_is_marked_and_counted_once():
+    # the same report saved twice (two addresses, two names): the later id is marked as a copy
+    # of the first, keeps its row (nothing lost) and is left out of the group statistics
+    cells = pd.concat(
+        [
+            _app("a", {"new_received": 3.0}),
+            _app("b", {"new_received": 3.0}),
+            _app("c", {"new_received": 0.0}),
+            _app("z", {"new_received": 5.0}),
+        ]
+    )
+    reports = pd.DataFrame(
+        {
+            "report_id": ["z", "b", "a", "c"],
+            "template": "gov2021",
+            "admin_level": ["x", "x", "x", "y"],
+            "status": "ok",
+            "sha256": ["h1", "h2", "h2", None],  # c: a file without a hash (unreadable)
+        }
+    )
+    h = stats.harmonise(cells, reports).set_index("report_id")
+    assert h["copy_of"].isna().to_dict() == {"a": True, "b": False, "c": True, "z": True}
+    assert h.loc["b", "copy_of"] == "a"
+    h = h.reset_index()
+    assert len(h) == 4  # every report keeps its row
+    vol = stats.request_volumes(h, by="template").set_index("group")
+    assert vol.loc["gov2021", "reports"] == 3 and vol.loc["gov2021", "total"] == 8.0
+    res = stats.compare_groups(h, "received", "admin_level", "x", "y")
+    assert (res["n1"], res["n2"]) == (2, 1)
+    assert "copy_of" in set(stats.codebook()["variable"])
