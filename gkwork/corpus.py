@@ -70,7 +70,7 @@ import pyarrow.parquet as pq
 
 from gkwork.errors import FileFormatError, InputError, Reason
 from gkwork.model import CELL_COLUMNS, CHECK_COLUMNS, REPORT_COLUMNS, SECTION_COLUMNS, Report
-from gkwork.readers import FORMATS, recorded_path, unsupported_message
+from gkwork.readers import FORMATS, recorded_path, sniff_format, unsupported_message
 
 log = logging.getLogger("gkwork")
 
@@ -739,7 +739,7 @@ def _parse_columns(
     task: _Task, parse_fn: ParseFn, check_fn: CheckFn | None
 ) -> dict[str, dict[str, list]]:
     path = Path(task.fs or task.path)
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES and not _sniffs_readable(path):
         return _failure_columns(
             report_id=task.report_id,
             path=task.path,
@@ -789,6 +789,18 @@ def _parse_columns(
     return _report_columns(
         report, checks, report_id=task.report_id, path=task.path, sha256=task.sha256
     )
+
+
+def _sniffs_readable(path: Path) -> bool:
+    """Whether a file under a suffix gkwork does not read is a PDF, a Word .docx or a web page
+    all the same (a .doc that is a .docx, or a Word file saved as a page): its first bytes
+    decide."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1024)
+    except OSError:
+        return False
+    return sniff_format(head, path.suffix.lower()) != ""
 
 
 def _in_child_process() -> bool:

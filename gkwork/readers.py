@@ -221,12 +221,34 @@ def read_text_document(data: bytes, path: str, fmt: str = "txt") -> Document:
     return Document(path=path, format=fmt, text=clean_text(text), encoding=encoding)
 
 
-def _sniff_format(data: bytes, suffix: str) -> str:
-    head = data[:1024].lstrip()
+#: Suffixes under which a zip is taken for a Word .docx (spreadsheets, OFD files and archives
+#: are zips too, and keep their advice).
+_WORD_LIKE = ("", ".doc", ".docm", ".dot", ".dotx", ".wps")
+
+
+def sniff_format(data: bytes, suffix: str) -> str:
+    """The format to read a file as, from its first bytes (only the first 1,024 are looked at)
+    and its lower-case suffix: a PDF, or a zip or a web page under a suffix gkwork does not read
+    (a .doc that is really a .docx, or a Word file saved as a web page), is read as what it is;
+    '' when gkwork does not read the file.
+
+    Examples
+    --------
+    >>> sniff_format(b"%PDF-1.7 ...", ".doc"), sniff_format(b"PK\\x03\\x04...", ".doc")
+    ('pdf', 'docx')
+    >>> sniff_format(b"<html xmlns:w='urn:schemas-microsoft-com:office:word'>", ".doc")
+    'html'
+
+    >>> sniff_format(b"\\xd0\\xcf\\x11\\xe0", ".doc")
+    ''
+    """
+    head = data[:1024].removeprefix(codecs.BOM_UTF8).lstrip()
     if head.startswith(b"%PDF"):
         return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return "docx" if suffix in ("", ".docx") or suffix not in FORMATS else FORMATS[suffix]
+    if head.startswith(b"PK\x03\x04"):  # a zip: a Word file under a Word-like name
+        if suffix in FORMATS:
+            return FORMATS[suffix]
+        return "docx" if suffix in _WORD_LIKE else ""
     if suffix in HTML_SUFFIXES:
         return "html"
     if suffix == ".docx":
@@ -235,11 +257,12 @@ def _sniff_format(data: bytes, suffix: str) -> str:
         return "pdf"
     if suffix in (".md", ".markdown"):
         return "md"
+    low = head[:512].lower()
+    is_html = low.startswith((b"<!doctype html", b"<html"))
     if suffix in TEXT_SUFFIXES:
-        low = head[:512].lower()
-        if low.startswith((b"<!doctype html", b"<html")):
-            return "html"
-        return "txt"
+        return "html" if is_html else "txt"
+    if is_html and suffix not in FORMATS:  # a "Word" file saved as a web page (.doc, .wps)
+        return "html"
     return ""
 
 
@@ -279,7 +302,7 @@ def read_document(data: bytes, path: str = "<memory>", fmt: str | None = None) -
 def _read_document(data: bytes, path: str, fmt: str | None, suffix: str) -> Document:
     """:func:`read_document` given the lower-case suffix of ``path``."""
     if fmt is None:
-        fmt = _sniff_format(data, suffix)
+        fmt = sniff_format(data, suffix)
     if not fmt:
         return Document(
             path=path,

@@ -32,6 +32,7 @@ import pandas as pd
 from gkwork import paths, templates
 from gkwork.errors import REASONS
 from gkwork.model import CELL_FLAGS, STATUSES
+from gkwork.readers import CONVERT, FORMATS
 
 __all__ = ["REFERENCE_PATH", "markdown_table", "reference_markdown", "write_reference"]
 
@@ -177,10 +178,23 @@ def _reasons_section() -> str:
     reasons = pd.DataFrame(
         {"reason": [_code(r.value) for r in REASONS], "meaning": list(REASONS.values())}
     )
+    formats = pd.DataFrame(
+        {"suffix": [_code(s) for s in FORMATS], "read as": [_code(f) for f in FORMATS.values()]}
+    )
+    convert = pd.DataFrame(
+        {"suffix": [_code(s) for s in CONVERT], "what to do": list(CONVERT.values())}
+    )
     return (
         "\n## Report status and reason codes\n\n"
         "`reports.status`:\n\n" + markdown_table(status) + "\n`reports.error` of a file that "
-        "failed starts with one of these codes, then says what to do:\n\n" + markdown_table(reasons)
+        "failed starts with one of these codes, then says what to do:\n\n"
+        + markdown_table(reasons)
+        + "\nFiles gkwork reads, by suffix; a PDF, a Word .docx or a web page under a suffix "
+        "gkwork does not read (a .doc that is really a .docx, or a Word file saved as a web "
+        "page) is read as what it is:\n\n"
+        + markdown_table(formats)
+        + "\nFiles agencies also publish that gkwork does not read (`unsupported_format`), and "
+        "what its message advises:\n\n" + markdown_table(convert)
     )
 
 

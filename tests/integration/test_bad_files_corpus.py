@@ -45,3 +45,29 @@ def test_corrupt_and_scanned_files_do_not_stop_a_build(tmp_path: Path) -> None:
     cells = pd.read_parquet(tmp_path / "out" / "cells.parquet")
     per_report = cells.groupby("report_id").size()
     assert per_report.min() == per_report.max() == 200  # both good copies, all gov2021 cells
+
+
+def test_a_word_or_pdf_file_under_another_suffix_is_read_as_what_it_is(tmp_path: Path) -> None:
+    # web servers hand out .docx files, and Word files saved as web pages, as .doc (and PDFs
+    # under odd names): the first bytes decide, in a corpus build as in read_report; a real old .doc gets the advice to convert
+    from gkwork.readers import read_report
+    from gkwork.readers_docx import OLE2_MAGIC
+
+    src = tmp_path / "in"
+    src.mkdir()
+    blocks = report_blocks("gov2021")
+    (src / "renamed.doc").write_bytes(writers.write_docx(blocks))
+    (src / "download.bin").write_bytes(writers.write_pdf(blocks[:3]))
+    (src / "old.doc").write_bytes(OLE2_MAGIC + bytes(600))
+    (src / "webpage.doc").write_bytes(writers.write_html(blocks, encoding="gbk"))
+    build_corpus([src], tmp_path / "out", engine="serial", progress=False)
+    rep = pd.read_parquet(tmp_path / "out" / "reports.parquet").set_index("report_id")
+    assert rep.loc["renamed", ["status", "format"]].tolist() == ["ok", "docx"]
+    assert rep.loc["download", ["status", "format"]].tolist() == ["ok", "pdf"]
+    assert rep.loc["webpage", ["status", "format"]].tolist() == ["ok", "html"]
+    assert rep.loc["old", "error"].startswith("unsupported_format")
+    assert "convert-to docx" in rep.loc["old", "error"]
+    alone = read_report(src / "renamed.doc")
+    assert alone.meta["format"] == "docx" and alone.status == "ok"
+    cells = pd.read_parquet(tmp_path / "out" / "cells.parquet")
+    assert (cells["report_id"] == "renamed").sum() == len(alone.cells)

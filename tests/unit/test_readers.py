@@ -14,6 +14,7 @@ from gkwork.readers import (
     clean_text,
     decode_bytes,
     read_document,
+    sniff_format,
     unsupported_message,
 )
 from gkwork.readers_docx import OLE2_MAGIC
@@ -107,6 +108,17 @@ def test_formats_agencies_also_publish_say_how_to_convert_them(suffix, advice):
     assert doc.status == "error" and doc.error.startswith("unsupported_format:")
     assert advice in doc.error and repr(suffix) in doc.error
     assert doc.error == unsupported_message(suffix.upper())
+
+
+def test_a_zip_is_taken_for_word_only_under_a_word_like_name():
+    # a .doc that is a .docx is read as one; a spreadsheet or an OFD file (zips too) keeps its
+    # advice instead of failing as a broken Word file
+    assert sniff_format(b"PK\x03\x04 ...", ".doc") == "docx"
+    for suffix in (".xlsx", ".ofd", ".zip"):
+        assert sniff_format(b"PK\x03\x04 ...", suffix) == ""
+        doc = read_document(b"PK\x03\x04 not a report", f"book{suffix}")
+        assert doc.error.startswith("unsupported_format:")
+    assert "spreadsheet" in read_document(b"PK\x03\x04", "book.xlsx").error
 
 
 def test_an_old_word_file_under_a_docx_name_is_named_as_such():
