@@ -238,7 +238,6 @@ def sniff_format(data: bytes, suffix: str) -> str:
     ('pdf', 'docx')
     >>> sniff_format(b"<html xmlns:w='urn:schemas-microsoft-com:office:word'>", ".doc")
     'html'
-
     >>> sniff_format(b"\\xd0\\xcf\\x11\\xe0", ".doc")
     ''
     """
