@@ -380,15 +380,6 @@ def _discover(
                 found.append((f, rel))
     del seen
     found = [(f, recorded_path(rel)) for f, rel in found]
-    odd = [f for f, _ in found if recorded_path(f) != f]
-    if odd:
-        log.warning(
-            "%d file name(s) are not UTF-8 (e.g. %s): recorded with \\x escapes; rename them "
-            "(e.g. convmv -f gbk -t utf-8 -r --notest DIR) so that the paths in the dataset "
-            "name the files as they are shown",
-            len(odd),
-            recorded_path(odd[0]),
-        )
     rel_count = Counter(rel for _, rel in found)
     stems = [_stem(rel.rpartition("/")[2]) for _, rel in found]  # rel uses "/" throughout
     stem_count = Counter(stems)
@@ -411,6 +402,15 @@ def _entries(inputs: Any, exclude: Path | None = None) -> list[_Entry]:
     for p, rel, rid in _discover(inputs, exclude):
         shown = recorded_path(p)
         out.append(_Entry(shown, rel, rid, None if shown == p else p))
+    odd = [e.path for e in out if e.fs is not None]
+    if odd:
+        log.warning(
+            "%d file name(s) are not UTF-8 (e.g. %s): recorded with \\x escapes; rename them "
+            "(e.g. convmv -f gbk -t utf-8 -r --notest DIR) so that the paths in the dataset "
+            "name the files as they are shown",
+            len(odd),
+            odd[0],
+        )
     return out
 
 

@@ -144,8 +144,7 @@ def _copy_of(meta: pd.DataFrame) -> pd.Series:
     ids = meta["report_id"].astype(str)
     sha = meta["sha256"].astype("string")
     first = ids.groupby(sha.to_numpy(dtype=object, na_value=None), dropna=True).transform("min")
-    first = first.reindex(ids.index)
-    return first.where(first.notna() & (first != ids)).astype("string")
+    return first.where(first != ids).astype("string")
 
 
 def _originals(harmonised: pd.DataFrame) -> pd.DataFrame:
